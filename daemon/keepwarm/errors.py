@@ -1,0 +1,49 @@
+"""The small error hierarchy: each class says who must act and which exit code the CLI uses.
+
+Library code raises these; only ``keepwarm.cli`` turns them into exit codes and one-line messages.
+Anything else that escapes is a bug and keeps its traceback (shown with ``--debug``).
+"""
+
+from __future__ import annotations
+
+import os
+
+
+class KeepwarmError(Exception):
+    """Base class: a problem with a readable one-line message for the user."""
+
+    exit_code = 1
+
+
+class UsageError(KeepwarmError):
+    """The user asked for something that cannot be done as asked (bad argument, unknown contact)."""
+
+    exit_code = os.EX_USAGE
+
+
+class ConfigError(KeepwarmError):
+    """The configuration is wrong; the user must edit it. Carries every problem found at once."""
+
+    exit_code = os.EX_CONFIG
+
+    def __init__(self, problems: list[str]) -> None:
+        self.problems = list(problems)
+        super().__init__("\n".join(self.problems))
+
+
+class StoreError(KeepwarmError):
+    """The state file is unreadable, corrupt or foreign; the user must look at it. Never auto-fixed."""
+
+    exit_code = os.EX_DATAERR
+
+
+class StoreBusyError(KeepwarmError):
+    """Another process holds the store (a second daemon, or a long write); try again later."""
+
+    exit_code = os.EX_TEMPFAIL
+
+
+class TransientError(KeepwarmError):
+    """A server or the network failed in a way that may pass; the caller retries later."""
+
+    exit_code = os.EX_TEMPFAIL
