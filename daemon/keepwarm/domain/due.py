@@ -1,0 +1,148 @@
+"""Cadence precedence and due dates: when should the owner next be in touch with each contact?
+
+``now`` is always passed in and must be aware; its time zone is the owner's, and "today" means the
+owner's calendar day in that zone.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from enum import StrEnum
+
+from keepwarm.domain.model import Contact, Touch, require_aware
+
+
+class CadenceSource(StrEnum):
+    """Where a contact's effective cadence came from."""
+
+    CONTACT = "contact"
+    GROUP = "group"
+    DEFAULT = "default"
+
+
+class DueStatus(StrEnum):
+    """How a contact stands today."""
+
+    OVERDUE = "overdue"
+    DUE = "due"
+    UPCOMING = "upcoming"
+    LATER = "later"
+    PAUSED = "paused"
+
+
+@dataclass(frozen=True)
+class Standing:
+    """Everything the due list and reminders need to know about one contact at one moment."""
+
+    contact: Contact
+    cadence_days: int
+    cadence_source: CadenceSource
+    last_touch: Touch | None
+    next_due: datetime | None
+    status: DueStatus
+    days_since_last_touch: int | None
+    days_until_due: int | None
+
+    @property
+    def overdue_ratio(self) -> float:
+        """Time since the last touch relative to the cadence: 1.0 means exactly due. Ranks reminders."""
+        if self.days_since_last_touch is None:
+            return 0.0
+        return self.days_since_last_touch / self.cadence_days
+
+
+def effective_cadence(
+    contact: Contact, group_cadences: Mapping[str, int], default_days: int
+) -> tuple[int, CadenceSource]:
+    """The contact's own cadence, else its group's, else the default."""
+    if contact.cadence_days is not None:
+        return contact.cadence_days, CadenceSource.CONTACT
+    if contact.group is not None and contact.group in group_cadences:
+        return group_cadences[contact.group], CadenceSource.GROUP
+    return default_days, CadenceSource.DEFAULT
+
+
+def first_due_fraction(contact: Contact) -> float:
+    """A stable fraction in (0, 1] for a contact never touched.
+
+    Twenty contacts imported at once must not all fall due on the same morning, so each one's first
+    due date is spread across its first cadence, deterministically (same answer on every run).
+    """
+    digest = hashlib.sha256(contact.primary_email.encode()).digest()
+    return (int.from_bytes(digest[:4], "big") % 1000 + 1) / 1000
+
+
+def last_touch_of(contact: Contact, last_by_address: Mapping[str, Touch]) -> Touch | None:
+    """The latest touch over all of the contact's addresses."""
+    touches = [last_by_address[a] for a in contact.emails if a in last_by_address]
+    return max(touches, key=lambda t: t.at, default=None)
+
+
+def _days_between(earlier: datetime, later: datetime, zone_of: datetime) -> int:
+    """Whole calendar days between two instants, counted in the owner's zone."""
+    tz = zone_of.tzinfo
+    return (later.astimezone(tz).date() - earlier.astimezone(tz).date()).days
+
+
+def standing(
+    contact: Contact,
+    last_touch: Touch | None,
+    cadence: tuple[int, CadenceSource],
+    now: datetime,
+    *,
+    upcoming_days: int = 14,
+) -> Standing:
+    """Where one contact stands at ``now``: next due date and status (snoozes and pauses respected)."""
+    require_aware(now, "now")
+    cadence_days, source = cadence
+    if last_touch is not None:
+        next_due: datetime | None = last_touch.at + timedelta(days=cadence_days)
+        days_since: int | None = _days_between(last_touch.at, now, now)
+    else:
+        next_due = contact.added_at + timedelta(days=cadence_days * first_due_fraction(contact))
+        days_since = None
+    if contact.snoozed_until is not None and next_due is not None:
+        next_due = max(next_due, contact.snoozed_until)
+    if contact.paused:
+        next_due = None
+    status, days_until = _status(next_due, now, upcoming_days)
+    return Standing(contact, cadence_days, source, last_touch, next_due, status, days_since, days_until)
+
+
+def _status(next_due: datetime | None, now: datetime, upcoming_days: int) -> tuple[DueStatus, int | None]:
+    if next_due is None:
+        return DueStatus.PAUSED, None
+    days_until = _days_between(now, next_due, now)
+    if days_until < 0:
+        return DueStatus.OVERDUE, days_until
+    if days_until == 0:
+        return DueStatus.DUE, 0
+    if days_until <= upcoming_days:
+        return DueStatus.UPCOMING, days_until
+    return DueStatus.LATER, days_until
+
+
+def standings(
+    contacts: Iterable[Contact],
+    *,
+    last_by_address: Mapping[str, Touch],
+    group_cadences: Mapping[str, int],
+    default_days: int,
+    now: datetime,
+    upcoming_days: int = 14,
+) -> list[Standing]:
+    """Standings of many contacts, soonest due first (paused ones last)."""
+    result = [
+        standing(
+            c,
+            last_touch_of(c, last_by_address),
+            effective_cadence(c, group_cadences, default_days),
+            now,
+            upcoming_days=upcoming_days,
+        )
+        for c in contacts
+    ]
+    return sorted(result, key=lambda s: (s.next_due is None, s.next_due or now, s.contact.name.casefold()))

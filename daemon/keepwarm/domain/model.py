@@ -1,0 +1,136 @@
+"""The domain's nouns: contacts, touches, notes and birthdays, as frozen dataclasses.
+
+Every datetime here is time-zone aware; a naive one is a bug upstream and is refused at construction.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, replace
+from datetime import date, datetime
+from enum import StrEnum
+
+
+class Direction(StrEnum):
+    """Who wrote: the owner (``out``), the contact (``in``), or a touch the owner logged by hand."""
+
+    OUT = "out"
+    IN = "in"
+    MANUAL = "manual"
+
+
+class Channel(StrEnum):
+    """How the touch happened."""
+
+    EMAIL = "email"
+    CALL = "call"
+    VIDEO = "video"
+    MEETING = "meeting"
+    MESSAGE = "message"
+    OTHER = "other"
+
+
+def require_aware(value: datetime | None, what: str) -> None:
+    """Refuse naive datetimes: comparing them with aware ones fails late and far from the cause."""
+    if value is not None and (value.tzinfo is None or value.utcoffset() is None):
+        raise ValueError(f"{what} must be time-zone aware, got {value!r}")
+
+
+@dataclass(frozen=True)
+class Birthday:
+    """A birthday; the year is optional because people often know only the day."""
+
+    month: int
+    day: int
+    year: int | None = None
+
+    def __post_init__(self) -> None:
+        # 2000 is a leap year, so 29 February is accepted without a year.
+        date(self.year or 2000, self.month, self.day)
+
+    def __str__(self) -> str:
+        if self.year is None:
+            return f"--{self.month:02d}-{self.day:02d}"
+        return f"{self.year:04d}-{self.month:02d}-{self.day:02d}"
+
+
+_BIRTHDAY = re.compile(r"^(?:(?P<y>\d{4})-|--)?(?P<m>\d{1,2})-(?P<d>\d{1,2})$")
+
+
+def parse_birthday(text: str) -> Birthday:
+    """Read ``1990-05-17``, ``--05-17`` (vCard's form without a year) or ``05-17``."""
+    match = _BIRTHDAY.match(text.strip())
+    if not match:
+        raise ValueError(f"{text!r} is not a date (write 1990-05-17, or 05-17 without the year)")
+    year = int(match.group("y")) if match.group("y") else None
+    try:
+        return Birthday(int(match.group("m")), int(match.group("d")), year)
+    except ValueError:
+        raise ValueError(f"{text!r} is not a real date") from None
+
+
+@dataclass(frozen=True)
+class Note:
+    """A free-text note on a contact, with when it was written."""
+
+    at: datetime
+    text: str
+
+    def __post_init__(self) -> None:
+        require_aware(self.at, "Note.at")
+
+
+@dataclass(frozen=True)
+class Contact:
+    """Someone the owner wants to keep in touch with. ``id`` is 0 until the store assigns one."""
+
+    name: str
+    emails: tuple[str, ...]
+    added_at: datetime
+    id: int = 0
+    group: str | None = None
+    cadence_days: int | None = None
+    notes: tuple[Note, ...] = ()
+    paused: bool = False
+    snoozed_until: datetime | None = None
+    birthday: Birthday | None = None
+
+    def __post_init__(self) -> None:
+        if not self.emails:
+            raise ValueError("a contact needs at least one address")
+        require_aware(self.added_at, "Contact.added_at")
+        require_aware(self.snoozed_until, "Contact.snoozed_until")
+
+    @property
+    def primary_email(self) -> str:
+        """The address used for drafts and for manual touches."""
+        return self.emails[0]
+
+    @property
+    def label(self) -> str:
+        """``Name <address>``, or the address alone when there is no name."""
+        return f"{self.name} <{self.primary_email}>" if self.name else self.primary_email
+
+    def with_changes(self, **changes: object) -> Contact:
+        """A copy with some fields changed (dataclasses.replace, typed loosely for callers)."""
+        return replace(self, **changes)  # type: ignore[arg-type]
+
+
+@dataclass(frozen=True)
+class Touch:
+    """Evidence of contact with the person at ``address`` (lower-case).
+
+    Keyed by address rather than by contact, so touches with people not yet tracked are kept and
+    count as soon as the owner starts tracking them.
+    """
+
+    address: str
+    at: datetime
+    direction: Direction
+    channel: Channel = Channel.EMAIL
+    subject: str = ""
+    message_id: str | None = None
+    source: str = ""
+
+    def __post_init__(self) -> None:
+        require_aware(self.at, "Touch.at")
