@@ -1,0 +1,154 @@
+"""Converters for setting values: each takes the raw text and returns a value or raises ValueError.
+
+The message of the ValueError is shown to the user after the key name, so it says what was wrong
+and what would be right. Converters for secrets never quote the value.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import time, timedelta
+from pathlib import Path
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from keepwarm.domain.addresses import normalize_address
+from keepwarm.domain.durations import parse_cadence, parse_duration
+
+SECURITY_MODES = ("ssl", "starttls", "none")
+_HOST = re.compile(r"^(?=.{1,253}$)[A-Za-z0-9](?:[A-Za-z0-9.-]*[A-Za-z0-9])?$|^\[?[0-9a-fA-F:.]+\]?$")
+_TIME = re.compile(r"^(\d{1,2}):(\d{2})$")
+
+
+def text(raw: str) -> str:
+    """Any non-empty text."""
+    if not raw.strip():
+        raise ValueError("is empty")
+    return raw.strip()
+
+
+def address(raw: str) -> str:
+    """One email address."""
+    return normalize_address(raw)
+
+
+def addresses(raw: str) -> tuple[str, ...]:
+    """A comma-separated list of email addresses, at least one."""
+    items = [item for item in (part.strip() for part in raw.split(",")) if item]
+    if not items:
+        raise ValueError("needs at least one address")
+    return tuple(dict.fromkeys(normalize_address(item) for item in items))
+
+
+def host(raw: str) -> str:
+    """A host name or IP address."""
+    value = raw.strip()
+    if not _HOST.match(value):
+        raise ValueError(f"{value!r} is not a host name")
+    return value
+
+
+def port(raw: str) -> int:
+    """A TCP port number."""
+    try:
+        value = int(raw.strip())
+    except ValueError:
+        raise ValueError(f"{raw.strip()!r} is not a port number") from None
+    if not 1 <= value <= 65535:
+        raise ValueError(f"{value} is not a port number (1-65535)")
+    return value
+
+
+def security(raw: str) -> str:
+    """``ssl`` (implicit TLS), ``starttls`` or ``none``."""
+    value = raw.strip().lower()
+    if value in ("tls", "implicit"):
+        value = "ssl"
+    if value not in SECURITY_MODES:
+        raise ValueError(f"{raw.strip()!r} is not one of ssl, starttls, none")
+    return value
+
+
+def folders(raw: str) -> tuple[str, ...]:
+    """``auto`` or a comma-separated list of IMAP folder names."""
+    items = tuple(item.strip() for item in raw.split(",") if item.strip())
+    if not items:
+        raise ValueError("is empty (use auto, or a comma-separated list of folders)")
+    if len(items) > 1 and any(item.lower() == "auto" for item in items):
+        raise ValueError("'auto' cannot be combined with folder names")
+    return ("auto",) if items[0].lower() == "auto" else items
+
+
+def readable_file(raw: str) -> Path:
+    """A path to a file that exists and can be read."""
+    path = Path(raw.strip()).expanduser()
+    if not path.is_file():
+        raise ValueError(f"{path} does not exist or is not a file")
+    return path
+
+
+def directory(raw: str) -> Path:
+    """A directory path (created later if missing)."""
+    value = raw.strip()
+    if not value:
+        raise ValueError("is empty")
+    return Path(value).expanduser()
+
+
+def existing_directory(raw: str) -> Path:
+    """A directory that exists."""
+    path = directory(raw)
+    if not path.is_dir():
+        raise ValueError(f"{path} is not a directory")
+    return path
+
+
+def duration(raw: str) -> timedelta:
+    """A duration such as 5min, 2h, 3d, 2w, 3mo."""
+    return parse_duration(raw)
+
+
+def cadence(raw: str) -> int:
+    """A cadence in days (``3m`` means three months here)."""
+    return parse_cadence(raw)
+
+
+def time_of_day(raw: str) -> time:
+    """``HH:MM`` on a 24-hour clock."""
+    match = _TIME.match(raw.strip())
+    if not match or int(match.group(1)) > 23 or int(match.group(2)) > 59:
+        raise ValueError(f"{raw.strip()!r} is not a time of day (write HH:MM, e.g. 08:30)")
+    return time(int(match.group(1)), int(match.group(2)))
+
+
+def timezone(raw: str) -> ZoneInfo:
+    """An IANA time-zone name such as Europe/Lisbon."""
+    value = raw.strip()
+    try:
+        return ZoneInfo(value)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise ValueError(f"{value!r} is not a time zone (use a name such as Europe/Lisbon)") from None
+
+
+def positive_int(raw: str) -> int:
+    """A whole number of at least 1."""
+    try:
+        value = int(raw.strip())
+    except ValueError:
+        raise ValueError(f"{raw.strip()!r} is not a whole number") from None
+    if value < 1:
+        raise ValueError(f"{value} must be at least 1")
+    return value
+
+
+def secret(raw: str) -> str:
+    """A random string of at least 16 characters (never quoted back)."""
+    if len(raw.strip()) < 16:
+        raise ValueError("is too short: use at least 16 random characters (keepwarm init makes one)")
+    return raw.strip()
+
+
+def password(raw: str) -> str:
+    """A password (never quoted back)."""
+    if not raw:
+        raise ValueError("is empty")
+    return raw

@@ -1,0 +1,210 @@
+"""Load the configuration from the environment and an env file, reporting every problem at once.
+
+Precedence: the process environment, then the env file (``--env-file``, else ``$KEEPWARM_ENV_FILE``,
+else ``./.env``), then the defaults. Each problem names the key and where its value came from.
+"""
+
+from __future__ import annotations
+
+import difflib
+import io
+import ipaddress
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from dotenv.parser import parse_stream
+
+from keepwarm.config.model import Config, ServerConfig
+from keepwarm.config.schema import BY_KEY, PREFIX, SETTINGS
+from keepwarm.config.secrets import PasswordSource, Secret
+from keepwarm.errors import ConfigError
+
+ENV_FILE_VARIABLE = "KEEPWARM_ENV_FILE"
+
+
+@dataclass(frozen=True)
+class Raw:
+    """A raw value and a phrase saying where it came from."""
+
+    value: str
+    origin: str
+
+
+def _read_env_file(path: Path, problems: list[str]) -> dict[str, Raw]:
+    try:
+        text = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        problems.append(f"cannot read env file {path}: {getattr(exc, 'strerror', None) or exc}")
+        return {}
+    found: dict[str, Raw] = {}
+    for binding in parse_stream(io.StringIO(text)):
+        line = binding.original.line
+        if binding.error:
+            problems.append(f"{path}:{line}: cannot parse this line (write KEY=value)")
+        elif binding.key is not None and binding.value is not None:
+            found[binding.key] = Raw(binding.value, f"from {path}:{line}")
+    return found
+
+
+def _env_file_path(explicit: Path | None, environ: Mapping[str, str]) -> tuple[Path | None, bool]:
+    """The env file to read, and whether it must exist (it must when named explicitly)."""
+    if explicit is not None:
+        return explicit, True
+    if environ.get(ENV_FILE_VARIABLE):
+        return Path(environ[ENV_FILE_VARIABLE]), True
+    return Path(".env"), False
+
+
+def gather(explicit: Path | None, environ: Mapping[str, str]) -> tuple[dict[str, Raw], list[str]]:
+    """Every KEEPWARM_ value with its origin, plus the problems found reading them."""
+    problems: list[str] = []
+    raws: dict[str, Raw] = {}
+    path, required = _env_file_path(explicit, environ)
+    if path is not None and (required or path.is_file()):
+        if not path.is_file():
+            problems.append(f"env file {path} does not exist")
+        else:
+            raws.update(_read_env_file(path, problems))
+    for name, value in environ.items():
+        if name.startswith(PREFIX):
+            raws[name] = Raw(value, "from the environment")
+    return raws, problems
+
+
+def _unknown_key_warnings(raws: Mapping[str, Raw]) -> list[str]:
+    known = {setting.env_name for setting in SETTINGS} | {ENV_FILE_VARIABLE}
+    warnings = []
+    for name, raw in raws.items():
+        if name.startswith(PREFIX) and name not in known:
+            close = difflib.get_close_matches(name, sorted(known), n=1)
+            hint = f"; did you mean {close[0]}?" if close else ""
+            warnings.append(f"unknown setting {name} ({raw.origin}){hint}")
+    return warnings
+
+
+def _convert_all(raws: Mapping[str, Raw], problems: list[str]) -> dict[str, Any]:
+    values: dict[str, Any] = {}
+    for setting in SETTINGS:
+        raw = raws.get(setting.env_name)
+        if raw is None or raw.value == "":
+            if setting.default is not None:
+                values[setting.key] = setting.convert(setting.default)
+            continue
+        try:
+            values[setting.key] = setting.convert(raw.value)
+        except ValueError as exc:
+            problems.append(f"{setting.env_name}: {exc} ({raw.origin})")
+    return values
+
+
+def _password(
+    proto: str, values: Mapping[str, Any], environ: Mapping[str, str], problems: list[str]
+) -> PasswordSource | None:
+    name = proto.upper()
+    given = [k for k in ("PASSWORD", "PASSWORD_COMMAND", "PASSWORD_FILE") if f"{name}_{k}" in values]
+    if len(given) > 1:
+        keys = " and ".join(PREFIX + f"{name}_{k}" for k in given)
+        problems.append(f"{keys}: set only one of them")
+        return None
+    credentials = environ.get("CREDENTIALS_DIRECTORY")
+    if not given:
+        # systemd LoadCredential= without any setting: use the conventional credential name.
+        default = Path(credentials, f"{proto}-password") if credentials else None
+        if default is not None and default.is_file():
+            return PasswordSource("file", f"{PREFIX}{name}_PASSWORD_FILE", path=default)
+        return None
+    key = f"{PREFIX}{name}_{given[0]}"
+    if given[0] == "PASSWORD":
+        return PasswordSource("value", key, value=Secret(values[f"{name}_PASSWORD"]))
+    if given[0] == "PASSWORD_COMMAND":
+        return PasswordSource("command", key, command=values[f"{name}_PASSWORD_COMMAND"])
+    path = Path(values[f"{name}_PASSWORD_FILE"]).expanduser()
+    if not path.is_absolute() and credentials:
+        path = Path(credentials, path)
+    if not path.is_file():
+        problems.append(f"{key}: {path} does not exist")
+    return PasswordSource("file", key, path=path)
+
+
+def _server(
+    proto: str, values: Mapping[str, Any], environ: Mapping[str, str], problems: list[str]
+) -> ServerConfig:
+    name = proto.upper()
+    security = values.get(f"{name}_SECURITY", "ssl")
+    host = values.get(f"{name}_HOST")
+    if security == "none" and host is not None and not _is_loopback(host):
+        problems.append(
+            f"{PREFIX}{name}_SECURITY: none sends your password in clear text; it is allowed only "
+            f"to a loopback host, not {host} (use ssl or starttls)"
+        )
+    return ServerConfig(
+        proto=proto,
+        host=host,
+        port=values.get(f"{name}_PORT") or ServerConfig.default_port(proto, security),
+        security=security,
+        user=values.get(f"{name}_USER"),
+        password=_password(proto, values, environ, problems),
+        ca_file=values.get(f"{name}_CA_FILE"),
+    )
+
+
+def _is_loopback(host: str) -> bool:
+    if host.lower() == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host.strip("[]")).is_loopback
+    except ValueError:
+        return False
+
+
+def default_state_dir(environ: Mapping[str, str]) -> Path:
+    """$STATE_DIRECTORY (systemd's StateDirectory=), else the XDG state directory."""
+    if environ.get("STATE_DIRECTORY"):
+        return Path(environ["STATE_DIRECTORY"].split(":")[0])
+    base = environ.get("XDG_STATE_HOME") or str(Path(environ.get("HOME", "~"), ".local", "state"))
+    return Path(base).expanduser() / "keepwarm"
+
+
+def system_timezone() -> ZoneInfo:
+    """The machine's zone from /etc/localtime, else UTC."""
+    try:
+        target = Path("/etc/localtime").resolve(strict=True)
+        return ZoneInfo(target.as_posix().split("/zoneinfo/", 1)[1])
+    except (OSError, IndexError, ValueError, KeyError):
+        return ZoneInfo("UTC")
+
+
+def load(env_file: Path | None = None, environ: Mapping[str, str] | None = None) -> Config:
+    """Read, validate and return the configuration; raise ConfigError listing every problem."""
+    env = os.environ if environ is None else environ
+    raws, problems = gather(env_file, env)
+    values = _convert_all(raws, problems)
+    imap = _server("imap", values, env, problems)
+    smtp = _server("smtp", values, env, problems)
+    if problems:
+        raise ConfigError(problems)
+    secret = values.get("SECRET")
+    return Config(
+        owner_name=values.get("OWNER_NAME"),
+        owner_emails=values.get("OWNER_EMAILS", ()),
+        daemon_address=values.get("DAEMON_ADDRESS"),
+        imap=imap,
+        imap_folders=values["IMAP_FOLDERS"],
+        smtp=smtp,
+        state_dir=values.get("STATE_DIR") or default_state_dir(env),
+        template_dir=values.get("TEMPLATE_DIR"),
+        timezone=values.get("TIMEZONE") or system_timezone(),
+        poll_interval=values["POLL_INTERVAL"],
+        reminder_time=values["REMINDER_TIME"],
+        default_cadence_days=values["DEFAULT_CADENCE"],
+        max_reminders_per_day=values["MAX_REMINDERS_PER_DAY"],
+        secret=Secret(secret) if secret else None,
+        warnings=tuple(_unknown_key_warnings(raws)),
+    )
+
+
+__all__ = ["BY_KEY", "load"]

@@ -1,0 +1,75 @@
+"""The validated configuration, as typed immutable values."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import time, timedelta
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+from keepwarm.config.secrets import PasswordSource, Secret
+from keepwarm.errors import ConfigError
+
+_DEFAULT_PORTS = {
+    "imap": {"ssl": 993, "starttls": 143, "none": 143},
+    "smtp": {"ssl": 465, "starttls": 587, "none": 25},
+}
+
+
+@dataclass(frozen=True)
+class ServerConfig:
+    """How to reach one mail server (IMAP or SMTP)."""
+
+    proto: str
+    host: str | None
+    port: int
+    security: str
+    user: str | None
+    password: PasswordSource | None
+    ca_file: Path | None
+
+    @staticmethod
+    def default_port(proto: str, security: str) -> int:
+        """The usual port for a protocol and security mode."""
+        return _DEFAULT_PORTS[proto][security]
+
+
+@dataclass(frozen=True)
+class Config:
+    """Every setting keepwarm uses. Optional ones are None until a command needs them."""
+
+    owner_name: str | None
+    owner_emails: tuple[str, ...]
+    daemon_address: str | None
+    imap: ServerConfig
+    imap_folders: tuple[str, ...]
+    smtp: ServerConfig
+    state_dir: Path
+    template_dir: Path | None
+    timezone: ZoneInfo
+    poll_interval: timedelta
+    reminder_time: time
+    default_cadence_days: int
+    max_reminders_per_day: int
+    secret: Secret | None
+    warnings: tuple[str, ...] = field(default=(), compare=False)
+
+    def require_mail(self) -> None:
+        """Refuse, listing every missing key at once, unless the mail settings are complete."""
+        missing = [
+            key
+            for key, value in (
+                ("OWNER_EMAILS", self.owner_emails or None),
+                ("DAEMON_ADDRESS", self.daemon_address),
+                ("IMAP_HOST", self.imap.host),
+                ("IMAP_USER", self.imap.user),
+                ("IMAP_PASSWORD (or _COMMAND or _FILE)", self.imap.password),
+                ("SMTP_HOST", self.smtp.host),
+                ("SMTP_USER", self.smtp.user),
+                ("SMTP_PASSWORD (or _COMMAND or _FILE)", self.smtp.password),
+                ("SECRET", self.secret),
+            )
+            if value is None
+        ]
+        if missing:
+            raise ConfigError([f"KEEPWARM_{key} is not set (needed to handle mail)" for key in missing])

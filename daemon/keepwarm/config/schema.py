@@ -1,0 +1,159 @@
+"""The one table of settings: key, converter, default, help and example.
+
+``config.example.env`` documents exactly these keys (a test keeps the two in step), and the loader
+validates exactly these. Keys are written here without the ``KEEPWARM_`` prefix.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from keepwarm.config import convert
+
+PREFIX = "KEEPWARM_"
+
+
+@dataclass(frozen=True)
+class Setting:
+    """One configuration key."""
+
+    key: str
+    convert: Callable[[str], Any]
+    help: str
+    example: str
+    default: str | None = None
+    secret: bool = False
+
+    @property
+    def env_name(self) -> str:
+        """The variable name as written in the environment, with the prefix."""
+        return PREFIX + self.key
+
+
+def _server(proto: str, default_port_note: str, example_host: str) -> list[Setting]:
+    name = proto.upper()
+    return [
+        Setting(f"{name}_HOST", convert.host, f"{name} server host name.", example_host),
+        Setting(
+            f"{name}_PORT",
+            convert.port,
+            f"{name} port; default {default_port_note}.",
+            default_port_note.split(maxsplit=1)[0],
+        ),
+        Setting(
+            f"{name}_SECURITY",
+            convert.security,
+            "ssl (implicit TLS), starttls, or none (allowed only to a loopback host).",
+            "ssl",
+            default="ssl",
+        ),
+        Setting(f"{name}_USER", convert.text, f"{name} login name.", "naomi@example.com"),
+        Setting(
+            f"{name}_PASSWORD",
+            convert.password,
+            "Password or app password. Prefer the _COMMAND or _FILE forms below.",
+            "app-password-here",
+            secret=True,
+        ),
+        Setting(
+            f"{name}_PASSWORD_COMMAND",
+            convert.text,
+            "A command that prints the password on its first line (e.g. a password manager).",
+            f"pass show mail/{proto}",
+        ),
+        Setting(
+            f"{name}_PASSWORD_FILE",
+            convert.text,
+            "A file holding the password; a relative name is looked up in $CREDENTIALS_DIRECTORY.",
+            f"{proto}-password",
+        ),
+        Setting(
+            f"{name}_CA_FILE",
+            convert.readable_file,
+            "Extra CA certificate (PEM) to trust, for a server with a private CA.",
+            "/etc/keepwarm/ca.pem",
+        ),
+    ]
+
+
+SETTINGS: tuple[Setting, ...] = (
+    Setting("OWNER_NAME", convert.text, "Your name, as drafts sign it.", "Naomi Example"),
+    Setting(
+        "OWNER_EMAILS",
+        convert.addresses,
+        "Every address you write from, comma-separated: mail from these is yours.",
+        "naomi@example.com, naomi@work.example",
+    ),
+    Setting(
+        "DAEMON_ADDRESS",
+        convert.address,
+        "Where keepwarm gets BCCs and commands: a plus-address of yours or a mailbox of its own.",
+        "naomi+keepwarm@example.com",
+    ),
+    *_server("imap", "993 for ssl, 143 otherwise", "imap.example.com"),
+    Setting(
+        "IMAP_FOLDERS",
+        convert.folders,
+        "auto (INBOX plus the \\Sent folder, or Gmail's \\All) or a comma-separated list.",
+        "auto",
+        default="auto",
+    ),
+    *_server("smtp", "465 for ssl, 587 for starttls, 25 for none", "smtp.example.com"),
+    Setting(
+        "STATE_DIR",
+        convert.directory,
+        "Where the store lives; default $STATE_DIRECTORY, else $XDG_STATE_HOME/keepwarm.",
+        "/var/lib/keepwarm",
+    ),
+    Setting(
+        "TEMPLATE_DIR",
+        convert.existing_directory,
+        "Your own templates; each file here overrides the shipped one of the same name.",
+        "/etc/keepwarm/templates",
+    ),
+    Setting(
+        "TIMEZONE",
+        convert.timezone,
+        "Your time zone (IANA name); default the system's.",
+        "Europe/Lisbon",
+    ),
+    Setting(
+        "POLL_INTERVAL",
+        convert.duration,
+        "How often to look for new mail.",
+        "5min",
+        default="5min",
+    ),
+    Setting(
+        "REMINDER_TIME",
+        convert.time_of_day,
+        "When the daily reminders go out, in TIMEZONE (HH:MM).",
+        "08:30",
+        default="08:30",
+    ),
+    Setting(
+        "DEFAULT_CADENCE",
+        convert.cadence,
+        "How often to be in touch when neither the contact nor its group says (3w, monthly, 3m).",
+        "monthly",
+        default="monthly",
+    ),
+    Setting(
+        "MAX_REMINDERS_PER_DAY",
+        convert.positive_int,
+        "At most this many reminders a day; the rest wait for the next day.",
+        "3",
+        default="3",
+    ),
+    Setting(
+        "SECRET",
+        convert.secret,
+        "Random key that signs reminder tokens (keepwarm init makes one); 16+ characters.",
+        "change-me-to-32-random-characters",
+        secret=True,
+    ),
+)
+
+BY_KEY = {setting.key: setting for setting in SETTINGS}
