@@ -1,0 +1,124 @@
+"""Crash-safe whole-file JSON persistence and the inter-process lock.
+
+TinyDB's stock JSONStorage rewrites the file in place, so a process killed mid-write leaves a torn
+file. Here every save goes to a temp file in the same directory, is fsynced, renamed over the old
+file and the directory is fsynced: a crash at any instant leaves the old file or the new one.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import errno
+import fcntl
+import json
+import os
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+from keepwarm.errors import StoreBusyError, StoreError
+
+TMP_PREFIX = ".tmp-"
+
+
+def dump_tables(tables: dict[str, dict[str, Any]]) -> str:
+    """Serialise as indented JSON with one record per line: readable, diffable, and compact.
+
+    Fully indented JSON would nearly double the size of a store holding 200,000 touches.
+    """
+    parts = ["{"]
+    for t_index, (table, docs) in enumerate(sorted(tables.items())):
+        parts.append(f" {json.dumps(table)}: {{")
+        rows = [
+            f"  {json.dumps(doc_id)}: {json.dumps(doc, ensure_ascii=False, sort_keys=True)}"
+            for doc_id, doc in docs.items()
+        ]
+        parts.append(",\n".join(rows))
+        parts.append(" }" + ("," if t_index < len(tables) - 1 else ""))
+    parts.append("}")
+    return "\n".join(part for part in parts if part) + "\n"
+
+
+def write_atomically(path: Path, text: str) -> None:
+    """Replace ``path`` with ``text`` so that readers and crashes see the old or the new file only."""
+    tmp = path.with_name(f"{TMP_PREFIX}{path.name}.{os.getpid()}")
+    try:
+        with tmp.open("w", encoding="utf-8") as handle:
+            handle.write(text)
+            handle.flush()
+            os.fsync(handle.fileno())
+        tmp.replace(path)
+    except OSError as exc:
+        with contextlib.suppress(OSError):
+            tmp.unlink()
+        raise StoreError(f"cannot save {path}: {exc.strerror or exc}; the previous file is intact") from exc
+    fsync_directory(path.parent)
+
+
+def fsync_directory(directory: Path) -> None:
+    """Make the rename itself durable: without this a power loss can undo it."""
+    fd = os.open(directory, os.O_RDONLY | os.O_DIRECTORY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+def remove_stale_temp_files(directory: Path, name: str) -> None:
+    """Delete temp files left by a process killed before its rename (they were never the store)."""
+    for stale in directory.glob(f"{TMP_PREFIX}{name}.*"):
+        with contextlib.suppress(OSError):
+            stale.unlink()
+
+
+def read_tables(path: Path) -> dict[str, dict[str, Any]] | None:
+    """Load the file; None if it does not exist. Empty, unreadable or non-object files are errors."""
+    try:
+        raw = path.read_bytes()
+    except FileNotFoundError:
+        return None
+    except OSError as exc:
+        raise StoreError(f"cannot read {path}: {exc.strerror or exc}") from exc
+    if not raw.strip():
+        raise StoreError(
+            f"{path} is empty: keepwarm never writes an empty store, so something else truncated it; "
+            "restore it from a backup, or move it away to start afresh"
+        )
+    try:
+        data = json.loads(raw)
+    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+        raise StoreError(f"{path} is not valid JSON ({exc}); restore it from a backup") from exc
+    if not isinstance(data, dict) or not all(isinstance(v, dict) for v in data.values()):
+        raise StoreError(f"{path} is not a keepwarm store (not a JSON object of tables)")
+    return data
+
+
+@contextlib.contextmanager
+def exclusive_lock(lock_path: Path, timeout: float, holder: str) -> Iterator[None]:
+    """Hold an flock on ``lock_path``, waiting up to ``timeout`` seconds for another holder.
+
+    The lock lives in its own file because the store file is replaced by rename on every save:
+    a lock on the old inode would not exclude a process that opened the new one.
+    """
+    fd = os.open(lock_path, os.O_RDWR | os.O_CREAT, 0o600)
+    try:
+        deadline = time.monotonic() + timeout
+        while True:
+            try:
+                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                break
+            except OSError as exc:
+                if exc.errno not in (errno.EWOULDBLOCK, errno.EACCES):
+                    raise
+                if time.monotonic() >= deadline:
+                    raise StoreBusyError(
+                        f"{holder} is busy: another keepwarm process holds {lock_path}"
+                    ) from None
+                time.sleep(0.02)
+        try:
+            yield
+        finally:
+            fcntl.flock(fd, fcntl.LOCK_UN)
+    finally:
+        os.close(fd)

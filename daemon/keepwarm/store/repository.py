@@ -1,0 +1,201 @@
+"""The Store: keepwarm's state in one TinyDB JSON file.
+
+Every change happens inside ``transaction()``: it takes the inter-process lock, picks up changes
+another process saved meanwhile, and on success saves the whole file once (one rewrite per batch,
+not per record). An exception inside discards every change of the batch.
+"""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import Iterable, Iterator
+from pathlib import Path
+from typing import Any, cast
+
+from tinydb import TinyDB
+from tinydb.storages import Storage
+from tinydb.table import Table
+
+from keepwarm.domain.model import Contact, Touch
+from keepwarm.errors import StoreError
+from keepwarm.store import atomic
+from keepwarm.store.codec import contact_to_doc, doc_to_contact, doc_to_touch, touch_to_doc
+
+SCHEMA_VERSION = 1
+FILE_NAME = "keepwarm.json"
+_META_ID = "1"
+
+
+class _MemoryStorage(Storage):
+    """TinyDB storage that keeps the tables in memory; the Store decides when they reach disk."""
+
+    def __init__(self) -> None:
+        self.data: dict[str, dict[str, Any]] = {}
+        self.dirty = False
+
+    def read(self) -> dict[str, dict[str, Any]]:
+        return self.data
+
+    def write(self, data: dict[str, dict[str, Any]]) -> None:
+        self.data = data
+        self.dirty = True
+
+
+class Store:
+    """Contacts, touches and groups, persisted crash-safely in ``STATE_DIR/keepwarm.json``."""
+
+    def __init__(self, state_dir: Path, lock_timeout: float = 10.0) -> None:
+        self.path = state_dir / FILE_NAME
+        self._lock_path = state_dir / f"{FILE_NAME}.lock"
+        self._lock_timeout = lock_timeout
+        self._db = TinyDB(storage=_MemoryStorage)
+        self._storage = cast(_MemoryStorage, self._db.storage)
+        self._stamp: tuple[int, int, int] | None = None
+        self._in_transaction = False
+        try:
+            state_dir.mkdir(parents=True, exist_ok=True, mode=0o700)
+        except OSError as exc:
+            raise StoreError(f"cannot create state directory {state_dir}: {exc.strerror}") from exc
+        self._load()
+
+    # -- persistence ---------------------------------------------------------------------------
+
+    def _file_stamp(self) -> tuple[int, int, int] | None:
+        try:
+            st = self.path.stat()
+        except FileNotFoundError:
+            return None
+        return (st.st_ino, st.st_mtime_ns, st.st_size)
+
+    def _load(self) -> None:
+        stamp = self._file_stamp()
+        data = atomic.read_tables(self.path)
+        if data is None:
+            data = {"meta": {_META_ID: {"app": "keepwarm", "schema": SCHEMA_VERSION}}}
+        else:
+            self._check_meta(data)
+        self._storage.data = data
+        self._storage.dirty = False
+        self._stamp = stamp
+
+    def _check_meta(self, data: dict[str, dict[str, Any]]) -> None:
+        meta = data.get("meta", {}).get(_META_ID)
+        if not isinstance(meta, dict) or meta.get("app") != "keepwarm":
+            raise StoreError(f"{self.path} is not a keepwarm store (no keepwarm meta record)")
+        schema = meta.get("schema")
+        if not isinstance(schema, int) or schema > SCHEMA_VERSION:
+            raise StoreError(
+                f"{self.path} has schema {schema!r}, newer than this keepwarm understands "
+                f"({SCHEMA_VERSION}); upgrade keepwarm"
+            )
+
+    def _refresh(self) -> None:
+        """Reload if another process saved since we last read (cheap: one stat)."""
+        if self._file_stamp() != self._stamp:
+            self._load()
+
+    @contextlib.contextmanager
+    def transaction(self) -> Iterator[None]:
+        """Apply a batch of changes all together, or none of them. Nested calls join the outer one."""
+        if self._in_transaction:
+            yield
+            return
+        with atomic.exclusive_lock(self._lock_path, self._lock_timeout, str(self.path)):
+            atomic.remove_stale_temp_files(self.path.parent, self.path.name)
+            self._refresh()
+            self._in_transaction = True
+            try:
+                yield
+                if self._storage.dirty:
+                    atomic.write_atomically(self.path, atomic.dump_tables(self._storage.data))
+                    self._storage.dirty = False
+                    self._stamp = self._file_stamp()
+            except BaseException:
+                self._load()
+                raise
+            finally:
+                self._in_transaction = False
+
+    def _table(self, name: str) -> Table:
+        if not self._in_transaction:
+            self._refresh()
+        # No query cache: the data under the table is swapped whenever another process saves.
+        return self._db.table(name, cache_size=0)
+
+    # -- contacts ------------------------------------------------------------------------------
+
+    def contacts(self) -> list[Contact]:
+        """All contacts, in the order they were added."""
+        return [doc_to_contact(doc.doc_id, doc) for doc in self._table("contacts").all()]
+
+    def get_contact(self, contact_id: int) -> Contact | None:
+        """One contact by id, or None if it was removed."""
+        doc = self._table("contacts").get(doc_id=contact_id)
+        return None if doc is None else doc_to_contact(contact_id, doc)
+
+    def add_contact(self, contact: Contact) -> Contact:
+        """Insert and return the contact with its new id."""
+        with self.transaction():
+            doc_id = self._table("contacts").insert(contact_to_doc(contact))
+        return contact.with_changes(id=doc_id)
+
+    def update_contact(self, contact: Contact) -> None:
+        """Replace the stored contact with the same id."""
+        with self.transaction():
+            table = self._table("contacts")
+            if not table.contains(doc_id=contact.id):
+                raise StoreError(f"contact {contact.id} no longer exists")
+            table.update(contact_to_doc(contact), doc_ids=[contact.id])
+
+    def remove_contact(self, contact_id: int) -> None:
+        """Forget the contact. Its touches stay, keyed by address, in case it is added again."""
+        with self.transaction():
+            self._table("contacts").remove(doc_ids=[contact_id])
+
+    # -- touches -------------------------------------------------------------------------------
+
+    def add_touches(self, touches: Iterable[Touch]) -> int:
+        """Record touches in one batch; returns how many were added."""
+        docs = [touch_to_doc(t) for t in touches]
+        if docs:
+            with self.transaction():
+                self._table("touches").insert_multiple(docs)
+        return len(docs)
+
+    def touches_for(self, addresses: Iterable[str]) -> list[Touch]:
+        """Every touch with any of these addresses, oldest first."""
+        wanted = set(addresses)
+        found = [
+            doc_to_touch(doc.doc_id, doc)
+            for doc in self._table("touches").all()
+            if doc.get("address") in wanted
+        ]
+        return sorted(found, key=lambda t: t.at)
+
+    def last_touch_by_address(self) -> dict[str, Touch]:
+        """The latest touch per address, in one pass over the table."""
+        latest: dict[str, Touch] = {}
+        for doc in self._table("touches").all():
+            touch = doc_to_touch(doc.doc_id, doc)
+            current = latest.get(touch.address)
+            if current is None or touch.at > current.at:
+                latest[touch.address] = touch
+        return latest
+
+    def count(self, table: str) -> int:
+        """Number of records in a table."""
+        return len(self._table(table))
+
+    # -- groups --------------------------------------------------------------------------------
+
+    def group_cadences(self) -> dict[str, int]:
+        """Cadence in days per group name, for groups that have one."""
+        return {str(doc["name"]): int(doc["cadence_days"]) for doc in self._table("groups").all()}
+
+    def set_group_cadence(self, name: str, cadence_days: int | None) -> None:
+        """Set (or with None, clear) a group's cadence."""
+        with self.transaction():
+            table = self._table("groups")
+            table.remove(lambda doc: doc.get("name") == name)
+            if cadence_days is not None:
+                table.insert({"name": name, "cadence_days": cadence_days})
