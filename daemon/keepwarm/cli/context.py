@@ -1,0 +1,37 @@
+"""What a CLI command may need, created only when first asked for (config, store, clock)."""
+
+from __future__ import annotations
+
+import logging
+from datetime import datetime
+from functools import cached_property
+from pathlib import Path
+
+from keepwarm import config
+from keepwarm.store import Store
+
+log = logging.getLogger("keepwarm")
+
+
+class Context:
+    """Lazily loaded configuration and store, so ``--help`` and simple commands stay fast."""
+
+    def __init__(self, env_file: Path | None) -> None:
+        self._env_file = env_file
+
+    @cached_property
+    def config(self) -> config.Config:
+        """The validated configuration; unknown keys are warned about once."""
+        loaded = config.load(self._env_file)
+        for warning in loaded.warnings:
+            log.warning("%s", warning)
+        return loaded
+
+    @cached_property
+    def store(self) -> Store:
+        """The store in the configured state directory."""
+        return Store(self.config.state_dir)
+
+    def now(self) -> datetime:
+        """The current time in the owner's zone: the one clock read the commands make."""
+        return datetime.now(self.config.timezone)

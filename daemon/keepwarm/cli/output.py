@@ -1,0 +1,100 @@
+"""How the CLI shows things: aligned tables for people, stable JSON for scripts."""
+
+from __future__ import annotations
+
+import json
+import sys
+from collections.abc import Sequence
+from datetime import datetime
+from typing import Any
+
+from keepwarm.domain.due import Standing
+from keepwarm.domain.durations import format_cadence
+from keepwarm.domain.model import Contact, Touch
+from keepwarm.store.codec import iso
+
+
+def print_json(value: Any) -> None:
+    """Indented JSON on stdout, non-ASCII kept readable."""
+    json.dump(value, sys.stdout, indent=2, ensure_ascii=False)
+    sys.stdout.write("\n")
+
+
+def print_table(headers: Sequence[str], rows: Sequence[Sequence[str]]) -> None:
+    """Columns padded to their widest cell; the last column is not padded."""
+    widths = [max(len(str(r[i])) for r in [headers, *rows]) for i in range(len(headers))]
+    for row in [headers, *rows]:
+        cells = [str(cell).ljust(widths[i]) for i, cell in enumerate(row[:-1])]
+        print("  ".join([*cells, str(row[-1])]).rstrip())
+
+
+def contact_json(contact: Contact) -> dict[str, Any]:
+    """A contact's own fields, as scripts see them."""
+    return {
+        "id": contact.id,
+        "name": contact.name,
+        "emails": list(contact.emails),
+        "group": contact.group,
+        "paused": contact.paused,
+        "snoozed_until": iso(contact.snoozed_until),
+        "birthday": str(contact.birthday) if contact.birthday else None,
+        "notes": [{"at": iso(n.at), "text": n.text} for n in contact.notes],
+        "added_at": iso(contact.added_at),
+    }
+
+
+def standing_json(item: Standing) -> dict[str, Any]:
+    """A contact with its cadence, last touch and due date."""
+    return {
+        **contact_json(item.contact),
+        "cadence_days": item.cadence_days,
+        "cadence_source": item.cadence_source.value,
+        "last_touch": iso(item.last_touch.at) if item.last_touch else None,
+        "last_touch_direction": item.last_touch.direction.value if item.last_touch else None,
+        "next_due": iso(item.next_due),
+        "status": item.status.value,
+        "days_since_last_touch": item.days_since_last_touch,
+        "days_until_due": item.days_until_due,
+    }
+
+
+def touch_json(touch: Touch) -> dict[str, Any]:
+    """One touch, as scripts see it."""
+    return {
+        "at": iso(touch.at),
+        "address": touch.address,
+        "direction": touch.direction.value,
+        "channel": touch.channel.value,
+        "subject": touch.subject,
+        "message_id": touch.message_id,
+        "source": touch.source,
+    }
+
+
+def day(value: datetime | None, now: datetime) -> str:
+    """A date in the owner's zone, or a dash."""
+    return value.astimezone(now.tzinfo).strftime("%Y-%m-%d") if value is not None else "-"
+
+
+def since(item: Standing) -> str:
+    """``12d ago``, ``today`` or ``never``."""
+    days = item.days_since_last_touch
+    if days is None:
+        return "never"
+    return "today" if days == 0 else f"{days}d ago"
+
+
+def when_due(item: Standing) -> str:
+    """``in 3d``, ``today``, ``5d overdue`` or ``paused``."""
+    days = item.days_until_due
+    if days is None:
+        return "paused"
+    if days < 0:
+        return f"{-days}d overdue"
+    return "today" if days == 0 else f"in {days}d"
+
+
+def cadence_text(item: Standing) -> str:
+    """``every 3 weeks`` with where it came from when not the contact's own."""
+    text = format_cadence(item.cadence_days)
+    return text if item.cadence_source.value == "contact" else f"{text} ({item.cadence_source.value})"

@@ -1,0 +1,173 @@
+"""Use cases over the store that the CLI (and, later, mail commands) call: add, edit, remove, list.
+
+Domain rules decide; this module fetches what they need from the store, applies their answer in one
+transaction, and turns domain errors into UsageErrors with one readable line.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import datetime
+
+from keepwarm.domain.addresses import AddressError, normalize_address, parse_mailbox
+from keepwarm.domain.book import (
+    ContactLookupError,
+    DuplicateAddressError,
+    check_addresses_free,
+    find_contact,
+)
+from keepwarm.domain.due import Standing, effective_cadence, standing, standings
+from keepwarm.domain.durations import DurationError, parse_cadence
+from keepwarm.domain.model import Contact, Note, Touch, parse_birthday
+from keepwarm.errors import UsageError
+from keepwarm.store import Store
+
+
+@contextmanager
+def _user_errors() -> Iterator[None]:
+    """Domain errors are the user's to fix: give them one line, no traceback."""
+    try:
+        yield
+    except (AddressError, DurationError, ContactLookupError, DuplicateAddressError) as exc:
+        raise UsageError(str(exc)) from None
+
+
+def _cadence(every: str | None) -> int | None:
+    return None if every is None else parse_cadence(every)
+
+
+def _group(name: str | None) -> str | None:
+    if name is None:
+        return None
+    cleaned = " ".join(name.split())
+    if not cleaned:
+        raise UsageError("a group name cannot be empty")
+    return cleaned
+
+
+def add_contact(
+    store: Store,
+    mailbox: str,
+    now: datetime,
+    *,
+    every: str | None = None,
+    group: str | None = None,
+    note: str | None = None,
+) -> Contact:
+    """Track a new person from ``"Name <addr>"`` or a bare address."""
+    with _user_errors():
+        name, address = parse_mailbox(mailbox)
+        contact = Contact(
+            name=name,
+            emails=(address,),
+            added_at=now,
+            group=_group(group),
+            cadence_days=_cadence(every),
+            notes=(Note(now, note.strip()),) if note and note.strip() else (),
+        )
+        with store.transaction():
+            check_addresses_free(store.contacts(), contact.emails)
+            return store.add_contact(contact)
+
+
+def resolve(store: Store, term: str) -> Contact:
+    """The one contact a name or address refers to."""
+    with _user_errors():
+        return find_contact(store.contacts(), term)
+
+
+@dataclass(frozen=True)
+class Edit:
+    """Changes asked for by ``contacts edit``; None means leave as is."""
+
+    name: str | None = None
+    add_emails: tuple[str, ...] = ()
+    remove_emails: tuple[str, ...] = ()
+    every: str | None = None
+    clear_cadence: bool = False
+    group: str | None = None
+    clear_group: bool = False
+    note: str | None = None
+    paused: bool | None = None
+    birthday: str | None = None
+
+
+def _apply_edit(contact: Contact, edit: Edit, now: datetime) -> Contact:
+    emails = [e for e in contact.emails if e not in {normalize_address(r) for r in edit.remove_emails}]
+    emails += [normalize_address(a) for a in edit.add_emails]
+    if not emails:
+        raise UsageError(f"{contact.label} would have no address left")
+    changes: dict[str, object] = {"emails": tuple(dict.fromkeys(emails))}
+    if edit.name is not None:
+        changes["name"] = " ".join(edit.name.split())
+    if edit.every is not None or edit.clear_cadence:
+        changes["cadence_days"] = _cadence(edit.every)
+    if edit.group is not None or edit.clear_group:
+        changes["group"] = _group(edit.group)
+    if edit.note and edit.note.strip():
+        changes["notes"] = (*contact.notes, Note(now, edit.note.strip()))
+    if edit.paused is not None:
+        changes["paused"] = edit.paused
+    if edit.birthday is not None:
+        try:
+            changes["birthday"] = parse_birthday(edit.birthday) if edit.birthday else None
+        except ValueError as exc:
+            raise UsageError(str(exc)) from None
+    return contact.with_changes(**changes)
+
+
+def edit_contact(store: Store, term: str, edit: Edit, now: datetime) -> Contact:
+    """Change a contact; all of the edit applies or none of it."""
+    with _user_errors(), store.transaction():
+        contact = find_contact(store.contacts(), term)
+        changed = _apply_edit(contact, edit, now)
+        check_addresses_free(store.contacts(), changed.emails, except_id=contact.id)
+        store.update_contact(changed)
+        return changed
+
+
+def remove_contact(store: Store, term: str) -> Contact:
+    """Stop tracking someone; their touches stay in case they are added again."""
+    with _user_errors(), store.transaction():
+        contact = find_contact(store.contacts(), term)
+        store.remove_contact(contact.id)
+        return contact
+
+
+def history(store: Store, term: str) -> tuple[Contact, list[Touch]]:
+    """A contact and every touch with any of their addresses, oldest first."""
+    contact = resolve(store, term)
+    return contact, store.touches_for(contact.emails)
+
+
+def due_list(
+    store: Store, default_cadence_days: int, now: datetime, upcoming_days: int = 14
+) -> list[Standing]:
+    """Every contact's standing at ``now``, soonest due first."""
+    return standings(
+        store.contacts(),
+        last_by_address=store.last_touch_by_address(),
+        group_cadences=store.group_cadences(),
+        default_days=default_cadence_days,
+        now=now,
+        upcoming_days=upcoming_days,
+    )
+
+
+def standing_of(store: Store, contact: Contact, default_cadence_days: int, now: datetime) -> Standing:
+    """One contact's standing at ``now``."""
+    touches = store.touches_for(contact.emails)
+    cadence = effective_cadence(contact, store.group_cadences(), default_cadence_days)
+    return standing(contact, touches[-1] if touches else None, cadence, now)
+
+
+def set_group_cadence(store: Store, name: str, every: str | None) -> int | None:
+    """Give a group its own cadence (or with None, clear it)."""
+    with _user_errors():
+        days = _cadence(every)
+    group = _group(name)
+    assert group is not None
+    store.set_group_cadence(group, days)
+    return days
