@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import re
-from email.utils import parseaddr
 
 # Deliberately simple: a local part without spaces or brackets, a domain of dot-separated labels.
 # Catches typos ("alice@", "alice example.org") without rejecting real, unusual addresses.
@@ -30,12 +29,23 @@ def normalize_address(text: str) -> str:
     return address
 
 
+_NAMED = re.compile(r"^(?P<name>[^<>]*?)\s*<(?P<addr>[^<>]*)>$")
+
+
 def parse_mailbox(text: str) -> tuple[str, str]:
-    """Read ``"Alice Example <alice@example.org>"`` or ``alice@example.org`` into (name, address)."""
+    """Read ``"Alice Example <alice@example.org>"`` or ``alice@example.org`` into (name, address).
+
+    Exactly one address: a list such as ``a@x, b@y`` is refused rather than cut to its first entry.
+    """
     raw = text.strip()
-    if "<" in raw and not raw.endswith(">"):
-        raise AddressError(f"{raw!r}: the address must end with '>'")
-    name, address = parseaddr(raw)
-    if not address or raw.count("<") > 1:
+    match = _NAMED.match(raw)
+    if match:
+        name, address = match.group("name").strip().strip('"').strip(), match.group("addr")
+    elif "<" in raw or ">" in raw:
         raise AddressError(f"{raw!r} is not 'Name <address>' or an address")
-    return " ".join(name.split()), normalize_address(address)
+    else:
+        name, address = "", raw
+    try:
+        return " ".join(name.split()), normalize_address(address)
+    except AddressError:
+        raise AddressError(f"{raw!r} is not 'Name <address>' or a valid email address") from None
