@@ -8,7 +8,7 @@ from typing import Any
 from keepwarm import manage
 from keepwarm.cli import output
 from keepwarm.cli.context import Context
-from keepwarm.domain.due import DueStatus
+from keepwarm.domain.due import UPCOMING_DAYS, DueStatus
 from keepwarm.domain.durations import format_cadence, parse_cadence
 
 
@@ -123,7 +123,7 @@ def _history(args: argparse.Namespace, ctx: Context) -> int:
 
 def _due(args: argparse.Namespace, ctx: Context) -> int:
     now = ctx.now()
-    within = parse_cadence(args.within) if args.within else 14
+    within = parse_cadence(args.within) if args.within else UPCOMING_DAYS
     items = manage.due_list(ctx.store, ctx.config.default_cadence_days, now, within)
     if not args.all:
         shown = (DueStatus.OVERDUE, DueStatus.DUE, DueStatus.UPCOMING)
@@ -161,8 +161,22 @@ def _groups(args: argparse.Namespace, ctx: Context) -> int:
 
 
 def _cadence_arg(text: str) -> str:
-    parse_cadence(text)  # fail early in argparse with a usage message
+    """Validate a cadence while parsing arguments, so the usage message explains the mistake."""
+    try:
+        parse_cadence(text)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
     return text
+
+
+def _positive(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"{value} must be at least 1")
+    return value
 
 
 def register(sub: Any) -> None:
@@ -218,14 +232,14 @@ def _register_contacts(sub: Any) -> None:
 def _register_reports(sub: Any) -> None:
     hist = sub.add_parser("history", help="touches with one contact", description="List touches.")
     hist.add_argument("contact", help="a name or any of the contact's addresses")
-    hist.add_argument("--limit", type=int, metavar="N", help="only the last N touches")
+    hist.add_argument("--limit", type=_positive, metavar="N", help="only the last N touches")
     hist.add_argument("--json", action="store_true", help="machine-readable output")
     hist.set_defaults(handler=_history)
 
     due = sub.add_parser(
         "due", help="who is overdue, due, or coming up", description="Overdue, due and upcoming."
     )
-    due.add_argument("--within", type=_cadence_arg, metavar="DURATION", help="upcoming window (2w)")
+    due.add_argument("--within", type=_cadence_arg, metavar="DURATION", help="upcoming window (default 30d)")
     due.add_argument("--all", action="store_true", help="every contact, paused ones too")
     due.add_argument("--json", action="store_true", help="machine-readable output")
     due.set_defaults(handler=_due)
