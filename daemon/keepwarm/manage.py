@@ -18,7 +18,7 @@ from keepwarm.domain.book import (
     check_addresses_free,
     find_contact,
 )
-from keepwarm.domain.due import Standing, effective_cadence, standing, standings
+from keepwarm.domain.due import UPCOMING_DAYS, Standing, effective_cadence, standing, standings
 from keepwarm.domain.durations import DurationError, parse_cadence
 from keepwarm.domain.model import Contact, Note, Touch, parse_birthday
 from keepwarm.errors import UsageError
@@ -143,7 +143,7 @@ def history(store: Store, term: str) -> tuple[Contact, list[Touch]]:
 
 
 def due_list(
-    store: Store, default_cadence_days: int, now: datetime, upcoming_days: int = 14
+    store: Store, default_cadence_days: int, now: datetime, upcoming_days: int = UPCOMING_DAYS
 ) -> list[Standing]:
     """Every contact's standing at ``now``, soonest due first."""
     return standings(

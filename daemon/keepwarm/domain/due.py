@@ -14,6 +14,10 @@ from enum import StrEnum
 
 from keepwarm.domain.model import Contact, Touch, require_aware
 
+# "Coming up" means within the next month: long enough that a contact added with a cadence of a few
+# weeks shows in the due list at once, short enough to stay a to-do list rather than the whole book.
+UPCOMING_DAYS = 30
+
 
 class CadenceSource(StrEnum):
     """Where a contact's effective cadence came from."""
@@ -71,7 +75,9 @@ def first_due_fraction(contact: Contact) -> float:
     Twenty contacts imported at once must not all fall due on the same morning, so each one's first
     due date is spread across its first cadence, deterministically (same answer on every run).
     """
-    digest = hashlib.sha256(contact.primary_email.encode()).digest()
+    # Keyed on what never changes for a stored contact (not its addresses, which can be edited).
+    key = f"{contact.id}:{contact.added_at.isoformat()}"
+    digest = hashlib.sha256(key.encode()).digest()
     return (int.from_bytes(digest[:4], "big") % 1000 + 1) / 1000
 
 
@@ -93,7 +99,7 @@ def standing(
     cadence: tuple[int, CadenceSource],
     now: datetime,
     *,
-    upcoming_days: int = 14,
+    upcoming_days: int = UPCOMING_DAYS,
 ) -> Standing:
     """Where one contact stands at ``now``: next due date and status (snoozes and pauses respected)."""
     require_aware(now, "now")
@@ -132,7 +138,7 @@ def standings(
     group_cadences: Mapping[str, int],
     default_days: int,
     now: datetime,
-    upcoming_days: int = 14,
+    upcoming_days: int = UPCOMING_DAYS,
 ) -> list[Standing]:
     """Standings of many contacts, soonest due first (paused ones last)."""
     result = [
