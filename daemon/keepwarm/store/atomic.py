@@ -44,7 +44,9 @@ def write_atomically(path: Path, text: str) -> None:
     """Replace ``path`` with ``text`` so that readers and crashes see the old or the new file only."""
     tmp = path.with_name(f"{TMP_PREFIX}{path.name}.{os.getpid()}")
     try:
-        with tmp.open("w", encoding="utf-8") as handle:
+        # 0600: the store holds who the owner talks to; nobody else needs to read it.
+        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        with os.fdopen(fd, "w", encoding="utf-8") as handle:
             handle.write(text)
             handle.flush()
             os.fsync(handle.fileno())
