@@ -1,0 +1,199 @@
+"""The store: round trips, all-or-nothing batches, one rewrite per batch, locking and bad files."""
+
+from __future__ import annotations
+
+import fcntl
+import json
+import multiprocessing
+import os
+import stat
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import pytest
+
+from keepwarm.domain.model import Birthday, Channel, Contact, Direction, Note, Touch
+from keepwarm.errors import StoreBusyError, StoreError
+from keepwarm.store import Store, atomic
+from keepwarm.store.repository import FILE_NAME, SCHEMA_VERSION
+
+NOW = datetime(2026, 11, 26, 9, 0, tzinfo=UTC)
+
+
+def _alice(**changes: object) -> Contact:
+    base = Contact(name="Alice Example", emails=("alice@example.org",), added_at=NOW)
+    return base.with_changes(**changes)
+
+
+def test_contact_and_touch_round_trip(tmp_path: Path) -> None:
+    contact = _alice(
+        emails=("alice@example.org", "alice@work.example"),
+        group="friends",
+        cadence_days=21,
+        notes=(Note(NOW, "loves trains"),),
+        paused=True,
+        snoozed_until=NOW + timedelta(days=3),
+        birthday=Birthday(5, 17),
+    )
+    touch = Touch(
+        "alice@example.org", NOW, Direction.OUT, Channel.EMAIL, "Trip photos", "<m1@x>", "imap:Sent"
+    )
+    store = Store(tmp_path)
+    saved = store.add_contact(contact)
+    store.add_touches([touch])
+
+    reopened = Store(tmp_path)
+    assert reopened.get_contact(saved.id) == saved
+    assert saved.id > 0
+    assert reopened.touches_for(["alice@work.example", "alice@example.org"]) == [touch]
+    assert reopened.last_touch_by_address() == {"alice@example.org": touch}
+
+
+def test_file_is_readable_json_with_schema_and_private_mode(tmp_path: Path) -> None:
+    Store(tmp_path).add_contact(_alice())
+    path = tmp_path / FILE_NAME
+    data = json.loads(path.read_text())
+    assert data["meta"]["1"] == {"app": "keepwarm", "schema": SCHEMA_VERSION}
+    assert data["contacts"]["1"]["emails"] == ["alice@example.org"]
+    assert stat.S_IMODE(path.stat().st_mode) == 0o600
+
+
+def test_failed_batch_changes_nothing(tmp_path: Path) -> None:
+    store = Store(tmp_path)
+    store.add_contact(_alice())
+    before = (tmp_path / FILE_NAME).read_bytes()
+    with pytest.raises(RuntimeError), store.transaction():
+        store.add_contact(_alice(name="Bob", emails=("bob@example.org",)))
+        store.add_touches([Touch("bob@example.org", NOW, Direction.IN)])
+        raise RuntimeError("boom")
+    assert (tmp_path / FILE_NAME).read_bytes() == before
+    assert [c.name for c in store.contacts()] == ["Alice Example"]
+    assert store.touches_for(["bob@example.org"]) == []
+
+
+def test_one_file_rewrite_per_batch(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    writes: list[Path] = []
+    real = atomic.write_atomically
+
+    def counting(path: Path, text: str) -> None:
+        writes.append(path)
+        real(path, text)
+
+    monkeypatch.setattr(atomic, "write_atomically", counting)
+    store = Store(tmp_path)
+    with store.transaction():
+        for i in range(50):
+            store.add_contact(_alice(name=f"P{i}", emails=(f"p{i}@example.org",)))
+        store.add_touches(Touch(f"p{i}@example.org", NOW, Direction.IN) for i in range(50))
+    assert len(writes) == 1
+    assert len(Store(tmp_path).contacts()) == 50
+
+
+def test_two_handles_never_lose_each_others_changes(tmp_path: Path) -> None:
+    cli, daemon = Store(tmp_path), Store(tmp_path)
+    cli.add_contact(_alice())
+    daemon.add_touches([Touch("alice@example.org", NOW, Direction.IN)])
+    cli.add_contact(_alice(name="Bob", emails=("bob@example.org",)))
+    final = Store(tmp_path)
+    assert {c.name for c in final.contacts()} == {"Alice Example", "Bob"}
+    assert len(final.touches_for(["alice@example.org"])) == 1
+    assert {c.name for c in daemon.contacts()} == {"Alice Example", "Bob"}
+
+
+def _add_many(state_dir: str, prefix: str) -> None:
+    store = Store(Path(state_dir), lock_timeout=30)
+    for i in range(40):
+        store.add_contact(_alice(name=f"{prefix}{i}", emails=(f"{prefix}{i}@example.org",)))
+
+
+def test_concurrent_processes_keep_every_write(tmp_path: Path) -> None:
+    ctx = multiprocessing.get_context("spawn")
+    procs = [ctx.Process(target=_add_many, args=(str(tmp_path), p)) for p in ("a", "b", "c")]
+    for proc in procs:
+        proc.start()
+    for proc in procs:
+        proc.join(60)
+        assert proc.exitcode == 0
+    assert len(Store(tmp_path).contacts()) == 120
+
+
+def test_busy_lock_is_a_clear_error(tmp_path: Path) -> None:
+    store = Store(tmp_path, lock_timeout=0.2)
+    fd = os.open(tmp_path / f"{FILE_NAME}.lock", os.O_RDWR | os.O_CREAT)
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX)
+        # flock locks belong to the open file description, so this one excludes the store's own.
+        with pytest.raises(StoreBusyError, match="another keepwarm process"):
+            store.add_contact(_alice())
+    finally:
+        os.close(fd)
+    store.add_contact(_alice())
+    assert len(store.contacts()) == 1
+
+
+@pytest.mark.parametrize(
+    ("content", "message"),
+    [
+        (b"", "is empty"),
+        (b"  \n", "is empty"),
+        (b"{not json", "not valid JSON"),
+        (b'{"_default": {}}', "not a keepwarm store"),
+        (b"[1, 2]", "not a keepwarm store"),
+        (b'{"meta": {"1": {"app": "keepwarm", "schema": 99}}}', "newer than this keepwarm"),
+        (b"\xff\xfe garbage", "not valid JSON"),
+    ],
+)
+def test_bad_files_are_errors_and_stay_untouched(tmp_path: Path, content: bytes, message: str) -> None:
+    path = tmp_path / FILE_NAME
+    path.write_bytes(content)
+    with pytest.raises(StoreError, match=message):
+        Store(tmp_path)
+    assert path.read_bytes() == content
+
+
+def test_damaged_record_names_itself(tmp_path: Path) -> None:
+    Store(tmp_path).add_contact(_alice())
+    path = tmp_path / FILE_NAME
+    data = json.loads(path.read_text())
+    data["contacts"]["1"]["added_at"] = "yesterday"
+    path.write_text(json.dumps(data))
+    with pytest.raises(StoreError, match=r"record 1 of table 'contacts' is damaged"):
+        Store(tmp_path).contacts()
+
+
+def test_stale_temp_files_are_removed(tmp_path: Path) -> None:
+    Store(tmp_path).add_contact(_alice())
+    stale = tmp_path / f"{atomic.TMP_PREFIX}{FILE_NAME}.12345"
+    stale.write_text("{half")
+    Store(tmp_path).add_touches([Touch("alice@example.org", NOW, Direction.IN)])
+    assert not stale.exists()
+
+
+def test_write_failure_keeps_previous_file(tmp_path: Path) -> None:
+    store = Store(tmp_path)
+    store.add_contact(_alice())
+    before = (tmp_path / FILE_NAME).read_bytes()
+    # A directory where the temp file must go makes the save fail, as a full disk would, even for root.
+    blocker = tmp_path / f"{atomic.TMP_PREFIX}{FILE_NAME}.{os.getpid()}"
+    original_cleanup = atomic.remove_stale_temp_files
+    try:
+        atomic.remove_stale_temp_files = lambda directory, name: None
+        blocker.mkdir()
+        with pytest.raises(StoreError, match="previous file is intact"):
+            store.add_contact(_alice(name="Bob", emails=("bob@example.org",)))
+    finally:
+        atomic.remove_stale_temp_files = original_cleanup
+        blocker.rmdir()
+    assert (tmp_path / FILE_NAME).read_bytes() == before
+    assert [c.name for c in store.contacts()] == ["Alice Example"]
+    store.add_contact(_alice(name="Bob", emails=("bob@example.org",)))
+    assert len(Store(tmp_path).contacts()) == 2
+
+
+def test_group_cadences(tmp_path: Path) -> None:
+    store = Store(tmp_path)
+    store.set_group_cadence("friends", 21)
+    store.set_group_cadence("work", 60)
+    store.set_group_cadence("friends", 14)
+    store.set_group_cadence("work", None)
+    assert Store(tmp_path).group_cadences() == {"friends": 14}
