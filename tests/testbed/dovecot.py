@@ -1,0 +1,315 @@
+"""A private, throwaway Dovecot (IMAPS, IMAP+STARTTLS, LMTP) on 127.0.0.1 for tests.
+
+Everything Dovecot touches (config, sockets, logs, state, maildirs, passwd-file) lives
+in one temporary directory, so several runs can coexist with each other and with a
+system Dovecot. Accounts are passwd-files (one per user) that Dovecot reads on demand,
+which lets every test get a fresh mailbox without restarting the server.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import ctypes
+import grp
+import os
+import pwd
+import re
+import secrets
+import shutil
+import signal
+import socket
+import ssl
+import subprocess
+import sys
+import threading
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import NoReturn
+
+HOST = "127.0.0.1"
+DOMAIN = "example.com"
+START_TIMEOUT = 10.0
+_PREFIX_RE = re.compile(r"[a-z0-9][a-z0-9._-]{0,40}")
+
+
+class TestbedUnavailableError(RuntimeError):
+    """The mail system cannot run here (no dovecot binary, permissions, ...)."""
+
+    __test__ = False  # not a pytest test class, despite the name
+
+
+def _owner_names() -> tuple[int, int, str, str]:
+    """uid, gid, user and group name that owns the mail (never root)."""
+    if os.geteuid() == 0:
+        # Dovecot refuses mail access as uid 0; nobody/nogroup exist everywhere.
+        entry = pwd.getpwnam("nobody")
+        return entry.pw_uid, entry.pw_gid, entry.pw_name, grp.getgrgid(entry.pw_gid).gr_name
+    uid, gid = os.geteuid(), os.getegid()
+    return uid, gid, pwd.getpwuid(uid).pw_name, grp.getgrgid(gid).gr_name
+
+
+def _die_with_parent() -> Callable[[], None] | None:
+    """A preexec_fn so Dovecot goes down with a killed pytest instead of lingering."""
+    if sys.platform != "linux":
+        return None
+    libc = ctypes.CDLL(None, use_errno=True)  # loaded here: the child only calls it
+    pr_set_pdeathsig = 1
+
+    def preexec() -> None:
+        libc.prctl(pr_set_pdeathsig, signal.SIGTERM)
+
+    return preexec
+
+
+def _find_binary() -> str:
+    # /usr/sbin is often missing from an ordinary user's PATH.
+    candidates = [os.environ.get("DOVECOT_BINARY", ""), shutil.which("dovecot") or ""]
+    for candidate in [*candidates, "/usr/sbin/dovecot", "/usr/local/sbin/dovecot"]:
+        if candidate and os.access(candidate, os.X_OK):
+            return candidate
+    raise TestbedUnavailableError("dovecot binary not found (install dovecot-imapd and -lmtpd)")
+
+
+class Dovecot:
+    """One Dovecot master process and the passwd-files of its test accounts."""
+
+    def __init__(
+        self,
+        workdir: Path,
+        cert_file: Path,
+        key_file: Path,
+        *,
+        imaps_port: int,
+        imap_port: int,
+        lmtp_port: int,
+    ) -> None:
+        self.workdir = workdir
+        self._cert_file = cert_file
+        self._key_file = key_file
+        self.imaps_port = imaps_port
+        self.imap_port = imap_port
+        self.lmtp_port = lmtp_port
+        self.log_file = workdir / "dovecot.log"
+        self._passwd_dir = workdir / "passwd.d"
+        self._accounts: dict[str, str] = {}
+        self._lock = threading.Lock()
+        self._process: subprocess.Popen[bytes] | None = None
+
+    # -- lifecycle ---------------------------------------------------------------
+
+    def start(self) -> None:
+        binary = _find_binary()
+        try:
+            self._prepare_files()
+            console = (self.workdir / "dovecot.console").open("wb")
+            with console:
+                self._process = subprocess.Popen(
+                    [binary, "-F", "-c", str(self.workdir / "dovecot.conf")],
+                    stdin=subprocess.DEVNULL,
+                    stdout=console,
+                    stderr=console,
+                    # Only calls prctl(), and runs before the SMTP threads exist.
+                    preexec_fn=_die_with_parent(),  # noqa: PLW1509
+                )
+        except (OSError, KeyError) as exc:  # KeyError: no "nobody" user to own the mail
+            raise TestbedUnavailableError(f"cannot launch dovecot: {exc!r}") from exc
+        self._wait_until_listening()
+
+    def _prepare_files(self) -> None:
+        uid, gid, _, _ = _owner_names()
+        mail_dir = self.workdir / "mail"
+        mail_dir.mkdir()
+        # Login/auth processes and the mail uid must traverse the work dir,
+        # which mkdtemp created 0700.
+        self.workdir.chmod(0o755)
+        if os.geteuid() == 0:
+            os.chown(mail_dir, uid, gid)
+        self._passwd_dir.mkdir()
+        (self.workdir / "dovecot.conf").write_text(self._config())
+
+    def stop(self) -> None:
+        process, self._process = self._process, None
+        if process is None or process.poll() is not None:
+            return
+        process.terminate()
+        try:
+            process.wait(timeout=5)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait(timeout=5)
+
+    def _wait_until_listening(self) -> None:
+        assert self._process is not None
+        deadline = time.monotonic() + START_TIMEOUT
+        # Wait for each service's greeting, not just an open port: a port that a
+        # stranger grabbed after we picked it would also accept connections.
+        pending = {self.imap_port: (False, b"* OK"), self.imaps_port: (True, b"* OK")}
+        pending[self.lmtp_port] = (False, b"220 ")
+        while pending:
+            if self._process.poll() is not None:
+                self._fail(f"dovecot exited with status {self._process.returncode}")
+            for port, (tls, banner) in list(pending.items()):
+                with contextlib.suppress(OSError):
+                    if _greeting(port, tls).startswith(banner):
+                        del pending[port]
+            if pending and time.monotonic() > deadline:
+                self.stop()
+                self._fail(f"dovecot not ready on {sorted(pending)} after {START_TIMEOUT}s")
+            if pending:
+                time.sleep(0.02)
+
+    def _fail(self, reason: str) -> NoReturn:
+        raise TestbedUnavailableError(f"{reason}\n{self.diagnostics()}")
+
+    def diagnostics(self) -> str:
+        """Dovecot's console output and log, for readable failures."""
+        parts = []
+        for path in (self.workdir / "dovecot.console", self.log_file):
+            with contextlib.suppress(OSError):
+                parts.append(f"--- {path.name}\n{path.read_text(errors='replace')[-4000:]}")
+        return "\n".join(parts)
+
+    # -- accounts ----------------------------------------------------------------
+
+    def add_user(self, prefix: str = "user") -> tuple[str, str]:
+        """Create a uniquely named user; returns (user, password), valid at once."""
+        if not _PREFIX_RE.fullmatch(prefix):
+            raise ValueError(f"account prefix must match {_PREFIX_RE.pattern}: {prefix!r}")
+        with self._lock:
+            user = f"{prefix}-{secrets.token_hex(4)}"
+            while user in self._accounts:
+                user = f"{prefix}-{secrets.token_hex(4)}"
+            password = secrets.token_urlsafe(12)
+            self._write_passwd(user, password)
+            self._accounts[user] = password
+        return user, password
+
+    def has_user(self, address: str) -> bool:
+        """Whether an address (plus-tags and case ignored, like Dovecot) has a mailbox."""
+        with self._lock:
+            return _canonical_user(address) in self._accounts
+
+    def check_password(self, login: str, password: str) -> bool:
+        with self._lock:
+            expected = self._accounts.get(_canonical_user(login))
+        return expected is not None and secrets.compare_digest(expected, password)
+
+    def _write_passwd(self, user: str, password: str) -> None:
+        # One passwd-file per user: the auth process re-stats a known file at most once
+        # per second, so a user appended to a shared file could be missed by a login in
+        # the same second. A path it has never seen is always read fresh.
+        path = self._passwd_dir / user
+        scratch = path.with_name(f".{user}.new")  # write-then-rename: never parse half a file
+        scratch.write_text(f"{user}:{{PLAIN}}{password}\n")
+        scratch.chmod(0o644)  # read by the auth process, which runs unprivileged
+        scratch.replace(path)
+
+    # -- config ------------------------------------------------------------------
+
+    def _config(self) -> str:
+        uid, gid, user, group = _owner_names()
+        if os.geteuid() == 0:
+            # Keep Debian's dovenull/dovecot service users; only the mail uid changes.
+            service_users, chroot = "", ""
+        else:
+            # An ordinary user cannot switch uids or chroot, so every service runs as us.
+            service_users = (
+                f"default_login_user = {user}\n"
+                f"default_internal_user = {user}\n"
+                f"default_internal_group = {group}\n"
+            )
+            chroot = "chroot ="
+        # SPECIAL-USE folders, so clients can find Sent etc. without guessing names.
+        special_use = "".join(
+            f"  mailbox {name} {{\n    special_use = \\{name}\n    auto = subscribe\n  }}\n"
+            for name in ("Sent", "Drafts", "Trash", "Archive")
+        ).rstrip()
+        w = self.workdir
+        return f"""\
+# Generated by tests/testbed/dovecot.py for one test session; safe to delete.
+base_dir = {w}/run
+state_dir = {w}/state
+instance_name = keepwarm-testbed-{w.name}
+log_path = {self.log_file}
+listen = {HOST}
+protocols = imap lmtp
+hostname = mail.{DOMAIN}
+postmaster_address = postmaster@{DOMAIN}
+{service_users}
+ssl = yes
+ssl_cert = <{self._cert_file}
+ssl_key = <{self._key_file}
+
+auth_mechanisms = plain login
+# Strip the domain so "owner@example.com" and "owner" are the same user.
+auth_username_format = %Ln
+# A fresh account must work immediately, and wrong passwords should fail fast.
+auth_cache_size = 0
+auth_failure_delay = 0
+recipient_delimiter = +
+passdb {{
+  driver = passwd-file
+  args = scheme=PLAIN {self._passwd_dir}/%n
+}}
+userdb {{
+  driver = static
+  args = uid={uid} gid={gid} home={w}/mail/%n
+}}
+first_valid_uid = {uid}
+first_valid_gid = {gid}
+
+mail_location = maildir:~/Maildir
+mail_fsync = never
+mail_max_userip_connections = 50
+namespace inbox {{
+  inbox = yes
+  separator = /
+{special_use}
+}}
+
+service imap-login {{
+  {chroot}
+  inet_listener imap {{
+    address = {HOST}
+    port = {self.imap_port}
+  }}
+  inet_listener imaps {{
+    address = {HOST}
+    port = {self.imaps_port}
+    ssl = yes
+  }}
+}}
+# Without this socket the auth process disables its per-IP penalty, which would
+# otherwise slow every login after a wrong-password test by seconds.
+service anvil {{
+  {chroot}
+  unix_listener anvil-auth-penalty {{
+    mode = 0
+  }}
+}}
+service lmtp {{
+  inet_listener lmtp {{
+    address = {HOST}
+    port = {self.lmtp_port}
+  }}
+}}
+"""
+
+
+def _greeting(port: int, tls: bool) -> bytes:
+    """The first bytes a server on 127.0.0.1:port sends (after a TLS handshake if asked)."""
+    with socket.create_connection((HOST, port), timeout=1) as sock:
+        if not tls:
+            return sock.recv(64)
+        # A liveness probe only; the tests themselves verify the certificate.
+        context = ssl.create_default_context()
+        context.check_hostname = False
+        context.verify_mode = ssl.CERT_NONE
+        with context.wrap_socket(sock) as tls_sock:
+            return tls_sock.recv(64)
+
+
+def _canonical_user(login: str) -> str:
+    """Mirror Dovecot's ``%Ln`` plus recipient_delimiter: "Owner+x@example.com" -> "owner"."""
+    return login.lower().partition("@")[0].partition("+")[0]
