@@ -121,7 +121,8 @@ class Touch:
     """Evidence of contact with the person at ``address`` (lower-case).
 
     Keyed by address rather than by contact, so touches with people not yet tracked are kept and
-    count as soon as the owner starts tracking them.
+    count as soon as the owner starts tracking them. ``name`` is the display name the mail gave
+    the other person, kept so that suggestions can show who an address belongs to.
     """
 
     address: str
@@ -131,6 +132,7 @@ class Touch:
     subject: str = ""
     message_id: str | None = None
     source: str = ""
+    name: str = ""
 
     def __post_init__(self) -> None:
         require_aware(self.at, "Touch.at")

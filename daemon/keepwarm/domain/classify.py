@@ -1,0 +1,196 @@
+"""What counts as a touch: decide, for one parsed email, which touches it is evidence of, or why not.
+
+Rules, in order: a message needs exactly one sender; keepwarm's own mail and mail to the daemon
+address are not touches (commands are handled elsewhere); lists, bulk and automatic mail, no-reply
+senders and broadcasts are skipped; mail from the owner is an outgoing touch with each To and Cc
+recipient (a BCC to the daemon address also asks to track them); mail to the owner is an incoming
+touch with its sender.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from enum import StrEnum
+
+from keepwarm.domain.durations import DurationError, parse_cadence
+from keepwarm.domain.inbound import InboundMail, Mailbox
+from keepwarm.domain.model import Direction, Touch
+
+# A Date more than this far ahead of now is a broken clock, not a message from the future.
+_FUTURE_SLACK = timedelta(days=1)
+_NOREPLY = re.compile(
+    r"^(?:no[-_.]?reply|do[-_.]?not[-_.]?reply|mailer-daemon|postmaster|bounces?|notifications?"
+    r"|noreply-[\w.-]+|[\w.-]*-noreply)(?:[+-][^@]*)?@",
+)
+_BULK_PRECEDENCE = frozenset({"bulk", "list", "junk"})
+
+
+class SkipReason(StrEnum):
+    """Why a message is not a touch; counted per reason in every poll report."""
+
+    NO_FROM = "no-from"
+    BAD_FROM = "bad-from"
+    KEEPWARM = "keepwarm-own"
+    COMMAND = "to-daemon"
+    LIST = "mailing-list"
+    BULK = "bulk"
+    AUTOMATIC = "auto-generated"
+    NOREPLY = "no-reply-sender"
+    BROADCAST = "too-many-recipients"
+    TO_SELF = "only-owner-recipients"
+    NOT_ADDRESSED = "not-to-owner"
+
+
+@dataclass(frozen=True)
+class Identity:
+    """Who is who: the owner's addresses, the daemon address, and the broadcast threshold."""
+
+    owner_emails: frozenset[str]
+    daemon_address: str | None
+    max_recipients: int = 20
+
+    def is_owner(self, address: str) -> bool:
+        """One of the owner's addresses, or a plus-variant of one (naomi+news@…)."""
+        return address in self.owner_emails or _without_plus(address) in self.owner_emails
+
+    def daemon_tag(self, address: str) -> str | None:
+        """None if not the daemon address; "" for the address itself; the tag for a plus variant.
+
+        With ``naomi+keepwarm@example.com`` the variant is ``naomi+keepwarm+3w@example.com``; with a
+        dedicated ``keepwarm@example.com`` it is ``keepwarm+3w@example.com``.
+        """
+        if self.daemon_address is None:
+            return None
+        if address == self.daemon_address:
+            return ""
+        base_local, _, base_domain = self.daemon_address.rpartition("@")
+        local, _, domain = address.rpartition("@")
+        if domain == base_domain and local.startswith(base_local + "+"):
+            return local[len(base_local) + 1 :]
+        return None
+
+    def is_daemon(self, address: str) -> bool:
+        """The daemon address or one of its plus variants."""
+        return self.daemon_tag(address) is not None
+
+
+def _without_plus(address: str) -> str:
+    local, _, domain = address.rpartition("@")
+    return f"{local.split('+', 1)[0]}@{domain}"
+
+
+def is_noreply(address: str) -> bool:
+    """An address nobody reads: noreply@, no-reply@, mailer-daemon@, bounces@ and the like."""
+    return bool(_NOREPLY.match(address))
+
+
+@dataclass(frozen=True)
+class BccIntent:
+    """The owner BCC'd the daemon: track these recipients, with this cadence if the tag gave one."""
+
+    recipients: tuple[Mailbox, ...]
+    cadence_days: int | None
+    tag_problem: str | None = None
+
+
+@dataclass(frozen=True)
+class Verdict:
+    """The touches one message is evidence of, or the reason it is none."""
+
+    touches: tuple[Touch, ...] = ()
+    skip: SkipReason | None = None
+    bcc: BccIntent | None = None
+    names: dict[str, str] = field(default_factory=dict)
+
+
+def touch_time(mail: InboundMail, now: datetime) -> datetime:
+    """The Date header, unless missing or far in the future; then the server's arrival time."""
+    if mail.date is not None and mail.date <= now + _FUTURE_SLACK:
+        return mail.date
+    return mail.internal_date or mail.date or now
+
+
+def _skip_reason(mail: InboundMail, who: Identity) -> SkipReason | None:
+    if not mail.from_:
+        return SkipReason.NO_FROM
+    if len(mail.from_) > 1:
+        return SkipReason.BAD_FROM
+    sender = mail.from_[0].address
+    if mail.keepwarm_mark or who.is_daemon(sender):
+        return SkipReason.KEEPWARM
+    if any(who.is_daemon(m.address) for m in (*mail.to, *mail.cc)):
+        return SkipReason.COMMAND
+    if mail.list_id:
+        return SkipReason.LIST
+    if mail.precedence in _BULK_PRECEDENCE:
+        return SkipReason.BULK
+    if (mail.auto_submitted not in ("", "no")) or mail.autoreply or mail.return_path_empty:
+        return SkipReason.AUTOMATIC
+    if is_noreply(sender):
+        return SkipReason.NOREPLY
+    if mail.recipient_count > who.max_recipients:
+        return SkipReason.BROADCAST
+    return None
+
+
+def _bcc_tag(mail: InboundMail, who: Identity) -> str | None:
+    """The daemon tag if the daemon address was a blind recipient (Bcc header or envelope)."""
+    for address in (*(m.address for m in mail.bcc), *mail.delivered_to):
+        tag = who.daemon_tag(address)
+        if tag is not None:
+            return tag
+    return None
+
+
+def _bcc_intent(recipients: tuple[Mailbox, ...], tag: str) -> BccIntent:
+    if not tag:
+        return BccIntent(recipients, None)
+    try:
+        return BccIntent(recipients, parse_cadence(tag))
+    except DurationError as exc:
+        return BccIntent(recipients, None, tag_problem=str(exc))
+
+
+def classify(mail: InboundMail, who: Identity, now: datetime, source: str) -> Verdict:
+    """Decide what one message means. Pure: the same input always gives the same verdict."""
+    reason = _skip_reason(mail, who)
+    if reason is not None:
+        return Verdict(skip=reason)
+    sender = mail.from_[0]
+    at = touch_time(mail, now)
+    if who.is_owner(sender.address):
+        peers = tuple(
+            dict.fromkeys(
+                m
+                for m in (*mail.to, *mail.cc)
+                if not who.is_owner(m.address) and not who.is_daemon(m.address) and not is_noreply(m.address)
+            )
+        )
+        if not peers:
+            return Verdict(skip=SkipReason.TO_SELF)
+        tag = _bcc_tag(mail, who)
+        touches = tuple(_touch(m, at, Direction.OUT, mail, source) for m in peers)
+        bcc = _bcc_intent(peers, tag) if tag is not None else None
+        return Verdict(touches=touches, bcc=bcc, names=_names(peers))
+    addressed = (*(m.address for m in (*mail.to, *mail.cc, *mail.bcc)), *mail.delivered_to)
+    if not any(who.is_owner(a) for a in addressed):
+        return Verdict(skip=SkipReason.NOT_ADDRESSED)
+    return Verdict(touches=(_touch(sender, at, Direction.IN, mail, source),), names=_names((sender,)))
+
+
+def _touch(peer: Mailbox, at: datetime, direction: Direction, mail: InboundMail, source: str) -> Touch:
+    return Touch(
+        address=peer.address,
+        at=at,
+        direction=direction,
+        subject=mail.subject,
+        message_id=mail.key,
+        source=source,
+        name=peer.name,
+    )
+
+
+def _names(mailboxes: tuple[Mailbox, ...]) -> dict[str, str]:
+    return {m.address: m.name for m in mailboxes if m.name}

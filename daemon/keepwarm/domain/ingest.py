@@ -1,0 +1,102 @@
+"""Plan what a batch of fetched mail changes: touches, remembered messages, tracked contacts.
+
+Pure: given the mail, who the owner is, and what the store already knows, it returns the changes
+for the caller to apply in one transaction. Seen messages and touches are identified by the
+message key, so a message met again (another folder, a resync, a crash replay) changes nothing,
+except that a BCC's request to track someone is honoured whichever copy comes first.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Iterable, Mapping, Set
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from keepwarm.domain.classify import Identity, Verdict, classify
+from keepwarm.domain.inbound import InboundMail
+from keepwarm.domain.model import Contact, Touch
+
+DUPLICATE = "already-seen"
+
+TouchKey = tuple[str, str, str]
+
+
+def touch_key(touch: Touch) -> TouchKey:
+    """What makes two touches the same: one message, one person, one direction."""
+    return (touch.message_id or "", touch.address, touch.direction.value)
+
+
+@dataclass
+class BatchPlan:
+    """The changes one batch of mail asks for."""
+
+    touches: list[Touch] = field(default_factory=list)
+    seen: list[str] = field(default_factory=list)
+    new_contacts: list[Contact] = field(default_factory=list)
+    cadence_changes: dict[int, int] = field(default_factory=dict)
+    skipped: Counter[str] = field(default_factory=Counter)
+    problems: list[str] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class Known:
+    """What the store already holds, as the planner needs it."""
+
+    seen: Set[str]
+    touch_keys: Set[TouchKey]
+    contact_by_address: Mapping[str, Contact]
+
+
+def plan_batch(
+    mails: Iterable[tuple[InboundMail, str]], who: Identity, known: Known, now: datetime
+) -> BatchPlan:
+    """Classify each (mail, source) pair and collect the changes, skipping anything already done."""
+    plan = BatchPlan()
+    seen_now: set[str] = set()
+    keys_now: set[TouchKey] = set()
+    for mail, source in mails:
+        verdict = classify(mail, who, now, source)
+        repeat = mail.key in known.seen or mail.key in seen_now
+        if not repeat:
+            seen_now.add(mail.key)
+            plan.seen.append(mail.key)
+        if verdict.skip is not None:
+            plan.skipped[DUPLICATE if repeat else verdict.skip.value] += 1
+            continue
+        fresh = [
+            t
+            for t in verdict.touches
+            if touch_key(t) not in known.touch_keys and touch_key(t) not in keys_now
+        ]
+        keys_now.update(touch_key(t) for t in fresh)
+        plan.touches.extend(fresh)
+        if repeat and not fresh:
+            plan.skipped[DUPLICATE] += 1
+        _track_bcc(plan, verdict, known, mail, now)
+    return plan
+
+
+def _track_bcc(plan: BatchPlan, verdict: Verdict, known: Known, mail: InboundMail, now: datetime) -> None:
+    """A BCC to the daemon is explicit intent: track each recipient, and set the tagged cadence."""
+    intent = verdict.bcc
+    if intent is None:
+        return
+    if intent.tag_problem:
+        plan.problems.append(f"message {mail.key}: cadence tag ignored: {intent.tag_problem}")
+    planned = {a for c in plan.new_contacts for a in c.emails}
+    for mailbox in intent.recipients:
+        existing = known.contact_by_address.get(mailbox.address)
+        if existing is not None:
+            if intent.cadence_days is not None and existing.cadence_days != intent.cadence_days:
+                plan.cadence_changes[existing.id] = intent.cadence_days
+        elif mailbox.address not in planned:
+            planned.add(mailbox.address)
+            plan.new_contacts.append(
+                Contact(
+                    name=mailbox.name,
+                    emails=(mailbox.address,),
+                    added_at=now,
+                    cadence_days=intent.cadence_days,
+                )
+            )

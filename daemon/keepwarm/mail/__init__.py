@@ -1,0 +1,1 @@
+"""Mail adapters: parsing and building messages (pure), and the IMAP and SMTP connections."""
