@@ -43,6 +43,15 @@ class StoreBusyError(KeepwarmError):
     exit_code = os.EX_TEMPFAIL
 
 
+class AuthError(KeepwarmError):
+    """A server refused our credentials; the user must act (fix the password, re-authorise).
+
+    Retried only slowly: hammering a server with a bad password gets the account locked.
+    """
+
+    exit_code = os.EX_NOPERM
+
+
 class TransientError(KeepwarmError):
     """A server or the network failed in a way that may pass; the caller retries later."""
 

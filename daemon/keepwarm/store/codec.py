@@ -64,8 +64,8 @@ def _contact(doc_id: int, doc: Mapping[str, Any]) -> Contact:
 
 
 def touch_to_doc(touch: Touch) -> dict[str, Any]:
-    """The stored form of a touch."""
-    return {
+    """The stored form of a touch (the display name only when there is one: it is often empty)."""
+    doc = {
         "address": touch.address,
         "at": iso(touch.at),
         "direction": touch.direction.value,
@@ -74,6 +74,9 @@ def touch_to_doc(touch: Touch) -> dict[str, Any]:
         "message_id": touch.message_id,
         "source": touch.source,
     }
+    if touch.name:
+        doc["name"] = touch.name
+    return doc
 
 
 def doc_to_touch(doc_id: int, doc: Mapping[str, Any]) -> Touch:
@@ -89,6 +92,7 @@ def doc_to_touch(doc_id: int, doc: Mapping[str, Any]) -> Touch:
             subject=str(doc.get("subject") or ""),
             message_id=doc.get("message_id"),
             source=str(doc.get("source") or ""),
+            name=str(doc.get("name") or ""),
         ),
     )
 

@@ -16,6 +16,7 @@ from tinydb import TinyDB
 from tinydb.storages import Storage
 from tinydb.table import Table
 
+from keepwarm.domain.ingest import TouchKey, touch_key
 from keepwarm.domain.model import Contact, Touch
 from keepwarm.errors import StoreError
 from keepwarm.store import atomic
@@ -77,6 +78,9 @@ class Store:
         self._storage.data = data
         self._storage.dirty = False
         self._stamp = stamp
+        # Indexes derived from the tables; rebuilt lazily after every (re)load.
+        self._seen: set[str] | None = None
+        self._touch_keys: set[TouchKey] | None = None
 
     def _check_meta(self, data: dict[str, dict[str, Any]]) -> None:
         meta = data.get("meta", {}).get(_META_ID)
@@ -156,11 +160,28 @@ class Store:
 
     def add_touches(self, touches: Iterable[Touch]) -> int:
         """Record touches in one batch; returns how many were added."""
-        docs = [touch_to_doc(t) for t in touches]
-        if docs:
+        batch = list(touches)
+        if batch:
             with self.transaction():
-                self._table("touches").insert_multiple(docs)
-        return len(docs)
+                keys = self.touch_keys()
+                self._table("touches").insert_multiple(touch_to_doc(t) for t in batch)
+                keys.update(touch_key(t) for t in batch)
+        return len(batch)
+
+    def touch_keys(self) -> set[TouchKey]:
+        """(message key, address, direction) of every touch: what makes a touch a duplicate."""
+        if not self._in_transaction:
+            self._refresh()
+        if self._touch_keys is None:
+            self._touch_keys = {
+                (str(d.get("message_id") or ""), str(d["address"]), str(d["direction"]))
+                for d in self._table("touches").all()
+            }
+        return self._touch_keys
+
+    def touches(self) -> list[Touch]:
+        """Every touch, in the order recorded."""
+        return [doc_to_touch(doc.doc_id, doc) for doc in self._table("touches").all()]
 
     def touches_for(self, addresses: Iterable[str]) -> list[Touch]:
         """Every touch with any of these addresses, oldest first."""
@@ -185,6 +206,62 @@ class Store:
     def count(self, table: str) -> int:
         """Number of records in a table."""
         return len(self._table(table))
+
+    # -- mail sync -----------------------------------------------------------------------------
+
+    def seen_keys(self) -> set[str]:
+        """Keys of every message already processed (Message-ID, or a header hash)."""
+        if not self._in_transaction:
+            self._refresh()
+        if self._seen is None:
+            self._seen = {str(d["key"]) for d in self._table("seen").all()}
+        return self._seen
+
+    def mark_seen(self, keys: Iterable[str]) -> None:
+        """Remember processed messages, so no copy or replay of them counts again."""
+        batch = list(keys)
+        if batch:
+            with self.transaction():
+                seen = self.seen_keys()
+                self._table("seen").insert_multiple({"key": k} for k in batch)
+                seen.update(batch)
+
+    def folder_state(self, folder: str) -> tuple[int, int] | None:
+        """(UIDVALIDITY, highest UID processed) of a folder, or None if never synced."""
+        doc = self._table("folders").get(lambda d: d.get("name") == folder)
+        if not isinstance(doc, dict):
+            return None
+        return int(doc["uidvalidity"]), int(doc["last_uid"])
+
+    def set_folder_state(self, folder: str, uidvalidity: int, last_uid: int) -> None:
+        """Record how far a folder has been processed (in the same transaction as its touches)."""
+        with self.transaction():
+            table = self._table("folders")
+            table.remove(lambda d: d.get("name") == folder)
+            table.insert({"name": folder, "uidvalidity": uidvalidity, "last_uid": last_uid})
+
+    def folder_states(self) -> dict[str, tuple[int, int]]:
+        """Every synced folder's (UIDVALIDITY, highest UID processed)."""
+        return {
+            str(d["name"]): (int(d["uidvalidity"]), int(d["last_uid"])) for d in self._table("folders").all()
+        }
+
+    def add_counts(self, name: str, counts: dict[str, int]) -> None:
+        """Add to a named set of running totals (skipped messages per reason, for status)."""
+        if counts:
+            with self.transaction():
+                table = self._table("counters")
+                doc = table.get(lambda d: d.get("name") == name)
+                totals = dict(doc["counts"]) if isinstance(doc, dict) else {}
+                for key, value in counts.items():
+                    totals[key] = int(totals.get(key, 0)) + value
+                table.remove(lambda d: d.get("name") == name)
+                table.insert({"name": name, "counts": totals})
+
+    def counts(self, name: str) -> dict[str, int]:
+        """A named set of running totals."""
+        doc = self._table("counters").get(lambda d: d.get("name") == name)
+        return {str(k): int(v) for k, v in doc["counts"].items()} if isinstance(doc, dict) else {}
 
     # -- groups --------------------------------------------------------------------------------
 
