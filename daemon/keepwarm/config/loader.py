@@ -194,6 +194,8 @@ def load(env_file: Path | None = None, environ: Mapping[str, str] | None = None)
         daemon_address=values.get("DAEMON_ADDRESS"),
         imap=imap,
         imap_folders=values["IMAP_FOLDERS"],
+        backfill=values["BACKFILL"],
+        max_recipients=values["MAX_RECIPIENTS"],
         smtp=smtp,
         state_dir=values.get("STATE_DIR") or default_state_dir(env),
         template_dir=values.get("TEMPLATE_DIR"),

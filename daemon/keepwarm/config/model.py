@@ -43,6 +43,8 @@ class Config:
     daemon_address: str | None
     imap: ServerConfig
     imap_folders: tuple[str, ...]
+    backfill: timedelta
+    max_recipients: int
     smtp: ServerConfig
     state_dir: Path
     template_dir: Path | None
@@ -53,6 +55,20 @@ class Config:
     max_reminders_per_day: int
     secret: Secret | None
     warnings: tuple[str, ...] = field(default=(), compare=False)
+
+    def require_imap(self) -> None:
+        """Refuse, listing every missing key at once, unless reading mail is configured."""
+        self._require(
+            ("OWNER_EMAILS", self.owner_emails or None),
+            ("IMAP_HOST", self.imap.host),
+            ("IMAP_USER", self.imap.user),
+            ("IMAP_PASSWORD (or _COMMAND or _FILE)", self.imap.password),
+        )
+
+    def _require(self, *pairs: tuple[str, object]) -> None:
+        missing = [key for key, value in pairs if value is None]
+        if missing:
+            raise ConfigError([f"KEEPWARM_{key} is not set" for key in missing])
 
     def require_mail(self) -> None:
         """Refuse, listing every missing key at once, unless the mail settings are complete."""

@@ -100,6 +100,20 @@ SETTINGS: tuple[Setting, ...] = (
         "auto",
         default="auto",
     ),
+    Setting(
+        "BACKFILL",
+        convert.duration,
+        "How far back the first poll reads your mail.",
+        "2y",
+        default="2y",
+    ),
+    Setting(
+        "MAX_RECIPIENTS",
+        convert.positive_int,
+        "Mail with more recipients than this is a broadcast, not a touch.",
+        "20",
+        default="20",
+    ),
     *_server("smtp", "465 for ssl, 587 for starttls, 25 for none", "smtp.example.com"),
     Setting(
         "STATE_DIR",

@@ -1,0 +1,187 @@
+"""The IMAP adapter: a read-only view of the owner's mailbox through imapclient.
+
+TLS is verified (system CAs plus IMAP_CA_FILE); folders are opened with EXAMINE and headers are
+fetched with BODY.PEEK, so the owner's mail is never marked read, moved or deleted. Errors are
+mapped once, here: a refused login is an AuthError (the user must act), anything on the wire a
+TransientError (retry later).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import imaplib
+import logging
+import socket
+import ssl
+from collections.abc import Iterator, Sequence
+from datetime import date
+from typing import Any
+
+from imapclient import IMAPClient, SocketTimeout
+from imapclient.exceptions import IMAPClientError, LoginError
+
+from keepwarm.config import ServerConfig
+from keepwarm.errors import AuthError, ConfigError, TransientError
+from keepwarm.mail.message import HEADER_FIELDS
+from keepwarm.ports import FolderInfo, FolderStatus, RawMail
+
+log = logging.getLogger("keepwarm.imap")
+
+FETCH_BATCH = 500
+_PEEK = f"BODY.PEEK[HEADER.FIELDS ({' '.join(HEADER_FIELDS)})]"
+_SPECIAL = ("\\All", "\\Archive", "\\Drafts", "\\Flagged", "\\Junk", "\\Sent", "\\Trash")
+# Tried in order when the server has no SPECIAL-USE flags.
+SENT_FALLBACKS = (
+    "Sent",
+    "Sent Items",
+    "Sent Messages",
+    "Sent Mail",
+    "INBOX.Sent",
+    "INBOX/Sent",
+    "[Gmail]/Sent Mail",
+)
+_WIRE_ERRORS = (OSError, socket.timeout, ssl.SSLError, IMAPClientError, imaplib.IMAP4.abort, EOFError)
+
+
+def tls_context(ca_file: object | None) -> ssl.SSLContext:
+    """A verifying context: the system's CAs, plus a private CA when configured."""
+    context = ssl.create_default_context()
+    if ca_file is not None:
+        context.load_verify_locations(cafile=str(ca_file))
+    return context
+
+
+class ImapMailbox:
+    """One logged-in IMAP connection to the owner's mailbox (a MailSource)."""
+
+    def __init__(
+        self, server: ServerConfig, *, connect_timeout: float = 15, read_timeout: float = 60
+    ) -> None:
+        if server.host is None or server.user is None or server.password is None:
+            raise ConfigError(["KEEPWARM_IMAP_HOST, _USER and a password are needed to read mail"])
+        self._server = server
+        self._client = self._connect(server, SocketTimeout(connect=connect_timeout, read=read_timeout))
+
+    def _connect(self, server: ServerConfig, timeout: SocketTimeout) -> IMAPClient:
+        assert server.host is not None and server.user is not None and server.password is not None
+        password = server.password.resolve()
+        where = f"{server.host}:{server.port}"
+        try:
+            client = IMAPClient(
+                server.host,
+                server.port,
+                ssl=server.security == "ssl",
+                ssl_context=tls_context(server.ca_file) if server.security == "ssl" else None,
+                timeout=timeout,
+            )
+        except ssl.SSLCertVerificationError as exc:
+            raise TransientError(f"IMAP {where}: certificate not trusted ({exc.verify_message})") from None
+        except _WIRE_ERRORS as exc:
+            raise TransientError(f"IMAP {where}: cannot connect: {exc}") from None
+        try:
+            if server.security == "starttls":
+                client.starttls(tls_context(server.ca_file))
+            elif server.security == "none":
+                log.warning("IMAP %s without TLS: allowed only because the host is loopback", where)
+            client.login(server.user, password.reveal())
+        except LoginError:
+            _quietly_close(client)
+            raise AuthError(f"IMAP {where} refused the login for {server.user}: check the password") from None
+        except ssl.SSLCertVerificationError as exc:
+            _quietly_close(client)
+            raise TransientError(f"IMAP {where}: certificate not trusted ({exc.verify_message})") from None
+        except _WIRE_ERRORS as exc:
+            _quietly_close(client)
+            raise TransientError(f"IMAP {where}: {type(exc).__name__}: {exc}") from None
+        return client
+
+    def _call(self, what: str, func: Any, *args: Any, **kwargs: Any) -> Any:
+        try:
+            return func(*args, **kwargs)
+        except _WIRE_ERRORS as exc:
+            raise TransientError(f"IMAP {what} failed: {type(exc).__name__}: {exc}") from None
+
+    @property
+    def capabilities(self) -> tuple[bytes, ...]:
+        """What the server says it can do."""
+        return tuple(self._call("CAPABILITY", self._client.capabilities))
+
+    def folders(self) -> list[FolderInfo]:
+        """Every folder with its flags and SPECIAL-USE role."""
+        found = []
+        for flags, _delimiter, name in self._call("LIST", self._client.list_folders):
+            texts = tuple(f.decode() if isinstance(f, bytes) else str(f) for f in flags)
+            special = next((f for f in texts if f in _SPECIAL), None)
+            found.append(FolderInfo(str(name), texts, special))
+        return found
+
+    def watched_folders(self, setting: Sequence[str]) -> list[str]:
+        """``auto``: Gmail's \\All, else INBOX and the \\Sent folder (by flag, else by name)."""
+        if tuple(setting) != ("auto",):
+            return list(setting)
+        folders = self.folders()
+        by_role = {f.special_use: f.name for f in folders if f.special_use}
+        if b"X-GM-EXT-1" in self.capabilities and "\\All" in by_role:
+            log.info("Gmail: watching %s, which holds mail in both directions", by_role["\\All"])
+            return [by_role["\\All"]]
+        sent = by_role.get("\\Sent")
+        if sent is None:
+            names = {f.name for f in folders}
+            sent = next((n for n in SENT_FALLBACKS if n in names), None)
+            if sent is None:
+                log.warning("no Sent folder found (no \\Sent flag, no usual name): outgoing mail is missed")
+                return ["INBOX"]
+            log.info("no SPECIAL-USE \\Sent flag; watching %r by its name", sent)
+        return ["INBOX", sent]
+
+    def open(self, folder: str) -> FolderStatus:
+        """EXAMINE the folder: read-only, so flags cannot change through this connection."""
+        info = self._call(f"EXAMINE {folder}", self._client.select_folder, folder, readonly=True)
+        return FolderStatus(
+            uidvalidity=int(info.get(b"UIDVALIDITY", 0)),
+            uidnext=int(info.get(b"UIDNEXT", 0)),
+            exists=int(info.get(b"EXISTS", 0)),
+        )
+
+    def uids_after(self, last_uid: int, since: date | None) -> list[int]:
+        """UIDs above ``last_uid``; ``n:*`` always matches the highest UID, so filter."""
+        criteria: list[Any] = ["UID", f"{last_uid + 1}:*"]
+        if since is not None:
+            criteria += ["SINCE", since]
+        uids = self._call("SEARCH", self._client.search, criteria)
+        return sorted(int(u) for u in uids if int(u) > last_uid)
+
+    def fetch_headers(self, uids: Sequence[int]) -> Iterator[RawMail]:
+        """Header fields only, BODY.PEEK (never \\Seen). A message the server cannot serve is skipped."""
+        wanted = list(uids)
+        try:
+            fetched = self._client.fetch(wanted, [_PEEK, "INTERNALDATE"])
+        except IMAPClientError as exc:
+            if len(wanted) == 1:
+                log.warning("UID %s cannot be fetched, skipped: %s", wanted[0], exc)
+                return
+            # One bad message must not stall the rest: fetch them one by one.
+            for uid in wanted:
+                yield from self.fetch_headers([uid])
+            return
+        except _WIRE_ERRORS as exc:
+            raise TransientError(f"IMAP FETCH failed: {type(exc).__name__}: {exc}") from None
+        for uid in wanted:
+            data = fetched.get(uid)
+            if data is None:
+                continue  # expunged meanwhile
+            headers = next((v for k, v in data.items() if k.startswith(b"BODY[HEADER.FIELDS")), b"")
+            yield RawMail(uid, headers or b"", data.get(b"INTERNALDATE"))
+
+    def close(self) -> None:
+        """Log out politely; a dead connection is simply dropped."""
+        _quietly_close(self._client)
+
+
+def _quietly_close(client: IMAPClient) -> None:
+    # Closing a broken connection must not mask the error that broke it.
+    try:
+        client.logout()
+    except Exception:
+        with contextlib.suppress(Exception):
+            client.shutdown()

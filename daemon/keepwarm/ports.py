@@ -1,0 +1,67 @@
+"""The ports: what the application needs from the outside world, as Protocols.
+
+Adapters (``keepwarm.mail.imap`` …) implement them; the sync and runtime code sees only these,
+so it can be driven by a real server in tests and in production alike.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+from datetime import date, datetime
+from typing import Protocol
+
+
+@dataclass(frozen=True)
+class FolderInfo:
+    """A folder of the mailbox: its name, its flags, and its SPECIAL-USE role if any."""
+
+    name: str
+    flags: tuple[str, ...]
+    special_use: str | None
+
+
+@dataclass(frozen=True)
+class FolderStatus:
+    """A selected folder's identity and size."""
+
+    uidvalidity: int
+    uidnext: int
+    exists: int
+
+
+@dataclass(frozen=True)
+class RawMail:
+    """One message's header block as fetched, with the server's arrival time."""
+
+    uid: int
+    headers: bytes
+    internal_date: datetime | None
+
+
+class MailSource(Protocol):
+    """Read-only access to the owner's mailbox."""
+
+    def folders(self) -> list[FolderInfo]:
+        """Every folder, with its flags."""
+        ...
+
+    def watched_folders(self, setting: Sequence[str]) -> list[str]:
+        """The folders to watch: ``("auto",)`` finds them, otherwise the names given."""
+        ...
+
+    def open(self, folder: str) -> FolderStatus:
+        """Select a folder read-only (nothing in it can change through us)."""
+        ...
+
+    def uids_after(self, last_uid: int, since: date | None) -> list[int]:
+        """UIDs above ``last_uid`` (arrived on or after ``since``, if given), ascending."""
+        ...
+
+    def fetch_headers(self, uids: Sequence[int]) -> Iterator[RawMail]:
+        """The header fields keepwarm reads, for these UIDs, without setting \\Seen."""
+        ...
+
+    def close(self) -> None:
+        """Log out; safe to call twice."""
+        ...

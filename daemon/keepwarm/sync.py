@@ -1,0 +1,136 @@
+"""One poll of the mailbox: fetch what is new in each watched folder, plan, and commit.
+
+Each batch of fetched headers becomes one store transaction holding its touches, the keys of the
+messages it read, any contacts a BCC asked for, and the folder's new high-water UID. A crash
+between batches therefore loses nothing and repeats nothing: the next poll resumes after the last
+committed UID, and anything replayed is recognised by its key.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections import Counter
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+
+from keepwarm.domain.classify import Identity
+from keepwarm.domain.ingest import BatchPlan, Known, plan_batch
+from keepwarm.mail.message import parse_headers
+from keepwarm.ports import MailSource
+from keepwarm.store import Store
+
+log = logging.getLogger("keepwarm.sync")
+
+BATCH_SIZE = 500
+SKIP_COUNTER = "skipped"
+
+Progress = Callable[[str, int, int], None]
+
+
+@dataclass
+class PollReport:
+    """What one poll found."""
+
+    folders: dict[str, int] = field(default_factory=dict)
+    touches: Counter[str] = field(default_factory=Counter)
+    skipped: Counter[str] = field(default_factory=Counter)
+    new_contacts: list[str] = field(default_factory=list)
+    cadence_changes: int = 0
+    resynced: list[str] = field(default_factory=list)
+    problems: list[str] = field(default_factory=list)
+
+    @property
+    def messages(self) -> int:
+        """Messages read in this poll."""
+        return sum(self.folders.values())
+
+
+@dataclass
+class _Poll:
+    """One poll in progress: what it reads from, writes to, and has found so far."""
+
+    source: MailSource
+    store: Store
+    who: Identity
+    now: datetime
+    backfill: timedelta
+    progress: Progress | None
+    batch_size: int
+    report: PollReport = field(default_factory=PollReport)
+
+    def folder(self, folder: str) -> None:
+        status = self.source.open(folder)
+        state = self.store.folder_state(folder)
+        last_uid = 0
+        if state is not None and state[0] == status.uidvalidity:
+            last_uid = state[1]
+        elif state is not None:
+            # The server renumbered the folder: read it again; message keys prevent doubles.
+            log.warning("%s: UIDVALIDITY changed (%s -> %s), resyncing", folder, state[0], status.uidvalidity)
+            self.report.resynced.append(folder)
+        uids = self.source.uids_after(last_uid, (self.now - self.backfill).date())
+        self.report.folders[folder] = 0
+        for start in range(0, len(uids), self.batch_size):
+            batch = uids[start : start + self.batch_size]
+            self._batch(folder, status.uidvalidity, batch)
+            if self.progress is not None:
+                self.progress(folder, start + len(batch), len(uids))
+        # Nothing new since last time, or only mail older than the backfill window: remember the
+        # folder's end so the next poll's search starts there (UIDs below UIDNEXT all existed
+        # when the folder was opened, so none of them is skipped unseen).
+        high_water = max(last_uid, status.uidnext - 1)
+        if not uids and (state is None or state != (status.uidvalidity, high_water)):
+            self.store.set_folder_state(folder, status.uidvalidity, high_water)
+
+    def _batch(self, folder: str, uidvalidity: int, batch: list[int]) -> None:
+        raws = list(self.source.fetch_headers(batch))
+        mails = [(parse_headers(r.headers, r.internal_date), f"imap:{folder}") for r in raws]
+        contacts = {address: c for c in self.store.contacts() for address in c.emails}
+        known = Known(self.store.seen_keys(), self.store.touch_keys(), contacts)
+        plan = plan_batch(mails, self.who, known, self.now)
+        _commit(self.store, plan, folder, uidvalidity, batch[-1])
+        _account(self.report, folder, len(raws), plan)
+
+
+def poll(
+    source: MailSource,
+    store: Store,
+    who: Identity,
+    folders: list[str],
+    now: datetime,
+    *,
+    backfill: timedelta,
+    progress: Progress | None = None,
+    batch_size: int = BATCH_SIZE,
+) -> PollReport:
+    """Bring the store up to date with every watched folder."""
+    run = _Poll(source, store, who, now, backfill, progress, batch_size)
+    for folder in folders:
+        run.folder(folder)
+    return run.report
+
+
+def _commit(store: Store, plan: BatchPlan, folder: str, uidvalidity: int, last_uid: int) -> None:
+    with store.transaction():
+        store.add_touches(plan.touches)
+        store.mark_seen(plan.seen)
+        for contact in plan.new_contacts:
+            store.add_contact(contact)
+        for contact_id, days in plan.cadence_changes.items():
+            current = store.get_contact(contact_id)
+            if current is not None:
+                store.update_contact(current.with_changes(cadence_days=days))
+        store.add_counts(SKIP_COUNTER, dict(plan.skipped))
+        store.set_folder_state(folder, uidvalidity, last_uid)
+
+
+def _account(report: PollReport, folder: str, fetched: int, plan: BatchPlan) -> None:
+    report.folders[folder] += fetched
+    report.touches.update(t.address for t in plan.touches)
+    report.skipped.update(plan.skipped)
+    report.new_contacts.extend(c.label for c in plan.new_contacts)
+    report.cadence_changes += len(plan.cadence_changes)
+    report.problems.extend(plan.problems)
+    for problem in plan.problems:
+        log.warning("%s", problem)
