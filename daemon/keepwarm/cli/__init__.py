@@ -13,7 +13,7 @@ import sys
 from pathlib import Path
 
 from keepwarm import __version__, logs
-from keepwarm.cli import contacts
+from keepwarm.cli import contacts, mail
 from keepwarm.cli.context import Context
 from keepwarm.errors import ConfigError, KeepwarmError
 
@@ -31,6 +31,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--version", action="version", version=f"keepwarm {__version__}")
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     contacts.register(sub)
+    mail.register(sub)
     return parser
 
 

@@ -1,0 +1,171 @@
+"""``keepwarm poll``, ``folders``, ``suggest`` and ``run``: thin shells over keepwarm.sync."""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import sys
+import time
+from typing import Any
+
+from keepwarm import sync, wiring
+from keepwarm.cli import output
+from keepwarm.cli.context import Context
+from keepwarm.domain.suggest import suggest
+
+log = logging.getLogger("keepwarm")
+
+
+class _ProgressPrinter:
+    """A progress bar on a terminal; otherwise a log line at most every 10 seconds."""
+
+    def __init__(self) -> None:
+        self._tty = sys.stderr.isatty()
+        self._last_log = 0.0
+
+    def __call__(self, folder: str, done: int, total: int) -> None:
+        if self._tty:
+            filled = int(30 * done / total) if total else 30
+            sys.stderr.write(f"\r{folder}: [{'#' * filled}{'.' * (30 - filled)}] {done}/{total}")
+            if done >= total:
+                sys.stderr.write("\n")
+            sys.stderr.flush()
+        elif time.monotonic() - self._last_log >= 10 or done >= total:
+            self._last_log = time.monotonic()
+            log.info("%s: %d of %d new messages read", folder, done, total)
+
+
+def _poll_once(ctx: Context, progress: sync.Progress | None) -> sync.PollReport:
+    mailbox = wiring.open_mailbox(ctx.config)
+    try:
+        folders = mailbox.watched_folders(ctx.config.imap_folders)
+        return sync.poll(
+            mailbox,
+            ctx.store,
+            wiring.identity(ctx.config),
+            folders,
+            ctx.now(),
+            backfill=ctx.config.backfill,
+            progress=progress,
+        )
+    finally:
+        mailbox.close()
+
+
+def _poll(args: argparse.Namespace, ctx: Context) -> int:
+    report = _poll_once(ctx, None if args.quiet else _ProgressPrinter())
+    if args.json:
+        output.print_json(
+            {
+                "folders": report.folders,
+                "touches": dict(report.touches),
+                "skipped": dict(report.skipped),
+                "new_contacts": report.new_contacts,
+                "cadence_changes": report.cadence_changes,
+                "resynced": report.resynced,
+                "problems": report.problems,
+            }
+        )
+        return 0
+    folders = ", ".join(f"{name} {count}" for name, count in report.folders.items())
+    print(f"read {report.messages} new messages ({folders})")
+    tracked = {a: c for c in ctx.store.contacts() for a in c.emails}
+    for address, count in report.touches.most_common():
+        who = tracked[address].label if address in tracked else f"{address} (not tracked)"
+        print(f"  {count:5d} touch{'es' if count != 1 else ''}  {who}")
+    for reason, count in sorted(report.skipped.items()):
+        print(f"  {count:5d} skipped: {reason}")
+    for label in report.new_contacts:
+        print(f"  now tracking {label} (BCC)")
+    for problem in report.problems:
+        print(f"  note: {problem}")
+    return 0
+
+
+def _folders(args: argparse.Namespace, ctx: Context) -> int:
+    mailbox = wiring.open_mailbox(ctx.config)
+    try:
+        watched = set(mailbox.watched_folders(ctx.config.imap_folders))
+        folders = mailbox.folders()
+    finally:
+        mailbox.close()
+    synced = ctx.store.folder_states()
+    if args.json:
+        output.print_json(
+            [
+                {
+                    "name": f.name,
+                    "special_use": f.special_use,
+                    "watched": f.name in watched,
+                    "last_uid": synced[f.name][1] if f.name in synced else None,
+                }
+                for f in folders
+            ]
+        )
+        return 0
+    rows = [
+        [
+            "yes" if f.name in watched else "",
+            f.name,
+            f.special_use or "",
+            str(synced[f.name][1]) if f.name in synced else "-",
+        ]
+        for f in folders
+    ]
+    output.print_table(["WATCHED", "FOLDER", "ROLE", "LAST UID"], rows)
+    return 0
+
+
+def _suggest(args: argparse.Namespace, ctx: Context) -> int:
+    tracked = {a for c in ctx.store.contacts() for a in c.emails}
+    found = suggest(
+        ctx.store.touches(), tracked, ctx.now(), min_sent=args.min_sent, min_received=args.min_received
+    )[: args.limit]
+    if args.json:
+        output.print_json(
+            [
+                {
+                    "address": s.address,
+                    "name": s.name,
+                    "sent": s.sent,
+                    "received": s.received,
+                    "last_touch": s.last_touch.isoformat(),
+                    "score": s.score,
+                }
+                for s in found
+            ]
+        )
+        return 0
+    if not found:
+        print("no suggestions: nobody untracked you write to and hear from (run keepwarm poll first)")
+        return 0
+    now = ctx.now()
+    rows = [
+        [s.name or "-", s.address, str(s.sent), str(s.received), output.day(s.last_touch, now)] for s in found
+    ]
+    output.print_table(["NAME", "ADDRESS", "SENT", "RECEIVED", "LAST"], rows)
+    print("\ntrack someone with:  keepwarm contacts add 'Name <address>' --every 6w")
+    return 0
+
+
+def register(sub: Any) -> None:
+    """Add the mail commands to the top-level subparsers."""
+    poll = sub.add_parser(
+        "poll", help="read new mail once and record touches", description="Run one poll now."
+    )
+    poll.add_argument("--json", action="store_true", help="machine-readable report")
+    poll.add_argument("--quiet", action="store_true", help="no progress output")
+    poll.set_defaults(handler=_poll)
+
+    folders = sub.add_parser("folders", help="the mailbox's folders, and which are watched")
+    folders.add_argument("--json", action="store_true", help="machine-readable output")
+    folders.set_defaults(handler=_folders)
+
+    sug = sub.add_parser(
+        "suggest", help="people you write with but do not track", description="Suggest contacts."
+    )
+    sug.add_argument("--min-sent", type=int, default=2, metavar="N", help="at least N mails from you (2)")
+    sug.add_argument("--min-received", type=int, default=1, metavar="N", help="at least N to you (1)")
+    sug.add_argument("--limit", type=int, default=20, metavar="N", help="show at most N (20)")
+    sug.add_argument("--json", action="store_true", help="machine-readable output")
+    sug.set_defaults(handler=_suggest)
