@@ -106,10 +106,11 @@ class Verdict:
 
 
 def touch_time(mail: InboundMail, now: datetime) -> datetime:
-    """The Date header, unless missing or far in the future; then the server's arrival time."""
+    """The Date header, unless missing or far in the future; then the server's arrival time,
+    and failing that ``now`` (a touch is never dated in the future)."""
     if mail.date is not None and mail.date <= now + _FUTURE_SLACK:
         return mail.date
-    return mail.internal_date or mail.date or now
+    return mail.internal_date or now
 
 
 def _skip_reason(mail: InboundMail, who: Identity) -> SkipReason | None:
@@ -130,7 +131,9 @@ def _skip_reason(mail: InboundMail, who: Identity) -> SkipReason | None:
         return SkipReason.AUTOMATIC
     if is_noreply(sender):
         return SkipReason.NOREPLY
-    if mail.recipient_count > who.max_recipients:
+    # The daemon's own BCC copy does not make a message a broadcast.
+    recipients = [m for m in (*mail.to, *mail.cc, *mail.bcc) if not who.is_daemon(m.address)]
+    if len(recipients) > who.max_recipients:
         return SkipReason.BROADCAST
     return None
 
@@ -161,13 +164,14 @@ def classify(mail: InboundMail, who: Identity, now: datetime, source: str) -> Ve
     sender = mail.from_[0]
     at = touch_time(mail, now)
     if who.is_owner(sender.address):
-        peers = tuple(
-            dict.fromkeys(
-                m
-                for m in (*mail.to, *mail.cc)
-                if not who.is_owner(m.address) and not who.is_daemon(m.address) and not is_noreply(m.address)
-            )
-        )
+        # Keyed by address: "Alice <a@x>" in To and "a@x" in Cc are one person, one touch.
+        by_address: dict[str, Mailbox] = {}
+        for m in (*mail.to, *mail.cc):
+            if who.is_owner(m.address) or who.is_daemon(m.address) or is_noreply(m.address):
+                continue
+            if m.address not in by_address or (m.name and not by_address[m.address].name):
+                by_address[m.address] = m
+        peers = tuple(by_address.values())
         if not peers:
             return Verdict(skip=SkipReason.TO_SELF)
         tag = _bcc_tag(mail, who)

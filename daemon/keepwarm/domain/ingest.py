@@ -2,8 +2,8 @@
 
 Pure: given the mail, who the owner is, and what the store already knows, it returns the changes
 for the caller to apply in one transaction. Seen messages and touches are identified by the
-message key, so a message met again (another folder, a resync, a crash replay) changes nothing,
-except that a BCC's request to track someone is honoured whichever copy comes first.
+message key, so a message met again (another folder, a resync, a crash replay) changes nothing.
+A BCC's request to track someone is honoured once, from whichever copy carries it.
 """
 
 from __future__ import annotations
@@ -18,6 +18,7 @@ from keepwarm.domain.inbound import InboundMail
 from keepwarm.domain.model import Contact, Touch
 
 DUPLICATE = "already-seen"
+BCC_PREFIX = "bcc:"
 
 TouchKey = tuple[str, str, str]
 
@@ -64,16 +65,22 @@ def plan_batch(
         if verdict.skip is not None:
             plan.skipped[DUPLICATE if repeat else verdict.skip.value] += 1
             continue
-        fresh = [
-            t
-            for t in verdict.touches
-            if touch_key(t) not in known.touch_keys and touch_key(t) not in keys_now
-        ]
-        keys_now.update(touch_key(t) for t in fresh)
+        fresh = []
+        for touch in verdict.touches:
+            key = touch_key(touch)
+            if key not in known.touch_keys and key not in keys_now:
+                keys_now.add(key)
+                fresh.append(touch)
         plan.touches.extend(fresh)
         if repeat and not fresh:
             plan.skipped[DUPLICATE] += 1
-        _track_bcc(plan, verdict, known, mail, now)
+        # A BCC's request to track is honoured once per message, from whichever copy carries it,
+        # so a resync never re-adds a contact the owner removed since.
+        applied = BCC_PREFIX + mail.key
+        if verdict.bcc is not None and applied not in known.seen and applied not in seen_now:
+            seen_now.add(applied)
+            plan.seen.append(applied)
+            _track_bcc(plan, verdict, known, mail, now)
     return plan
 
 
