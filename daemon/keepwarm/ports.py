@@ -6,9 +6,10 @@ so it can be driven by a real server in tests and in production alike.
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
+from email.message import EmailMessage
 from typing import Protocol
 
 
@@ -37,6 +38,26 @@ class RawMail:
     uid: int
     headers: bytes
     internal_date: datetime | None
+
+
+@dataclass(frozen=True)
+class SendResult:
+    """What the server said about one outgoing message: sent, retry later, or failed for good."""
+
+    item_id: int
+    sent: bool
+    permanent: bool = False
+    error: str | None = None
+
+
+class MailSender(Protocol):
+    """Delivery of keepwarm's messages to the owner."""
+
+    def send(
+        self, batch: Sequence[tuple[int, EmailMessage]], on_result: Callable[[SendResult], None]
+    ) -> list[SendResult]:
+        """Send each message over one connection, reporting each result as soon as it is known."""
+        ...
 
 
 class MailSource(Protocol):

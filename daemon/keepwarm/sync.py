@@ -57,6 +57,7 @@ class _Poll:
     backfill: timedelta
     progress: Progress | None
     batch_size: int
+    stop: Callable[[], bool]
     report: PollReport = field(default_factory=PollReport)
 
     def folder(self, folder: str) -> None:
@@ -72,6 +73,9 @@ class _Poll:
         uids = self.source.uids_after(last_uid, (self.now - self.backfill).date())
         self.report.folders[folder] = 0
         for start in range(0, len(uids), self.batch_size):
+            if self.stop():
+                # Asked to stop (SIGTERM): what is committed stays; the next poll resumes here.
+                return
             batch = uids[start : start + self.batch_size]
             self._batch(folder, status.uidvalidity, batch)
             if self.progress is not None:
@@ -103,9 +107,10 @@ def poll(
     backfill: timedelta,
     progress: Progress | None = None,
     batch_size: int = BATCH_SIZE,
+    stop: Callable[[], bool] = lambda: False,
 ) -> PollReport:
-    """Bring the store up to date with every watched folder."""
-    run = _Poll(source, store, who, now, backfill, progress, batch_size)
+    """Bring the store up to date with every watched folder (``stop`` is checked between batches)."""
+    run = _Poll(source, store, who, now, backfill, progress, batch_size, stop)
     for folder in folders:
         run.folder(folder)
     return run.report

@@ -13,7 +13,7 @@ import sys
 from pathlib import Path
 
 from keepwarm import __version__, logs
-from keepwarm.cli import contacts, mail
+from keepwarm.cli import contacts, daemon, mail
 from keepwarm.cli.context import Context
 from keepwarm.errors import ConfigError, KeepwarmError
 
@@ -32,6 +32,7 @@ def build_parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     contacts.register(sub)
     mail.register(sub)
+    daemon.register(sub)
     return parser
 
 

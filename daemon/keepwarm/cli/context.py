@@ -17,12 +17,12 @@ class Context:
     """Lazily loaded configuration and store, so ``--help`` and simple commands stay fast."""
 
     def __init__(self, env_file: Path | None) -> None:
-        self._env_file = env_file
+        self.env_file = env_file
 
     @cached_property
     def config(self) -> config.Config:
         """The validated configuration; unknown keys are warned about once."""
-        loaded = config.load(self._env_file)
+        loaded = config.load(self.env_file)
         for warning in loaded.warnings:
             log.warning("%s", warning)
         return loaded

@@ -7,12 +7,14 @@ and what would be right. Converters for secrets never quote the value.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from datetime import time, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from keepwarm.domain.addresses import normalize_address
 from keepwarm.domain.durations import parse_cadence, parse_duration
+from keepwarm.domain.timing import parse_weekdays
 
 SECURITY_MODES = ("ssl", "starttls", "none")
 _HOST = re.compile(r"^(?=.{1,253}$)[A-Za-z0-9](?:[A-Za-z0-9.-]*[A-Za-z0-9])?$|^\[?[0-9a-fA-F:.]+\]?$")
@@ -152,3 +154,32 @@ def password(raw: str) -> str:
     if not raw:
         raise ValueError("is empty")
     return raw
+
+
+def weekdays(raw: str) -> frozenset[int]:
+    """``mon,thu``, ``mon-fri`` or ``daily``: the weekdays (Monday 0) reminders may go out."""
+    if raw.strip().lower() in ("daily", "all", "every day"):
+        return frozenset(range(7))
+    return parse_weekdays(raw)
+
+
+def choice(*options: str) -> Callable[[str], str]:
+    """A converter accepting exactly one of ``options`` (case-insensitive)."""
+
+    def convert(raw: str) -> str:
+        value = raw.strip().lower()
+        if value not in options:
+            raise ValueError(f"{raw.strip()!r} is not one of {', '.join(options)}")
+        return value
+
+    return convert
+
+
+def boolean(raw: str) -> bool:
+    """yes/no, true/false, on/off, 1/0."""
+    value = raw.strip().lower()
+    if value in ("yes", "true", "on", "1"):
+        return True
+    if value in ("no", "false", "off", "0"):
+        return False
+    raise ValueError(f"{raw.strip()!r} is not yes or no")

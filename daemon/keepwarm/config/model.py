@@ -51,6 +51,9 @@ class Config:
     timezone: ZoneInfo
     poll_interval: timedelta
     reminder_time: time
+    reminder_days: frozenset[int]
+    reminder_mode: str
+    plus_addressing: bool
     default_cadence_days: int
     max_reminders_per_day: int
     secret: Secret | None
@@ -69,6 +72,13 @@ class Config:
         missing = [key for key, value in pairs if value is None]
         if missing:
             raise ConfigError([f"KEEPWARM_{key} is not set" for key in missing])
+
+    @property
+    def owner_address(self) -> str:
+        """Where keepwarm writes to the owner: the first of OWNER_EMAILS."""
+        if not self.owner_emails:
+            raise ConfigError(["KEEPWARM_OWNER_EMAILS is not set"])
+        return self.owner_emails[0]
 
     def require_mail(self) -> None:
         """Refuse, listing every missing key at once, unless the mail settings are complete."""

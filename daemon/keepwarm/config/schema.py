@@ -148,6 +148,27 @@ SETTINGS: tuple[Setting, ...] = (
         default="08:30",
     ),
     Setting(
+        "REMINDER_DAYS",
+        convert.weekdays,
+        "The weekdays reminders go out: daily, or e.g. mon,thu or mon-fri.",
+        "mon,thu",
+        default="daily",
+    ),
+    Setting(
+        "REMINDER_MODE",
+        convert.choice("each", "digest"),
+        "each: one email per contact; digest: one daily email with numbered entries.",
+        "each",
+        default="each",
+    ),
+    Setting(
+        "PLUS_ADDRESSING",
+        convert.boolean,
+        "yes if your provider delivers name+tag@domain to name@domain (most do): replies carry a tag.",
+        "yes",
+        default="yes",
+    ),
+    Setting(
         "DEFAULT_CADENCE",
         convert.cadence,
         "How often to be in touch when neither the contact nor its group says (3w, monthly, 3m).",

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import contextlib
 from collections.abc import Iterable, Iterator
+from functools import cached_property
 from pathlib import Path
 from typing import Any, cast
 
@@ -21,6 +22,7 @@ from keepwarm.domain.model import Contact, Touch
 from keepwarm.errors import StoreError
 from keepwarm.store import atomic
 from keepwarm.store.codec import contact_to_doc, doc_to_contact, doc_to_touch, touch_to_doc
+from keepwarm.store.reminders import ReminderTables
 
 SCHEMA_VERSION = 1
 FILE_NAME = "keepwarm.json"
@@ -125,6 +127,15 @@ class Store:
             self._refresh()
         # No query cache: the data under the table is swapped whenever another process saves.
         return self._db.table(name, cache_size=0)
+
+    def table(self, name: str) -> Table:
+        """A TinyDB table, for the store's own companion modules (store.reminders)."""
+        return self._table(name)
+
+    @cached_property
+    def reminders(self) -> ReminderTables:
+        """Outbox, reminder entries and run bookkeeping."""
+        return ReminderTables(self)
 
     # -- contacts ------------------------------------------------------------------------------
 

@@ -1,0 +1,131 @@
+"""``keepwarm run``, ``remind``, ``status`` and ``templates``: thin shells over the runtime."""
+
+from __future__ import annotations
+
+import argparse
+from typing import Any
+
+from keepwarm import config as config_module
+from keepwarm import manage, reminding
+from keepwarm.cli import output
+from keepwarm.cli.context import Context
+from keepwarm.domain.reminders import Pick
+from keepwarm.render import Renderer
+from keepwarm.runtime.loop import Daemon
+from keepwarm.runtime.service import Service, reminder_settings
+
+
+def _run(args: argparse.Namespace, ctx: Context) -> int:
+    ctx.config.require_mail()
+    daemon = Daemon(lambda: config_module.load(ctx.env_file))
+    return daemon.run()
+
+
+def _remind(args: argparse.Namespace, ctx: Context) -> int:
+    now = ctx.now()
+    service = Service(ctx.config, ctx.store)
+    if args.dry_run:
+        settings = reminder_settings(ctx.config)
+        messages = reminding.run(ctx.store, service.renderer, settings, now, dry_run=True)
+        if not messages:
+            print("nobody is due: no reminder would be sent")
+        for msg in messages:
+            print(msg.as_string())
+        return 0
+    count, report = service.remind(now)
+    print(
+        f"queued {count} reminder message(s); sent {len(report.sent)}, "
+        f"retrying {len(report.retrying)}, failed {len(report.failed)}"
+    )
+    return 0
+
+
+def _status(args: argparse.Namespace, ctx: Context) -> int:
+    store = ctx.store
+    runs = store.reminders.runs()
+    items = store.reminders.outbox()
+    pending = [i for i in items if i.state == "pending"]
+    failed = [i for i in items if i.state == "failed"]
+    data = {
+        "last_poll": runs.get("last_poll"),
+        "last_reminder_run": runs.get("last_reminder_run"),
+        "contacts": store.count("contacts"),
+        "touches": store.count("touches"),
+        "skipped": store.counts("skipped"),
+        "outbox_pending": len(pending),
+        "outbox_failed": [{"id": i.id, "subject": i.subject, "error": i.last_error} for i in failed],
+        "recent_errors": runs.get("errors", [])[-5:],
+    }
+    if args.json:
+        output.print_json(data)
+        return 0
+    print(f"last poll:          {data['last_poll'] or 'never'}")
+    print(f"last reminder run:  {data['last_reminder_run'] or 'never'}")
+    print(f"contacts:           {data['contacts']}")
+    print(f"touches:            {data['touches']}")
+    skipped = data["skipped"]
+    print(
+        f"skipped messages:   {sum(skipped.values())}"
+        + (f" ({', '.join(f'{k} {v}' for k, v in sorted(skipped.items()))})" if skipped else "")
+    )
+    print(f"outbox pending:     {len(pending)}")
+    for item in failed:
+        print(f"failed to send:     {item.subject}: {item.last_error}")
+    for error in data["recent_errors"]:
+        print(f"error:              {error['at']}: {error['error']}")
+    return 0
+
+
+def _templates_check(args: argparse.Namespace, ctx: Context) -> int:
+    renderer = Renderer(ctx.config.template_dir)
+    now = ctx.now()
+    problems = reminding.check_templates(renderer, now, ctx.config.owner_name)
+    for name in renderer.template_names():
+        status = "FAIL" if any(p.startswith(renderer.source_path(name)) for p in problems) else "ok"
+        print(f"{status:4}  {renderer.source_path(name)}")
+    for problem in problems:
+        print(f"error: {problem}")
+    return 1 if problems else 0
+
+
+def _templates_render(args: argparse.Namespace, ctx: Context) -> int:
+    now = ctx.now()
+    contact = manage.resolve(ctx.store, args.contact)
+    item = manage.standing_of(ctx.store, contact, ctx.config.default_cadence_days, now)
+    settings = reminder_settings(ctx.config)
+    msg = reminding.compose_message(
+        ctx.store,
+        Renderer(ctx.config.template_dir),
+        settings,
+        [Pick(item, 1, None)],
+        token=reminding.DRY_RUN_TOKEN,
+        now=now,
+    )
+    print(msg.as_string())
+    return 0
+
+
+def register(sub: Any) -> None:
+    """Add the runtime commands to the top-level subparsers."""
+    run = sub.add_parser("run", help="run the daemon: poll, remind, answer", description="Run until stopped.")
+    run.set_defaults(handler=_run)
+
+    remind = sub.add_parser(
+        "remind", help="run the reminder job now", description="Send today's reminders now."
+    )
+    mode = remind.add_mutually_exclusive_group(required=True)
+    mode.add_argument("--now", action="store_true", help="queue and send the reminders now")
+    mode.add_argument("--dry-run", action="store_true", help="print what would be sent; change nothing")
+    remind.set_defaults(handler=_remind)
+
+    status = sub.add_parser("status", help="last poll, last reminders, counts, outbox, errors")
+    status.add_argument("--json", action="store_true", help="machine-readable output")
+    status.set_defaults(handler=_status)
+
+    templates = sub.add_parser("templates", help="check or preview the templates")
+    tsub = templates.add_subparsers(dest="action", required=True, metavar="ACTION")
+    check = tsub.add_parser("check", help="render every template against sample data")
+    check.set_defaults(handler=_templates_check)
+    render = tsub.add_parser("render", help="print exactly what a contact's reminder would be")
+    render.add_argument("contact", help="a name or any of the contact's addresses")
+    render.set_defaults(handler=_templates_render)

@@ -1,0 +1,108 @@
+"""Which contacts get a reminder now, and when an open reminder is settled.
+
+A contact has at most one open reminder. It resolves itself as soon as any touch with the contact
+follows it. A reminder left unanswered is repeated only after a growing pause (3, 6, 12, 24 days,
+then every 30), so an ignored reminder becomes quieter instead of a daily nag.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from enum import StrEnum
+
+from keepwarm.domain.due import DueStatus, Standing
+
+FIRST_REPEAT = timedelta(days=3)
+MAX_REPEAT = timedelta(days=30)
+
+
+class EntryState(StrEnum):
+    """The life of one reminder entry (one contact in one reminder email)."""
+
+    OPEN = "open"
+    RESOLVED = "resolved"
+    SUPERSEDED = "superseded"
+    CANCELLED = "cancelled"
+
+
+@dataclass(frozen=True)
+class Entry:
+    """One contact's place in a reminder email; ``nth`` counts reminders in a row without reply."""
+
+    id: int
+    contact_id: int
+    created_at: datetime
+    nth: int
+    state: EntryState
+    outbox_id: int = 0
+    number: int = 1
+
+
+@dataclass(frozen=True)
+class Pick:
+    """A contact chosen for a reminder now."""
+
+    standing: Standing
+    nth: int
+    supersedes: int | None
+
+
+def repeat_after(nth: int) -> timedelta:
+    """How long an unanswered ``nth`` reminder waits before the next: doubling, capped."""
+    return min(MAX_REPEAT, FIRST_REPEAT * (1 << min(10, max(0, nth - 1))))
+
+
+def urgency(item: Standing, now: datetime) -> float:
+    """Time since the last touch (or since added, if never touched) relative to the cadence."""
+    since = item.last_touch.at if item.last_touch is not None else item.contact.added_at
+    return (now - since).total_seconds() / 86400 / item.cadence_days
+
+
+def pick(
+    standings: Iterable[Standing],
+    open_entries: Mapping[int, Entry],
+    sent_today: int,
+    cap: int,
+    now: datetime,
+) -> list[Pick]:
+    """Due contacts, most overdue first, at most ``cap`` a day; the rest wait for the next run."""
+    candidates: list[Pick] = []
+    for item in standings:
+        if item.status not in (DueStatus.OVERDUE, DueStatus.DUE):
+            continue
+        entry = open_entries.get(item.contact.id)
+        if entry is None:
+            candidates.append(Pick(item, 1, None))
+        elif now >= entry.created_at + repeat_after(entry.nth):
+            candidates.append(Pick(item, entry.nth + 1, entry.id))
+    candidates.sort(key=lambda p: (-urgency(p.standing, now), p.standing.contact.id))
+    return candidates[: max(0, cap - sent_today)]
+
+
+@dataclass(frozen=True)
+class Settlement:
+    """What happened to one open entry: resolved by a touch, or cancelled (contact gone or paused)."""
+
+    entry_id: int
+    state: EntryState
+
+
+def settle(
+    entries: Sequence[Entry],
+    last_touch_at: Mapping[int, datetime],
+    contact_ids: set[int],
+    paused_or_snoozed: set[int],
+) -> list[Settlement]:
+    """Close open entries whose contact was touched after the reminder, removed, paused or snoozed."""
+    result = []
+    for entry in entries:
+        if entry.state is not EntryState.OPEN:
+            continue
+        touched = last_touch_at.get(entry.contact_id)
+        if touched is not None and touched > entry.created_at:
+            result.append(Settlement(entry.id, EntryState.RESOLVED))
+        elif entry.contact_id not in contact_ids or entry.contact_id in paused_or_snoozed:
+            result.append(Settlement(entry.id, EntryState.CANCELLED))
+    return result

@@ -1,0 +1,121 @@
+"""The SMTP adapter: sends keepwarm's messages with aiosmtplib, to the owner and nobody else.
+
+One connection per batch; verified TLS (implicit or STARTTLS); a refused login is an AuthError.
+``guard`` is the single check in the sending path that refuses any recipient not the owner's.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Callable, Sequence
+from email.message import EmailMessage
+from email.utils import getaddresses
+
+import aiosmtplib
+
+from keepwarm.config import ServerConfig
+from keepwarm.errors import AuthError, ConfigError, KeepwarmError
+from keepwarm.mail.imap import tls_context
+from keepwarm.ports import SendResult
+
+log = logging.getLogger("keepwarm.smtp")
+
+# Set explicitly: the default (socket.getfqdn()) can stall for seconds without working DNS.
+LOCAL_HOSTNAME = "keepwarm.localhost"
+
+
+class RecipientRefusedError(KeepwarmError):
+    """keepwarm tried to mail someone other than the owner: a bug, refused before any byte is sent."""
+
+
+def guard(msg: EmailMessage, allowed: frozenset[str]) -> list[str]:
+    """The recipients of ``msg`` if every one is the owner's; otherwise RecipientRefusedError."""
+    fields = [str(v) for name in ("To", "Cc", "Bcc") for v in (msg.get_all(name) or [])]
+    recipients = [address.lower() for _, address in getaddresses(fields)]
+    strangers = [r for r in recipients if r not in allowed]
+    if strangers or not recipients:
+        raise RecipientRefusedError(f"refusing to send to {strangers or 'nobody'}: only the owner gets mail")
+    return recipients
+
+
+class SmtpSender:
+    """Sends batches of messages over one SMTP connection."""
+
+    def __init__(
+        self, server: ServerConfig, sender: str, allowed: frozenset[str], timeout: float = 60
+    ) -> None:
+        if server.host is None:
+            raise ConfigError(["KEEPWARM_SMTP_HOST is not set (needed to send reminders)"])
+        self._server = server
+        self._sender = sender
+        self._allowed = allowed
+        self._timeout = timeout
+        self._on_result: Callable[[SendResult], None] = lambda _: None
+
+    def send(
+        self,
+        batch: Sequence[tuple[int, EmailMessage]],
+        on_result: Callable[[SendResult], None] = lambda _: None,
+    ) -> list[SendResult]:
+        """Send each message; ``on_result`` hears about each one as soon as the server answers."""
+        envelopes = [(item_id, msg, guard(msg, self._allowed)) for item_id, msg in batch]
+        self._on_result = on_result
+        return asyncio.run(self._send_all(envelopes))
+
+    def _client(self) -> aiosmtplib.SMTP:
+        server = self._server
+        context = tls_context(server.ca_file) if server.security != "none" else None
+        return aiosmtplib.SMTP(
+            hostname=server.host,
+            port=server.port,
+            use_tls=server.security == "ssl",
+            # False, not None: None would upgrade opportunistically, and silently not when it cannot.
+            start_tls=server.security == "starttls",
+            tls_context=context,
+            timeout=self._timeout,
+            local_hostname=LOCAL_HOSTNAME,
+        )
+
+    async def _send_all(self, envelopes: list[tuple[int, EmailMessage, list[str]]]) -> list[SendResult]:
+        client = self._client()
+        where = f"SMTP {self._server.host}:{self._server.port}"
+        try:
+            await client.connect()
+            if self._server.user and self._server.password:
+                await client.login(self._server.user, self._server.password.resolve().reveal())
+        except aiosmtplib.SMTPAuthenticationError:
+            raise AuthError(
+                f"{where} refused the login for {self._server.user}: check the password"
+            ) from None
+        except (aiosmtplib.SMTPException, OSError, TimeoutError) as exc:
+            error = f"{where}: {type(exc).__name__}: {exc}"
+            failed = [SendResult(i, False, False, error) for i, _, _ in envelopes]
+            for result in failed:
+                self._on_result(result)
+            return failed
+        results = []
+        try:
+            for index, (item_id, msg, recipients) in enumerate(envelopes):
+                try:
+                    await client.send_message(msg, sender=self._sender, recipients=recipients)
+                    results.append(SendResult(item_id, True))
+                    self._on_result(results[-1])
+                except aiosmtplib.SMTPResponseException as exc:
+                    permanent = 500 <= exc.code < 600
+                    results.append(
+                        SendResult(item_id, False, permanent, f"{where}: {exc.code} {exc.message}")
+                    )
+                    self._on_result(results[-1])
+                except (aiosmtplib.SMTPException, OSError, TimeoutError) as exc:
+                    error = f"{where}: {type(exc).__name__}: {exc}"
+                    for i, _, _ in envelopes[index:]:
+                        results.append(SendResult(i, False, False, error))
+                        self._on_result(results[-1])
+                    break
+        finally:
+            try:
+                await client.quit()
+            except (aiosmtplib.SMTPException, OSError, TimeoutError):
+                client.close()
+        return results

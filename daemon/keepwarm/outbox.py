@@ -1,0 +1,77 @@
+"""Delivery of queued messages: send what is due, record each result as soon as it is known.
+
+A message is marked sent right after the server accepts it, in its own small transaction, so a
+crash can repeat at most the one message in flight. Connection errors and 4xx replies are retried
+on later cycles with a doubling pause; a 5xx is final and shown by ``keepwarm status``.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from email import message_from_string, policy
+from email.message import EmailMessage
+
+from keepwarm.ports import MailSender, SendResult
+from keepwarm.store import Store
+
+log = logging.getLogger("keepwarm.outbox")
+
+FIRST_RETRY = timedelta(minutes=1)
+MAX_RETRY = timedelta(hours=1)
+
+
+def retry_after(attempts: int) -> timedelta:
+    """The pause before attempt ``attempts + 1``: 1, 2, 4 … minutes, at most an hour."""
+    return min(MAX_RETRY, FIRST_RETRY * (1 << min(10, max(0, attempts - 1))))
+
+
+@dataclass
+class DeliveryReport:
+    """What one delivery pass did."""
+
+    sent: list[int] = field(default_factory=list)
+    retrying: list[int] = field(default_factory=list)
+    failed: list[int] = field(default_factory=list)
+
+
+def deliver(store: Store, sender: MailSender, now: datetime) -> DeliveryReport:
+    """Send every pending message whose time has come."""
+    report = DeliveryReport()
+    due = store.reminders.sendable(now)
+    if not due:
+        return report
+    batch: list[tuple[int, EmailMessage]] = []
+    for item in due:
+        parsed = message_from_string(item.raw, policy=policy.default)
+        assert isinstance(parsed, EmailMessage)
+        batch.append((item.id, parsed))
+
+    def record(result: SendResult) -> None:
+        item = store.reminders.outbox_item(result.item_id)
+        if item is None:
+            return
+        if result.sent:
+            store.reminders.update_outbox(item.with_changes(state="sent", sent_at=now, last_error=None))
+            report.sent.append(item.id)
+            return
+        attempts = item.attempts + 1
+        if result.permanent:
+            store.reminders.update_outbox(
+                item.with_changes(state="failed", attempts=attempts, last_error=result.error)
+            )
+            store.reminders.note_error(now, f"message {item.id} ({item.subject}) refused: {result.error}")
+            report.failed.append(item.id)
+            log.error("message %s refused for good: %s", item.id, result.error)
+            return
+        store.reminders.update_outbox(
+            item.with_changes(
+                attempts=attempts, next_attempt_at=now + retry_after(attempts), last_error=result.error
+            )
+        )
+        report.retrying.append(item.id)
+        log.warning("message %s not sent, will retry: %s", item.id, result.error)
+
+    sender.send(batch, record)
+    return report

@@ -1,0 +1,240 @@
+"""The reminder job: settle open reminders, pick who is due, render, and queue in the outbox.
+
+Decisions come from the domain (``reminders.pick``, ``reminders.settle``); this module gathers
+what they need, renders each message, and records everything in one store transaction before
+anything is sent. Delivery is ``outbox.deliver``'s job.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from email.message import EmailMessage
+from typing import Any
+
+from keepwarm import manage, views
+from keepwarm.domain.due import CadenceSource, DueStatus, Standing
+from keepwarm.domain.model import Contact, Direction, Note, Touch
+from keepwarm.domain.reminders import Entry, EntryState, Pick, pick, settle
+from keepwarm.domain.tokens import make_token
+from keepwarm.mail import compose
+from keepwarm.render import Renderer
+from keepwarm.store import Store
+from keepwarm.store.reminders import OutboxItem
+
+log = logging.getLogger("keepwarm.reminders")
+
+# Shown in --dry-run output instead of a real token; it authenticates nothing.
+DRY_RUN_TOKEN = "r0-dryrun-aaaaaaaaaaaaaaaa"  # noqa: S105
+
+
+@dataclass(frozen=True)
+class ReminderSettings:
+    """What the reminder job needs from the configuration."""
+
+    owner_name: str | None
+    owner_address: str
+    daemon_address: str
+    secret: bytes
+    digest: bool
+    cap: int
+    plus_addressing: bool
+    default_cadence_days: int
+
+
+def settle_open(store: Store, now: datetime) -> int:
+    """Close open reminders whose contact was touched since, or removed, paused or snoozed."""
+    entries = store.reminders.entries()
+    if not any(e.state is EntryState.OPEN for e in entries):
+        return 0
+    contacts = store.contacts()
+    last = store.last_touch_by_address()
+    last_at = {}
+    for contact in contacts:
+        times = [last[a].at for a in contact.emails if a in last]
+        if times:
+            last_at[contact.id] = max(times)
+    quiet = {c.id for c in contacts if c.paused or (c.snoozed_until is not None and c.snoozed_until > now)}
+    settlements = settle(entries, last_at, {c.id for c in contacts}, quiet)
+    if settlements:
+        store.reminders.set_entry_states((s.entry_id, s.state) for s in settlements)
+        _cancel_unsent(store, entries, {s.entry_id for s in settlements})
+    return len(settlements)
+
+
+def _cancel_unsent(store: Store, entries: list[Entry], closed: set[int]) -> None:
+    """An outbox message none of whose entries is still open need not be sent any more."""
+    by_outbox: dict[int, list[Entry]] = {}
+    for entry in entries:
+        by_outbox.setdefault(entry.outbox_id, []).append(entry)
+    for outbox_id, group in by_outbox.items():
+        if all(e.id in closed or e.state is not EntryState.OPEN for e in group):
+            item = store.reminders.outbox_item(outbox_id)
+            if item is not None and item.state == "pending":
+                store.reminders.update_outbox(item.with_changes(state="cancelled"))
+
+
+def choose(store: Store, settings: ReminderSettings, now: datetime) -> list[Pick]:
+    """Who gets a reminder now, most overdue first, within today's cap."""
+    standings = manage.due_list(store, settings.default_cadence_days, now)
+    entries = store.reminders.entries()
+    open_entries = {e.contact_id: e for e in entries if e.state is EntryState.OPEN}
+    # The cap counts people reminded today, whether one email each or one digest for all.
+    today = now.date()
+    sent_today = sum(1 for e in entries if e.created_at.astimezone(now.tzinfo).date() == today)
+    return pick(standings, open_entries, sent_today, settings.cap, now)
+
+
+def _entry_context(
+    renderer: Renderer, item: Standing, *, number: int, rotation: int, now: datetime, owner: dict[str, Any]
+) -> tuple[dict[str, Any], list[str]]:
+    """One contact's template variables, with the rendered draft (variant ``rotation``)."""
+    contact = item.contact
+    base = {
+        "owner": owner,
+        "contact": views.contact_view(contact, item),
+        "last_touch": views.touch_view(item.last_touch, now),
+        "days_since": item.days_since_last_touch,
+        "story": views.story(item, now),
+        "number": number,
+    }
+    draft = renderer.draft(contact.primary_email, contact.group, base, rotation)
+    base["draft"] = {
+        "subject": draft.subject,
+        "body": draft.body,
+        "template": draft.template,
+        "mailto": compose.mailto(contact.primary_email, draft.subject, draft.body),
+    }
+    return base, [draft.fallback_note] if draft.fallback_note else []
+
+
+def subject_for(picks: list[Pick]) -> str:
+    """``Check in with Alice Example — 47 days``; a digest names up to three people."""
+    if len(picks) == 1:
+        item = picks[0].standing
+        name = compose.one_line(item.contact.name or item.contact.primary_email)
+        days = item.days_since_last_touch
+        return f"Check in with {name} — {days} days" if days is not None else f"Check in with {name}"
+    names = [views.first_name(p.standing.contact.name, p.standing.contact.primary_email) for p in picks]
+    shown = ", ".join(names[:3]) + (f" and {len(names) - 3} more" if len(names) > 3 else "")
+    return compose.one_line(f"Check in with {shown}")
+
+
+def compose_message(
+    store: Store,
+    renderer: Renderer,
+    settings: ReminderSettings,
+    picks: list[Pick],
+    *,
+    token: str,
+    now: datetime,
+) -> EmailMessage:
+    """Render one reminder (one pick) or one digest (several) into a ready message."""
+    owner = views.owner_view(settings.owner_name, settings.owner_address)
+    entries, notes = [], []
+    for number, chosen in enumerate(picks, start=1):
+        # Each earlier reminder moves the draft on to its next variant.
+        rotation = sum(1 for e in store.reminders.entries() if e.contact_id == chosen.standing.contact.id)
+        context, fallback = _entry_context(
+            renderer, chosen.standing, number=number, rotation=rotation, now=now, owner=owner
+        )
+        entries.append(context)
+        notes.extend(fallback)
+    common = {"owner": owner, "commands": views.commands_view(), "token": token}
+    if settings.digest:
+        context = {**common, "entries": entries}
+        names = ("digest.txt.j2", "digest.html.j2")
+    else:
+        context = {**common, **entries[0]}
+        names = ("reminder.txt.j2", "reminder.html.j2")
+    text = renderer.render(names[0], {**context, "fallback_notes": notes})
+    html = renderer.render(names[1], {**context, "fallback_notes": notes})
+    notes += [n for n in (text.fallback_note, html.fallback_note) if n and n not in notes]
+    if notes and (text.fallback_note or html.fallback_note):
+        text = renderer.render(names[0], {**context, "fallback_notes": notes})
+        html = renderer.render(names[1], {**context, "fallback_notes": notes})
+    return compose.build(
+        kind="digest" if settings.digest else "reminder",
+        daemon_address=settings.daemon_address,
+        owner_address=settings.owner_address,
+        subject=subject_for(picks),
+        text=text.text,
+        html=html.text,
+        token=token,
+        now=now,
+        plus_addressing=settings.plus_addressing,
+    )
+
+
+def run(
+    store: Store, renderer: Renderer, settings: ReminderSettings, now: datetime, *, dry_run: bool = False
+) -> list[EmailMessage]:
+    """Queue today's reminders (or, with ``dry_run``, only render them). Returns the messages."""
+    if not dry_run:
+        settle_open(store, now)
+    picks = choose(store, settings, now)
+    groups = [picks] if settings.digest and picks else [[p] for p in picks]
+    if dry_run:
+        return [compose_message(store, renderer, settings, g, token=DRY_RUN_TOKEN, now=now) for g in groups]
+    messages = []
+    with store.transaction():
+        for group in groups:
+            messages.append(_queue(store, renderer, settings, group, now))
+        store.reminders.note_run("last_reminder_run", now, last_reminder_count=len(picks))
+    return messages
+
+
+def _queue(
+    store: Store, renderer: Renderer, settings: ReminderSettings, group: list[Pick], now: datetime
+) -> EmailMessage:
+    """Reserve an outbox row (its id is in the token), render, and record the entries."""
+    placeholder = store.reminders.add_outbox(OutboxItem(0, "reminder", "pending", now, raw=""))
+    token = make_token(settings.secret, placeholder.id, now)
+    msg = compose_message(store, renderer, settings, group, token=token, now=now)
+    store.reminders.update_outbox(
+        placeholder.with_changes(raw=msg.as_string(), subject=str(msg["Subject"]), token=token)
+    )
+    store.reminders.set_entry_states(
+        (p.supersedes, EntryState.SUPERSEDED) for p in group if p.supersedes is not None
+    )
+    for number, chosen in enumerate(group, start=1):
+        store.reminders.add_entry(
+            Entry(0, chosen.standing.contact.id, now, chosen.nth, EntryState.OPEN, placeholder.id, number)
+        )
+    log.info("queued reminder %s: %s", placeholder.id, msg["Subject"])
+    return msg
+
+
+def sample_standing(now: datetime) -> Standing:
+    """A made-up contact to render templates against (``keepwarm templates check``)."""
+    contact = Contact(
+        name="Alice Example",
+        emails=("alice@example.org",),
+        added_at=now - timedelta(days=400),
+        id=1,
+        group="friends",
+        cadence_days=30,
+        notes=(Note(now - timedelta(days=60), "started a pottery class"),),
+    )
+    touch = Touch("alice@example.org", now - timedelta(days=47), Direction.IN, subject="Trip photos")
+    return Standing(
+        contact, 30, CadenceSource.CONTACT, touch, now - timedelta(days=17), DueStatus.OVERDUE, 47, -17
+    )
+
+
+def check_templates(renderer: Renderer, now: datetime, owner_name: str | None) -> list[str]:
+    """Render every template against sample data; one ``file:line: problem`` per failure."""
+    owner = views.owner_view(owner_name or "Naomi Example", "naomi@example.com")
+    entry, _ = _entry_context(renderer, sample_standing(now), number=1, rotation=0, now=now, owner=owner)
+    common = {"owner": owner, "commands": views.commands_view(), "token": DRY_RUN_TOKEN, "fallback_notes": []}
+    contexts = {
+        "reminder": {**common, **entry},
+        "digest": {**common, "entries": [entry]},
+    }
+    problems = []
+    for name in renderer.template_names():
+        kind = "digest" if name.startswith("digest") else "reminder"
+        context = contexts[kind] if not name.startswith("drafts/") else entry
+        problems += renderer.check([name], context)
+    return problems

@@ -1,0 +1,1 @@
+"""The runtime: one step of work (service), the loop that schedules steps, signals, systemd."""

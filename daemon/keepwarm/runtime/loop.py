@@ -1,0 +1,189 @@
+"""``keepwarm run``: the long-running loop. schedule triggers the steps; signals steer the loop.
+
+- every POLL_INTERVAL: poll the mailbox, then send anything queued whose time has come;
+- every minute: if a reminder slot (REMINDER_TIME on REMINDER_DAYS) has passed since the last
+  run, run the reminder job (so a run missed while the machine was off happens once at start-up);
+- SIGTERM or SIGINT: finish the current step and exit 0 (a second signal stops at once);
+- SIGHUP: reload the configuration and the templates; a broken configuration keeps the old one.
+Sleeps are cut into one-second slices so a signal is acted on within a second.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import errno
+import fcntl
+import logging
+import os
+import signal
+import time
+from collections.abc import Callable, Iterator
+from datetime import datetime
+from pathlib import Path
+from types import FrameType
+
+import schedule
+
+from keepwarm.config import Config
+from keepwarm.errors import AuthError, ConfigError, KeepwarmError, StoreBusyError, TransientError
+from keepwarm.runtime import systemd
+from keepwarm.runtime.backoff import Backoff
+from keepwarm.runtime.service import Service
+from keepwarm.store import Store
+
+log = logging.getLogger("keepwarm.loop")
+
+LOCK_NAME = "daemon.lock"
+
+
+@contextlib.contextmanager
+def daemon_lock(state_dir: Path) -> Iterator[None]:
+    """Refuse a second daemon on the same store, naming the one that runs."""
+    state_dir.mkdir(parents=True, exist_ok=True, mode=0o700)
+    path = state_dir / LOCK_NAME
+    fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o600)
+    try:
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except OSError as exc:
+            if exc.errno not in (errno.EWOULDBLOCK, errno.EACCES):
+                raise
+            other = path.read_text().strip() or "?"
+            raise StoreBusyError(
+                f"another keepwarm daemon (pid {other}) is already running on {state_dir}"
+            ) from None
+        os.ftruncate(fd, 0)
+        os.write(fd, f"{os.getpid()}\n".encode())
+        yield
+    finally:
+        os.close(fd)
+
+
+class Daemon:
+    """The loop around a Service."""
+
+    def __init__(
+        self,
+        load_config: Callable[[], Config],
+        clock: Callable[[Config], datetime] = lambda config: datetime.now(config.timezone),
+    ) -> None:
+        self._load_config = load_config
+        self._clock = clock
+        self.config = load_config()
+        self.service = Service(self.config, Store(self.config.state_dir))
+        self.stopping = False
+        self._reload_requested = False
+        self._backoff = {"poll": Backoff(), "remind": Backoff()}
+        self._watchdog = systemd.watchdog_interval()
+        self._last_ping = 0.0
+
+    # -- signals -------------------------------------------------------------------------------
+
+    def _on_stop(self, signum: int, _frame: FrameType | None) -> None:
+        if self.stopping:
+            log.warning("second %s: stopping now", signal.Signals(signum).name)
+            raise SystemExit(0)
+        log.info("%s: finishing the current step, then stopping", signal.Signals(signum).name)
+        self.stopping = True
+
+    def _on_hup(self, _signum: int, _frame: FrameType | None) -> None:
+        self._reload_requested = True
+
+    def _reload(self) -> None:
+        self._reload_requested = False
+        try:
+            config = self._load_config()
+        except ConfigError as exc:
+            for problem in exc.problems:
+                log.error("reload refused, keeping the running configuration: %s", problem)
+            return
+        self.config = config
+        self.service.reload(config)
+        self._scheduler = self._schedule()
+        log.info("configuration and templates reloaded")
+
+    def _schedule(self) -> schedule.Scheduler:
+        scheduler = schedule.Scheduler()
+        scheduler.every(max(1, int(self.config.poll_interval.total_seconds()))).seconds.do(self.poll_job)
+        scheduler.every(1).minutes.do(self.remind_job)
+        return scheduler
+
+    # -- steps ---------------------------------------------------------------------------------
+
+    def _step(self, name: str, work: Callable[[datetime], object]) -> None:
+        """Run one step unless stopping or backing off; errors are logged, noted, and retried later."""
+        now = self._clock(self.config)
+        backoff = self._backoff[name]
+        if self.stopping or not backoff.ready(now):
+            return
+        systemd.notify(f"STATUS={name} at {now:%H:%M}")
+        try:
+            work(now)
+        except AuthError as exc:
+            self._failed(name, now, f"{exc} (the user must act; retrying slowly)", auth=True)
+        except (TransientError, ConfigError, KeepwarmError) as exc:
+            self._failed(name, now, str(exc))
+        except Exception as exc:  # a bug: keep the daemon alive, keep the traceback
+            log.exception("%s step failed unexpectedly", name)
+            self._failed(name, now, f"internal error: {type(exc).__name__}: {exc}")
+        else:
+            backoff.succeeded()
+            systemd.notify(f"STATUS=idle, last {name} at {now:%H:%M}")
+
+    def _failed(self, name: str, now: datetime, message: str, *, auth: bool = False) -> None:
+        delay = self._backoff[name].failed(now, auth=auth)
+        log.error("%s failed: %s; next try in %d s", name, message, delay.total_seconds())
+        with contextlib.suppress(KeepwarmError, OSError):
+            self.service.store.reminders.note_error(now, f"{name}: {message}")
+
+    def poll_job(self) -> None:
+        """Poll, then deliver anything due (retries happen on these later cycles)."""
+
+        def work(now: datetime) -> None:
+            self.service.poll(now, stop=lambda: self.stopping)
+            self.service.deliver(now)
+
+        self._step("poll", work)
+
+    def remind_job(self) -> None:
+        """Run the reminder job if a slot has passed since the last run."""
+
+        def work(now: datetime) -> None:
+            if self.service.reminders_due(now):
+                count, report = self.service.remind(now)
+                log.info("reminder run: %d message(s) queued, %d sent", count, len(report.sent))
+
+        self._step("remind", work)
+
+    # -- the loop ------------------------------------------------------------------------------
+
+    def _ping(self) -> None:
+        if self._watchdog is not None and time.monotonic() - self._last_ping >= self._watchdog:
+            systemd.notify("WATCHDOG=1")
+            self._last_ping = time.monotonic()
+
+    def run(self) -> int:
+        """Run until SIGTERM or SIGINT; returns the exit status."""
+        with daemon_lock(self.config.state_dir):
+            signal.signal(signal.SIGTERM, self._on_stop)
+            signal.signal(signal.SIGINT, self._on_stop)
+            signal.signal(signal.SIGHUP, self._on_hup)
+            self._scheduler = self._schedule()
+            systemd.notify("READY=1", "STATUS=starting: first poll")
+            log.info(
+                "keepwarm running: polling every %s, reminders at %s",
+                self.config.poll_interval,
+                self.config.reminder_time,
+            )
+            self.poll_job()
+            self.remind_job()
+            while not self.stopping:
+                if self._reload_requested:
+                    self._reload()
+                self._scheduler.run_pending()
+                self._ping()
+                idle = self._scheduler.idle_seconds
+                time.sleep(min(1.0, max(0.05, idle if idle is not None else 1.0)))
+            systemd.notify("STOPPING=1")
+        log.info("stopped")
+        return 0

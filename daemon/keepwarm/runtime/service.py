@@ -1,0 +1,102 @@
+"""One step of the daemon's work at a time: poll, remind, deliver. The loop decides when.
+
+Each step builds what it needs from the current configuration, does its work against the
+store, and records when it ran. Errors are the caller's to handle: the loop logs them, notes them
+for ``keepwarm status`` and retries later.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from datetime import datetime
+
+from keepwarm import outbox, reminding, sync, wiring
+from keepwarm.config import Config
+from keepwarm.domain.timing import run_is_due
+from keepwarm.mail.smtp import SmtpSender
+from keepwarm.render import Renderer
+from keepwarm.store import Store
+
+log = logging.getLogger("keepwarm.service")
+
+
+def reminder_settings(config: Config) -> reminding.ReminderSettings:
+    """The reminder job's view of the configuration (needs the mail settings and SECRET)."""
+    config.require_mail()
+    assert config.daemon_address is not None and config.secret is not None
+    return reminding.ReminderSettings(
+        owner_name=config.owner_name,
+        owner_address=config.owner_address,
+        daemon_address=config.daemon_address,
+        secret=config.secret.reveal().encode(),
+        digest=config.reminder_mode == "digest",
+        cap=config.max_reminders_per_day,
+        plus_addressing=config.plus_addressing,
+        default_cadence_days=config.default_cadence_days,
+    )
+
+
+def sender(config: Config) -> SmtpSender:
+    """The SMTP sender, allowed to write to the owner's addresses only."""
+    config.require_mail()
+    assert config.daemon_address is not None
+    return SmtpSender(config.smtp, config.daemon_address, frozenset(config.owner_emails))
+
+
+class Service:
+    """The daemon's steps over one store, with the configuration current at each call."""
+
+    def __init__(self, config: Config, store: Store) -> None:
+        self.config = config
+        self.store = store
+        self.renderer = Renderer(config.template_dir)
+
+    def reload(self, config: Config) -> None:
+        """Take a new configuration and re-read the templates (SIGHUP)."""
+        self.config = config
+        self.renderer = Renderer(config.template_dir)
+
+    def poll(self, now: datetime, stop: Callable[[], bool] = lambda: False) -> sync.PollReport:
+        """Read new mail, record touches, settle reminders the new touches answer."""
+        mailbox = wiring.open_mailbox(self.config)
+        try:
+            folders = mailbox.watched_folders(self.config.imap_folders)
+            report = sync.poll(
+                mailbox,
+                self.store,
+                wiring.identity(self.config),
+                folders,
+                now,
+                backfill=self.config.backfill,
+                stop=stop,
+            )
+        finally:
+            mailbox.close()
+        reminding.settle_open(self.store, now)
+        self.store.reminders.note_run("last_poll", now, last_poll_messages=report.messages)
+        if report.messages:
+            log.info(
+                "poll: %d messages, %d touches, skipped %s",
+                report.messages,
+                sum(report.touches.values()),
+                dict(report.skipped) or "none",
+            )
+        return report
+
+    def reminders_due(self, now: datetime) -> bool:
+        """Has a reminder slot passed since the last run (catch-up after downtime included)?"""
+        last = self.store.reminders.runs().get("last_reminder_run")
+        last_run = datetime.fromisoformat(last) if last else None
+        return run_is_due(now, self.config.reminder_time, last_run, self.config.reminder_days)
+
+    def remind(self, now: datetime) -> tuple[int, outbox.DeliveryReport]:
+        """Queue today's reminders and send them: (messages queued, what delivery did)."""
+        messages = reminding.run(self.store, self.renderer, reminder_settings(self.config), now)
+        return len(messages), self.deliver(now)
+
+    def deliver(self, now: datetime) -> outbox.DeliveryReport:
+        """Send queued messages whose time has come."""
+        if not self.store.reminders.sendable(now):
+            return outbox.DeliveryReport()
+        return outbox.deliver(self.store, sender(self.config), now)

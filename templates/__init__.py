@@ -1,0 +1,1 @@
+"""The shipped templates, installed as a data package so an installed wheel finds them."""
