@@ -13,7 +13,7 @@ from collections.abc import Iterable, Mapping, Set
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from keepwarm.domain.classify import Identity, Verdict, classify
+from keepwarm.domain.classify import Identity, SkipReason, Verdict, classify
 from keepwarm.domain.inbound import InboundMail
 from keepwarm.domain.model import Contact, Touch
 
@@ -38,6 +38,7 @@ class BatchPlan:
     cadence_changes: dict[int, int] = field(default_factory=dict)
     skipped: Counter[str] = field(default_factory=Counter)
     problems: list[str] = field(default_factory=list)
+    commands: list[InboundMail] = field(default_factory=list)
 
 
 @dataclass(frozen=True)
@@ -64,6 +65,8 @@ def plan_batch(
             plan.seen.append(mail.key)
         if verdict.skip is not None:
             plan.skipped[DUPLICATE if repeat else verdict.skip.value] += 1
+            if verdict.skip is SkipReason.COMMAND and not repeat:
+                plan.commands.append(mail)
             continue
         fresh = []
         for touch in verdict.touches:

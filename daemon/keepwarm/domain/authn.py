@@ -1,0 +1,116 @@
+"""Who may command keepwarm: the owner, proven three ways, never a stranger.
+
+(a) exactly one From address, one of the owner's; (b) for a reply, a valid reminder token no more
+than 90 days old (in the plus tag it was sent to, in In-Reply-To / References, or in the subject);
+(c) when the receiving server stamps Authentication-Results under our AUTH_SERVID, DMARC passes or
+a DKIM signature aligned with the From domain does. A DKIM signature by some other domain proves
+nothing, and a stamp from any other server is ignored (anyone can write that header).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+
+from keepwarm.domain.classify import Identity
+from keepwarm.domain.inbound import InboundMail
+from keepwarm.domain.tokens import TokenInfo, check_token, find_tokens
+
+_COMMENT = re.compile(r"\([^()]*\)")
+_RESULT = re.compile(r"^\s*(?P<method>[a-z0-9_-]+)\s*=\s*(?P<result>[a-z]+)(?P<props>.*)$", re.IGNORECASE)
+_PROP = re.compile(r"(?P<key>[a-z]+\.[a-z-]+)\s*=\s*(?P<value>[^\s;]+)", re.IGNORECASE)
+
+
+@dataclass(frozen=True)
+class Verdict:
+    """Accepted (with the owner address it came from and the token, if a reply) or the reason not."""
+
+    accepted: bool
+    reason: str = ""
+    owner_address: str = ""
+    token: TokenInfo | None = None
+
+
+def _aligned(domain: str, from_domain: str) -> bool:
+    """Relaxed alignment: the same domain, or one a subdomain of the other."""
+    domain, from_domain = domain.lower().strip("."), from_domain.lower().strip(".")
+    return domain == from_domain or from_domain.endswith("." + domain) or domain.endswith("." + from_domain)
+
+
+def authentication_passes(headers: Sequence[str], servid: str, from_domain: str) -> bool | None:
+    """True/False from the topmost Authentication-Results of ``servid``; None if it has none."""
+    for header in headers:
+        text = _COMMENT.sub("", " ".join(header.split()))
+        parts = [p.strip() for p in text.split(";")]
+        if not parts or parts[0].split()[0].lower() != servid.lower():
+            continue
+        for part in parts[1:]:
+            match = _RESULT.match(part)
+            if not match or match.group("result").lower() != "pass":
+                continue
+            method = match.group("method").lower()
+            props = {m.group("key").lower(): m.group("value") for m in _PROP.finditer(match.group("props"))}
+            if method == "dmarc" and _aligned(props.get("header.from", from_domain), from_domain):
+                return True
+            if method == "dkim" and "header.d" in props and _aligned(props["header.d"], from_domain):
+                return True
+        return False
+    return None
+
+
+def looks_like_reply(mail: InboundMail, who: Identity) -> bool:
+    """Does the message claim to answer a reminder (a token-shaped tag or a keepwarm reference)?
+
+    Such a message must then carry a valid token: an expired or forged one is refused, never
+    treated as a plain message to the daemon.
+    """
+    tags = [who.daemon_tag(a) for a in (*(m.address for m in (*mail.to, *mail.cc)), *mail.delivered_to)]
+    references = (mail.in_reply_to or "", *mail.references)
+    return any(tag and find_tokens(tag) for tag in tags) or any(r.startswith("kw-") for r in references)
+
+
+def reply_token(mail: InboundMail, who: Identity, secret: bytes, now: datetime) -> TokenInfo | None:
+    """The first valid token the reply carries, looking where replies keep it."""
+    candidates: list[str] = []
+    for address in (*(m.address for m in (*mail.to, *mail.cc)), *mail.delivered_to):
+        tag = who.daemon_tag(address)
+        if tag:
+            candidates.append(tag)
+    for reference in (mail.in_reply_to or "", *mail.references):
+        candidates += find_tokens(reference)
+    candidates += find_tokens(mail.subject)
+    for candidate in candidates:
+        info = check_token(secret, candidate, now)
+        if info is not None:
+            return info
+    return None
+
+
+def authenticate(
+    mail: InboundMail,
+    auth_results: Sequence[str],
+    who: Identity,
+    secret: bytes,
+    *,
+    servid: str | None,
+    now: datetime,
+    needs_token: bool,
+) -> Verdict:
+    """Decide whether a command message comes from the owner (see the module docstring)."""
+    if len(mail.from_) != 1:
+        return Verdict(False, "not exactly one From address")
+    sender = mail.from_[0].address
+    if sender not in who.owner_emails:
+        return Verdict(False, f"From {sender} is not one of the owner's addresses")
+    if servid:
+        passed = authentication_passes(auth_results, servid, sender.rpartition("@")[2])
+        if passed is None:
+            return Verdict(False, f"no Authentication-Results from {servid}")
+        if not passed:
+            return Verdict(False, "neither DMARC nor an aligned DKIM signature passed")
+    token = reply_token(mail, who, secret, now)
+    if needs_token and token is None:
+        return Verdict(False, "no valid reminder token (forged, altered, or older than 90 days)")
+    return Verdict(True, owner_address=sender, token=token)
