@@ -1,0 +1,73 @@
+"""The new text of a reply: the owner's own lines, without the quoted reminder under them.
+
+mail-parser-reply knows how the common clients introduce a quote in many languages ("On … wrote:",
+"Am … schrieb", Outlook's "From: … Sent: …" block); html2text turns an HTML-only reply (Outlook,
+some phones) into text first. A reply is read from at most MAX_BYTES of the message.
+"""
+
+from __future__ import annotations
+
+import logging
+from email import policy
+from email.message import EmailMessage, Message
+from email.parser import BytesParser
+
+import html2text
+from mailparser_reply import EmailReplyParser
+
+log = logging.getLogger("keepwarm.reply")
+
+MAX_BYTES = 256 * 1024
+# Every language the parser knows: the owner's mail client may speak any of them.
+_LANGUAGES = ["en", "de", "cs", "da", "es", "fr", "it", "ja", "ko", "nl", "pl", "sv", "zh", "david"]
+_parser = BytesParser(policy=policy.default)
+
+
+def _decoded(part: Message) -> str:
+    """A text part as str, whatever its declared (or wrong) charset."""
+    payload = part.get_payload(decode=True)
+    if not isinstance(payload, bytes):
+        return str(part.get_payload())
+    for charset in (part.get_content_charset() or "utf-8", "utf-8", "cp1252"):
+        try:
+            return payload.decode(charset)
+        except (LookupError, UnicodeDecodeError):
+            continue
+    return payload.decode("utf-8", "replace")
+
+
+def _html_to_text(html: str) -> str:
+    converter = html2text.HTML2Text()
+    converter.body_width = 0  # no re-wrapping: one command per line must stay one line
+    converter.ignore_images = True
+    converter.ignore_links = True
+    return str(converter.handle(html))
+
+
+def body_text(raw: bytes) -> str:
+    """The message's text: text/plain preferred, else its HTML converted to text."""
+    try:
+        msg = _parser.parsebytes(raw[:MAX_BYTES])
+    except Exception:  # the email package has many ways to fail on hostile MIME
+        log.warning("unparseable message body; treating it as empty")
+        return ""
+    assert isinstance(msg, EmailMessage)
+    try:
+        part = msg.get_body(preferencelist=("plain", "html"))
+    except (KeyError, LookupError, ValueError, TypeError, AttributeError, IndexError):
+        part = None
+    if part is None:
+        return ""
+    text = _decoded(part)
+    return _html_to_text(text) if part.get_content_subtype() == "html" else text
+
+
+def new_text(raw: bytes) -> str:
+    """The part of a reply the owner just wrote: quotes, reply headers and signatures removed."""
+    text = body_text(raw).replace("\r\n", "\n")
+    try:
+        latest = EmailReplyParser(languages=_LANGUAGES).parse_reply(text=text)
+    except Exception:  # a third-party parser must not take the daemon down; fall back to the text
+        log.warning("reply parser failed; reading commands from the whole text")
+        return text
+    return str(latest)
