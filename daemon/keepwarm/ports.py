@@ -83,6 +83,10 @@ class MailSource(Protocol):
         """The header fields keepwarm reads, for these UIDs, without setting \\Seen."""
         ...
 
+    def fetch_message(self, uid: int, max_bytes: int) -> bytes:
+        """The first ``max_bytes`` of a whole message (for commands), without setting \\Seen."""
+        ...
+
     def close(self) -> None:
         """Log out; safe to call twice."""
         ...

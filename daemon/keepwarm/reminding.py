@@ -228,13 +228,30 @@ def check_templates(renderer: Renderer, now: datetime, owner_name: str | None) -
     owner = views.owner_view(owner_name or "Naomi Example", "naomi@example.com")
     entry, _ = _entry_context(renderer, sample_standing(now), number=1, rotation=0, now=now, owner=owner)
     common = {"owner": owner, "commands": views.commands_view(), "token": DRY_RUN_TOKEN, "fallback_notes": []}
+    answer = {
+        "owner": owner,
+        "lines": ["snoozed Alice Example until 2027-01-10"],
+        "error": None,
+        "help": True,
+        "commands": views.commands_view(),
+        "daemon_address": "naomi+keepwarm@example.com",
+        "due": ["47 days ago  Alice Example <alice@example.org>  (overdue)"],
+        "contacts": ["Alice Example <alice@example.org>  [friends]"],
+    }
     contexts = {
         "reminder": {**common, **entry},
         "digest": {**common, "entries": [entry]},
+        "confirmation": answer,
+        "rejection": {
+            "sender": "mallory@example.net",
+            "reason": "not the owner",
+            "subject": "done",
+            "at": "now",
+        },
     }
     problems = []
     for name in renderer.template_names():
-        kind = "digest" if name.startswith("digest") else "reminder"
-        context = contexts[kind] if not name.startswith("drafts/") else entry
+        kind = name.split(".", 1)[0]
+        context = entry if name.startswith("drafts/") else contexts.get(kind, contexts["reminder"])
         problems += renderer.check([name], context)
     return problems

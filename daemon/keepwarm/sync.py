@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from keepwarm.domain.classify import Identity
+from keepwarm.domain.inbound import InboundMail
 from keepwarm.domain.ingest import BatchPlan, Known, plan_batch
 from keepwarm.mail.message import parse_headers
 from keepwarm.ports import MailSource
@@ -26,6 +27,9 @@ BATCH_SIZE = 500
 SKIP_COUNTER = "skipped"
 
 Progress = Callable[[str, int, int], None]
+# Acts on one message to the daemon address, inside the batch's transaction; says what it did.
+CommandSink = Callable[[InboundMail, bytes, datetime], str]
+COMMAND_BYTES = 256 * 1024
 
 
 @dataclass
@@ -36,6 +40,7 @@ class PollReport:
     touches: Counter[str] = field(default_factory=Counter)
     skipped: Counter[str] = field(default_factory=Counter)
     new_contacts: list[str] = field(default_factory=list)
+    commands: Counter[str] = field(default_factory=Counter)
     cadence_changes: int = 0
     resynced: list[str] = field(default_factory=list)
     problems: list[str] = field(default_factory=list)
@@ -58,6 +63,7 @@ class _Poll:
     progress: Progress | None
     batch_size: int
     stop: Callable[[], bool]
+    on_command: CommandSink | None
     report: PollReport = field(default_factory=PollReport)
 
     def folder(self, folder: str) -> None:
@@ -93,7 +99,13 @@ class _Poll:
         contacts = {address: c for c in self.store.contacts() for address in c.emails}
         known = Known(self.store.seen_keys(), self.store.touch_keys(), contacts)
         plan = plan_batch(mails, self.who, known, self.now)
-        _commit(self.store, plan, folder, uidvalidity, batch[-1])
+        uid_of = {mail.key: raw.uid for (mail, _), raw in zip(mails, raws, strict=True)}
+        bodies = [(m, self.source.fetch_message(uid_of[m.key], COMMAND_BYTES)) for m in plan.commands]
+        with self.store.transaction():
+            _commit(self.store, plan, folder, uidvalidity, batch[-1])
+            if self.on_command is not None:
+                for mail, body in bodies:
+                    self.report.commands[self.on_command(mail, body, self.now)] += 1
         _account(self.report, folder, len(raws), plan)
 
 
@@ -108,9 +120,10 @@ def poll(
     progress: Progress | None = None,
     batch_size: int = BATCH_SIZE,
     stop: Callable[[], bool] = lambda: False,
+    on_command: CommandSink | None = None,
 ) -> PollReport:
     """Bring the store up to date with every watched folder (``stop`` is checked between batches)."""
-    run = _Poll(source, store, who, now, backfill, progress, batch_size, stop)
+    run = _Poll(source, store, who, now, backfill, progress, batch_size, stop, on_command)
     for folder in folders:
         run.folder(folder)
     return run.report

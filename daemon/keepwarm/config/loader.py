@@ -208,6 +208,9 @@ def load(env_file: Path | None = None, environ: Mapping[str, str] | None = None)
         default_cadence_days=values["DEFAULT_CADENCE"],
         max_reminders_per_day=values["MAX_REMINDERS_PER_DAY"],
         secret=Secret(secret) if secret else None,
+        confirmations=values["CONFIRMATIONS"],
+        max_replies_per_hour=values["MAX_REPLIES_PER_HOUR"],
+        auth_servid=values.get("AUTH_SERVID"),
         warnings=tuple(_unknown_key_warnings(raws)),
     )
 

@@ -57,6 +57,9 @@ class Config:
     default_cadence_days: int
     max_reminders_per_day: int
     secret: Secret | None
+    confirmations: str = "all"
+    max_replies_per_hour: int = 20
+    auth_servid: str | None = None
     warnings: tuple[str, ...] = field(default=(), compare=False)
 
     def require_imap(self) -> None:

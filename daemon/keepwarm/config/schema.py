@@ -183,6 +183,27 @@ SETTINGS: tuple[Setting, ...] = (
         default="3",
     ),
     Setting(
+        "CONFIRMATIONS",
+        convert.choice("all", "errors"),
+        "all: confirm every command by email; errors: answer only when a command failed.",
+        "all",
+        default="all",
+    ),
+    Setting(
+        "MAX_REPLIES_PER_HOUR",
+        convert.positive_int,
+        "At most this many answers to commands an hour (a guard against mail loops).",
+        "20",
+        default="20",
+    ),
+    Setting(
+        "AUTH_SERVID",
+        convert.text,
+        "Your provider's authserv-id in Authentication-Results (e.g. mx.google.com): commands must "
+        "then pass DMARC or an aligned DKIM check.",
+        "mx.example.com",
+    ),
+    Setting(
         "SECRET",
         convert.secret,
         "Random key that signs reminder tokens (keepwarm init makes one); 16+ characters.",

@@ -173,6 +173,12 @@ class ImapMailbox:
             headers = next((v for k, v in data.items() if k.startswith(b"BODY[HEADER.FIELDS")), b"")
             yield RawMail(uid, headers or b"", data.get(b"INTERNALDATE"))
 
+    def fetch_message(self, uid: int, max_bytes: int) -> bytes:
+        """A partial BODY.PEEK[] of one message: commands are short, a hostile one may not be."""
+        data = self._call("FETCH", self._client.fetch, [uid], [f"BODY.PEEK[]<0.{max_bytes}>"])
+        item = data.get(uid, {})
+        return next((v for k, v in item.items() if k.startswith(b"BODY[]")), b"") or b""
+
     def close(self) -> None:
         """Log out politely; a dead connection is simply dropped."""
         _quietly_close(self._client)

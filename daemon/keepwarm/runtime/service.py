@@ -12,6 +12,7 @@ from collections.abc import Callable
 from datetime import datetime
 
 from keepwarm import outbox, reminding, sync, wiring
+from keepwarm.commanding import CommandHandler, CommandSettings
 from keepwarm.config import Config
 from keepwarm.domain.timing import run_is_due
 from keepwarm.mail.smtp import SmtpSender
@@ -70,6 +71,7 @@ class Service:
                 now,
                 backfill=self.config.backfill,
                 stop=stop,
+                on_command=self._command_handler().handle if self._commands_enabled() else None,
             )
         finally:
             mailbox.close()
@@ -83,6 +85,25 @@ class Service:
                 dict(report.skipped) or "none",
             )
         return report
+
+    def _commands_enabled(self) -> bool:
+        return self.config.daemon_address is not None and self.config.secret is not None
+
+    def _command_handler(self) -> CommandHandler:
+        config = self.config
+        assert config.daemon_address is not None and config.secret is not None
+        settings = CommandSettings(
+            who=wiring.identity(config),
+            secret=config.secret.reveal().encode(),
+            servid=config.auth_servid,
+            confirmations=config.confirmations,
+            max_replies_per_hour=config.max_replies_per_hour,
+            owner_name=config.owner_name,
+            daemon_address=config.daemon_address,
+            plus_addressing=config.plus_addressing,
+            default_cadence_days=config.default_cadence_days,
+        )
+        return CommandHandler(self.store, self.renderer, settings)
 
     def reminders_due(self, now: datetime) -> bool:
         """Has a reminder slot passed since the last run (catch-up after downtime included)?"""

@@ -15,7 +15,7 @@ from typing import Any, cast
 
 from tinydb import TinyDB
 from tinydb.storages import Storage
-from tinydb.table import Table
+from tinydb.table import Document, Table
 
 from keepwarm.domain.ingest import TouchKey, touch_key
 from keepwarm.domain.model import Contact, Touch
@@ -23,6 +23,7 @@ from keepwarm.errors import StoreError
 from keepwarm.store import atomic
 from keepwarm.store.codec import contact_to_doc, doc_to_contact, doc_to_touch, touch_to_doc
 from keepwarm.store.reminders import ReminderTables
+from keepwarm.store.undo import UndoTable
 
 SCHEMA_VERSION = 1
 FILE_NAME = "keepwarm.json"
@@ -133,6 +134,11 @@ class Store:
         return self._table(name)
 
     @cached_property
+    def undo(self) -> UndoTable:
+        """Snapshots that let ``undo`` revert the last command on a contact."""
+        return UndoTable(self)
+
+    @cached_property
     def reminders(self) -> ReminderTables:
         """Outbox, reminder entries and run bookkeeping."""
         return ReminderTables(self)
@@ -161,6 +167,23 @@ class Store:
             if not table.contains(doc_id=contact.id):
                 raise StoreError(f"contact {contact.id} no longer exists")
             table.update(contact_to_doc(contact), doc_ids=[contact.id])
+
+    def restore_contact(self, contact: Contact) -> None:
+        """Put a contact back exactly as it was, under its old id (for undo)."""
+        with self.transaction():
+            table = self._table("contacts")
+            if table.contains(doc_id=contact.id):
+                table.update(contact_to_doc(contact), doc_ids=[contact.id])
+            else:
+                table.insert(Document(contact_to_doc(contact), doc_id=contact.id))
+
+    def remove_touches(self, message_ids: Iterable[str]) -> int:
+        """Delete the touches recorded under these message keys (for undo); returns how many."""
+        wanted = set(message_ids)
+        with self.transaction():
+            removed = self._table("touches").remove(lambda d: d.get("message_id") in wanted)
+            self._touch_keys = None
+        return len(removed)
 
     def remove_contact(self, contact_id: int) -> None:
         """Forget the contact. Its touches stay, keyed by address, in case it is added again."""

@@ -1,0 +1,239 @@
+"""Commands by email: authenticate, parse, plan, apply, and answer. Runs inside the poll's
+transaction, so a command's effects and the record that its message was handled land together.
+
+Loop safety: automatic mail (Auto-Submitted, empty Return-Path, list or bulk headers, keepwarm's
+own header) is never answered; answers are capped per hour; a stranger is never answered at all —
+the owner gets at most one "rejected a command" notice a day instead.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from email.parser import BytesHeaderParser
+from email.policy import compat32
+
+from keepwarm import manage, views
+from keepwarm.domain.authn import Verdict, authenticate, looks_like_reply
+from keepwarm.domain.classify import Identity
+from keepwarm.domain.command_plan import Changes, plan_daemon_mail, plan_reply
+from keepwarm.domain.commands import CommandError, parse_daemon_mail, parse_reply
+from keepwarm.domain.inbound import InboundMail
+from keepwarm.domain.tokens import make_token
+from keepwarm.mail import compose
+from keepwarm.mail.reply import new_text
+from keepwarm.render import Renderer
+from keepwarm.store import Store
+from keepwarm.store.reminders import OutboxItem
+
+log = logging.getLogger("keepwarm.commands")
+
+MAX_BYTES = 256 * 1024
+_BULK = frozenset({"bulk", "list", "junk"})
+
+
+@dataclass(frozen=True)
+class CommandSettings:
+    """What command handling needs from the configuration."""
+
+    who: Identity
+    secret: bytes
+    servid: str | None
+    confirmations: str
+    max_replies_per_hour: int
+    owner_name: str | None
+    daemon_address: str
+    plus_addressing: bool
+    default_cadence_days: int
+
+
+def is_automatic(mail: InboundMail) -> bool:
+    """Mail no program should ever answer (RFC 3834), keepwarm's own included."""
+    return (
+        mail.keepwarm_mark
+        or mail.list_id
+        or mail.precedence in _BULK
+        or mail.auto_submitted not in ("", "no")
+        or mail.autoreply
+        or mail.return_path_empty
+    )
+
+
+def _auth_results(raw: bytes) -> list[str]:
+    headers = BytesHeaderParser(policy=compat32).parsebytes(raw[:MAX_BYTES])
+    return [str(v) for v in headers.get_all("Authentication-Results") or []]
+
+
+class CommandHandler:
+    """Handles the command messages one poll finds."""
+
+    def __init__(self, store: Store, renderer: Renderer, settings: CommandSettings) -> None:
+        self.store = store
+        self.renderer = renderer
+        self.settings = settings
+
+    def handle(self, mail: InboundMail, raw: bytes, now: datetime) -> str:
+        """Act on one message to the daemon; returns what happened (for the poll report)."""
+        if is_automatic(mail):
+            log.info("not answering automatic mail %s", mail.key)
+            return "ignored-automatic"
+        who = self.settings.who
+        reply = looks_like_reply(mail, who)
+        verdict = authenticate(
+            mail,
+            _auth_results(raw),
+            who,
+            self.settings.secret,
+            servid=self.settings.servid,
+            now=now,
+            needs_token=reply,
+        )
+        if not verdict.accepted:
+            sender = mail.from_[0].address if mail.from_ else "nobody"
+            log.warning("rejected a command from %s: %s", sender, verdict.reason)
+            self._notify_rejection(mail, sender, verdict.reason, now)
+            return "rejected"
+        try:
+            changes = self._plan(mail, raw, verdict, reply, now)
+            lines = self._apply(changes, mail.key, now)
+        except CommandError as exc:
+            log.info("command error in %s: %s", mail.key, exc)
+            self._answer(mail, verdict, now, error=str(exc))
+            return "command-error"
+        if self.settings.confirmations == "all" or changes.answers:
+            self._answer(mail, verdict, now, lines=lines, answers=changes.answers)
+        return "applied"
+
+    # -- planning and applying -----------------------------------------------------------------
+
+    def _plan(self, mail: InboundMail, raw: bytes, verdict: Verdict, reply: bool, now: datetime) -> Changes:
+        text = new_text(raw)
+        if reply:
+            assert verdict.token is not None
+            entries = {
+                e.number: e.contact_id
+                for e in self.store.reminders.entries()
+                if e.outbox_id == verdict.token.reminder_id
+            }
+            if not entries:
+                raise CommandError("that reminder is no longer known; write to the daemon address instead")
+            contacts = {c.id: c for c in self.store.contacts()}
+            return plan_reply(parse_reply(text), entries, contacts, now, mail.key)
+        return plan_daemon_mail(parse_daemon_mail(mail.subject, text), self.store.contacts(), now, mail.key)
+
+    def _apply(self, changes: Changes, key: str, now: datetime) -> list[str]:
+        store = self.store
+        lines = list(changes.lines)
+        with store.transaction():
+            for contact_id in changes.undo:
+                lines.append(self._undo(contact_id))
+            touches_by_address: dict[str, list[str]] = {}
+            for touch in changes.touches:
+                touches_by_address.setdefault(touch.address, []).append(touch.message_id or "")
+            for contact_id in changes.touched_contacts:
+                before = store.get_contact(contact_id)
+                keys = [k for a in (before.emails if before else ()) for k in touches_by_address.get(a, [])]
+                store.undo.save(contact_id, before, keys, now)
+            for contact in changes.updated.values():
+                store.update_contact(contact)
+            for contact_id in changes.removed:
+                store.remove_contact(contact_id)
+            for contact in changes.added:
+                added = store.add_contact(contact)
+                store.undo.save(added.id, None, [], now)
+            store.add_touches(changes.touches)
+        return lines
+
+    def _undo(self, contact_id: int) -> str:
+        snapshot = self.store.undo.pop(contact_id)
+        if snapshot is None:
+            raise CommandError("there is nothing to undo for that contact")
+        self.store.remove_touches(snapshot.touch_keys)
+        if snapshot.before is None:
+            self.store.remove_contact(contact_id)
+            return "undone: the contact is no longer tracked"
+        self.store.restore_contact(snapshot.before)
+        return f"undone: {snapshot.before.label} is back as before the last command"
+
+    # -- answering -----------------------------------------------------------------------------
+
+    def _recent(self, kinds: set[str], since: datetime) -> int:
+        return sum(1 for i in self.store.reminders.outbox() if i.kind in kinds and i.created_at >= since)
+
+    def _answer(
+        self,
+        mail: InboundMail,
+        verdict: Verdict,
+        now: datetime,
+        *,
+        lines: list[str] | None = None,
+        answers: list[str] | None = None,
+        error: str | None = None,
+    ) -> None:
+        if self._recent({"confirmation"}, now - timedelta(hours=1)) >= self.settings.max_replies_per_hour:
+            log.warning("not answering %s: MAX_REPLIES_PER_HOUR reached", mail.key)
+            return
+        context = {
+            "owner": views.owner_view(self.settings.owner_name, verdict.owner_address),
+            "lines": lines or [],
+            "error": error,
+            "help": error is not None or "help" in (answers or []),
+            "commands": views.commands_view(),
+            "daemon_address": self.settings.daemon_address,
+            "due": self._due_lines(now) if "due" in (answers or []) else None,
+            "contacts": self._contact_lines() if "list" in (answers or []) else None,
+        }
+        text = self.renderer.render("confirmation.txt.j2", context).text
+        subject = mail.subject if mail.subject.lower().startswith("re:") else f"Re: {mail.subject}"
+        self._queue("confirmation", verdict.owner_address, subject, text, now=now, mail=mail)
+
+    def _queue(
+        self, kind: str, to: str, subject: str, text: str, *, now: datetime, mail: InboundMail | None
+    ) -> None:
+        store = self.store
+        placeholder = store.reminders.add_outbox(OutboxItem(0, kind, "pending", now, raw=""))
+        token = make_token(self.settings.secret, placeholder.id, now)
+        msg = compose.build(
+            kind="confirmation",
+            daemon_address=self.settings.daemon_address,
+            owner_address=to,
+            subject=subject,
+            text=text,
+            html=None,
+            token=token,
+            now=now,
+            plus_addressing=self.settings.plus_addressing,
+            in_reply_to=mail.message_id if mail else None,
+            references=mail.references if mail else (),
+        )
+        store.reminders.update_outbox(
+            placeholder.with_changes(raw=msg.as_string(), subject=subject, token=token)
+        )
+
+    def _notify_rejection(self, mail: InboundMail, sender: str, reason: str, now: datetime) -> None:
+        """Tell the owner (never the sender), at most once a day."""
+        day_start = now.replace(hour=0, minute=0, second=0, microsecond=0)
+        if self._recent({"rejection"}, day_start) >= 1:
+            return
+        owner = next(iter(sorted(self.settings.who.owner_emails)), None)
+        if owner is None:
+            return
+        context = {
+            "sender": sender,
+            "reason": reason,
+            "subject": mail.subject,
+            "at": now.strftime("%Y-%m-%d %H:%M"),
+        }
+        text = self.renderer.render("rejection.txt.j2", context).text
+        self._queue("rejection", owner, "keepwarm rejected a command", text, now=now, mail=None)
+
+    def _due_lines(self, now: datetime) -> list[str]:
+        items = manage.due_list(self.store, self.settings.default_cadence_days, now)
+        shown = [s for s in items if s.status.value in ("overdue", "due", "upcoming")]
+        return [
+            f"{views.ago(s.days_since_last_touch):>14}  {s.contact.label}  ({s.status.value})" for s in shown
+        ]
+
+    def _contact_lines(self) -> list[str]:
+        return [c.label + (f"  [{c.group}]" if c.group else "") for c in self.store.contacts()]
