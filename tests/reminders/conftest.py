@@ -1,47 +1,5 @@
-"""Configuration for reminder tests: a keepwarm Config pointing at the test bed's servers."""
+"""Reminder tests use the shared ``make_config`` fixture (tests/testbed/config.py)."""
 
-from __future__ import annotations
+from tests.testbed.config import ConfigFactory
 
-from collections.abc import Callable
-from pathlib import Path
-
-import pytest
-
-from keepwarm import config
-from tests.testbed.fixtures import Account, Testbed
-
-ConfigFactory = Callable[..., config.Config]
-
-
-@pytest.fixture
-def make_config(testbed: Testbed, account: Account, tmp_path: Path) -> ConfigFactory:
-    """Build a Config for the owner ``account``; keyword arguments override KEEPWARM_ keys."""
-
-    def build(**overrides: str) -> config.Config:
-        environ = {
-            "KEEPWARM_OWNER_NAME": "Naomi Owner",
-            "KEEPWARM_OWNER_EMAILS": account.address,
-            "KEEPWARM_DAEMON_ADDRESS": account.plus("keepwarm"),
-            "KEEPWARM_IMAP_HOST": testbed.host,
-            "KEEPWARM_IMAP_PORT": str(testbed.imaps_port),
-            "KEEPWARM_IMAP_SECURITY": "ssl",
-            "KEEPWARM_IMAP_USER": account.user,
-            "KEEPWARM_IMAP_PASSWORD": account.password,
-            "KEEPWARM_IMAP_CA_FILE": str(testbed.ca_file),
-            "KEEPWARM_SMTP_HOST": testbed.host,
-            "KEEPWARM_SMTP_PORT": str(testbed.smtp_starttls_port),
-            "KEEPWARM_SMTP_SECURITY": "starttls",
-            "KEEPWARM_SMTP_USER": account.user,
-            "KEEPWARM_SMTP_PASSWORD": account.password,
-            "KEEPWARM_SMTP_CA_FILE": str(testbed.ca_file),
-            "KEEPWARM_STATE_DIR": str(tmp_path / "state"),
-            "KEEPWARM_TIMEZONE": "Europe/Lisbon",
-            "KEEPWARM_REMINDER_TIME": "08:30",
-            "KEEPWARM_SECRET": "test-secret-0123456789abcdef",
-        }
-        environ.update({f"KEEPWARM_{k.upper()}": v for k, v in overrides.items()})
-        env_file = tmp_path / "empty.env"  # explicit, so no stray ./.env is read
-        env_file.write_text("")
-        return config.load(env_file=env_file, environ=environ)
-
-    return build
+__all__ = ["ConfigFactory"]
