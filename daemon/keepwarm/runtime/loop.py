@@ -136,11 +136,17 @@ class Daemon:
         with contextlib.suppress(KeepwarmError, OSError):
             self.service.store.reminders.note_error(now, f"{name}: {message}")
 
+    def _between_batches(self) -> bool:
+        """Called between fetched batches: keep systemd's watchdog fed during a long backfill,
+        and tell the poll whether to stop early."""
+        self._ping()
+        return self.stopping
+
     def poll_job(self) -> None:
         """Poll, then deliver anything due (retries happen on these later cycles)."""
 
         def work(now: datetime) -> None:
-            self.service.poll(now, stop=lambda: self.stopping)
+            self.service.poll(now, stop=self._between_batches)
             self.service.deliver(now)
 
         self._step("poll", work)
