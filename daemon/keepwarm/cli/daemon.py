@@ -6,7 +6,7 @@ import argparse
 from typing import Any
 
 from keepwarm import config as config_module
-from keepwarm import manage, reminding
+from keepwarm import doctor, manage, reminding
 from keepwarm.cli import output
 from keepwarm.cli.context import Context
 from keepwarm.domain.reminders import Pick
@@ -105,6 +105,13 @@ def _templates_render(args: argparse.Namespace, ctx: Context) -> int:
     return 0
 
 
+def _check(args: argparse.Namespace, ctx: Context) -> int:
+    results = doctor.run_checks(ctx.env_file)
+    for item in results:
+        print(f"{'PASS' if item.ok else 'FAIL'}  {item.name}: {item.detail}")
+    return 0 if all(item.ok for item in results) else 1
+
+
 def register(sub: Any) -> None:
     """Add the runtime commands to the top-level subparsers."""
     run = sub.add_parser("run", help="run the daemon: poll, remind, answer", description="Run until stopped.")
@@ -117,6 +124,11 @@ def register(sub: Any) -> None:
     mode.add_argument("--now", action="store_true", help="queue and send the reminders now")
     mode.add_argument("--dry-run", action="store_true", help="print what would be sent; change nothing")
     remind.set_defaults(handler=_remind)
+
+    check = sub.add_parser(
+        "check", help="try the configuration, logins, folders and templates", description="Check the set-up."
+    )
+    check.set_defaults(handler=_check)
 
     status = sub.add_parser("status", help="last poll, last reminders, counts, outbox, errors")
     status.add_argument("--json", action="store_true", help="machine-readable output")

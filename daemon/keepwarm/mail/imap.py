@@ -179,6 +179,11 @@ class ImapMailbox:
         item = data.get(uid, {})
         return next((v for k, v in item.items() if k.startswith(b"BODY[]")), b"") or b""
 
+    def message_count(self, folder: str) -> int:
+        """How many messages a folder holds (STATUS, which does not select it)."""
+        status = self._call(f"STATUS {folder}", self._client.folder_status, folder, [b"MESSAGES"])
+        return int(status.get(b"MESSAGES", 0))
+
     def close(self) -> None:
         """Log out politely; a dead connection is simply dropped."""
         _quietly_close(self._client)

@@ -15,7 +15,7 @@ from email.utils import getaddresses
 import aiosmtplib
 
 from keepwarm.config import ServerConfig
-from keepwarm.errors import AuthError, ConfigError, KeepwarmError
+from keepwarm.errors import AuthError, ConfigError, KeepwarmError, TransientError
 from keepwarm.mail.imap import tls_context
 from keepwarm.ports import SendResult
 
@@ -62,6 +62,23 @@ class SmtpSender:
         envelopes = [(item_id, msg, guard(msg, self._allowed)) for item_id, msg in batch]
         self._on_result = on_result
         return asyncio.run(self._send_all(envelopes))
+
+    def check_login(self) -> None:
+        """Connect, log in and quit: raises AuthError or TransientError saying what failed."""
+        asyncio.run(self._check())
+
+    async def _check(self) -> None:
+        client = self._client()
+        where = f"SMTP {self._server.host}:{self._server.port}"
+        try:
+            await client.connect()
+            if self._server.user and self._server.password:
+                await client.login(self._server.user, self._server.password.resolve().reveal())
+            await client.quit()
+        except aiosmtplib.SMTPAuthenticationError:
+            raise AuthError(f"{where} refused the login for {self._server.user}") from None
+        except (aiosmtplib.SMTPException, OSError, TimeoutError) as exc:
+            raise TransientError(f"{where}: {type(exc).__name__}: {exc}") from None
 
     def _client(self) -> aiosmtplib.SMTP:
         server = self._server

@@ -1,0 +1,84 @@
+"""``keepwarm check``: every part of the set-up tried for real, one pass/fail line each.
+
+Configuration, the state file, the IMAP login and the watched folders (with their sizes), the
+SMTP login, and the templates rendered against sample data. Nothing is changed or sent.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+
+from keepwarm import config as config_module
+from keepwarm import reminding, wiring
+from keepwarm.errors import KeepwarmError
+from keepwarm.render import Renderer
+from keepwarm.runtime.service import sender
+from keepwarm.store import Store
+
+
+@dataclass(frozen=True)
+class Check:
+    """One line of the report."""
+
+    name: str
+    ok: bool
+    detail: str
+
+
+def _attempt(name: str, work: Callable[[], str]) -> Check:
+    try:
+        return Check(name, True, work())
+    except KeepwarmError as exc:
+        return Check(name, False, str(exc).replace("\n", "; "))
+    except OSError as exc:
+        return Check(name, False, f"{type(exc).__name__}: {exc}")
+
+
+def run_checks(env_file: Path | None) -> list[Check]:
+    """Try everything; later checks are skipped when the configuration itself is broken."""
+    try:
+        config = config_module.load(env_file)
+    except KeepwarmError as exc:
+        return [Check("configuration", False, str(exc).replace("\n", "; "))]
+    checks = [Check("configuration", True, "; ".join(config.warnings) or "all settings valid")]
+    def mail_settings() -> str:
+        config.require_mail()
+        return "complete"
+
+    checks.append(_attempt("mail settings", mail_settings))
+
+    def store() -> str:
+        opened = Store(config.state_dir)
+        return f"{opened.path} ({opened.count('contacts')} contacts, {opened.count('touches')} touches)"
+
+    checks.append(_attempt("state file", store))
+
+    def imap() -> str:
+        mailbox = wiring.open_mailbox(config)
+        try:
+            folders = mailbox.watched_folders(config.imap_folders)
+            counts = ", ".join(f"{f} ({mailbox.message_count(f)} messages)" for f in folders)
+        finally:
+            mailbox.close()
+        return f"logged in as {config.imap.user}; watching {counts}"
+
+    checks.append(_attempt("IMAP", imap))
+
+    def smtp() -> str:
+        sender(config).check_login()
+        return f"logged in to {config.smtp.host}:{config.smtp.port} as {config.smtp.user}"
+
+    checks.append(_attempt("SMTP", smtp))
+
+    def templates() -> str:
+        renderer = Renderer(config.template_dir)
+        problems = reminding.check_templates(renderer, datetime.now(config.timezone), config.owner_name)
+        if problems:
+            raise KeepwarmError("; ".join(problems))
+        return f"{len(renderer.template_names())} templates render"
+
+    checks.append(_attempt("templates", templates))
+    return checks
