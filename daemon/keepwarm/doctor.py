@@ -44,6 +44,7 @@ def run_checks(env_file: Path | None) -> list[Check]:
     except KeepwarmError as exc:
         return [Check("configuration", False, str(exc).replace("\n", "; "))]
     checks = [Check("configuration", True, "; ".join(config.warnings) or "all settings valid")]
+
     def mail_settings() -> str:
         config.require_mail()
         return "complete"

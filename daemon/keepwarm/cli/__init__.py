@@ -13,7 +13,7 @@ import sys
 from pathlib import Path
 
 from keepwarm import __version__, logs
-from keepwarm.cli import contacts, daemon, mail
+from keepwarm.cli import contacts, daemon, init, mail
 from keepwarm.cli.context import Context
 from keepwarm.errors import ConfigError, KeepwarmError
 
@@ -33,6 +33,7 @@ def build_parser() -> argparse.ArgumentParser:
     contacts.register(sub)
     mail.register(sub)
     daemon.register(sub)
+    init.register(sub)
     return parser
 
 
