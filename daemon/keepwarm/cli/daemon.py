@@ -105,6 +105,12 @@ def _templates_render(args: argparse.Namespace, ctx: Context) -> int:
     return 0
 
 
+def _demo(args: argparse.Namespace, ctx: Context) -> int:
+    from keepwarm.demo import script  # its servers' libraries load only for the demo
+
+    return script.run(print, keep=args.keep)
+
+
 def _check(args: argparse.Namespace, ctx: Context) -> int:
     results = doctor.run_checks(ctx.env_file)
     for item in results:
@@ -124,6 +130,14 @@ def register(sub: Any) -> None:
     mode.add_argument("--now", action="store_true", help="queue and send the reminders now")
     mode.add_argument("--dry-run", action="store_true", help="print what would be sent; change nothing")
     remind.set_defaults(handler=_remind)
+
+    demo = sub.add_parser(
+        "demo",
+        help="see the whole loop on private loopback mail servers (no set-up)",
+        description="Run keepwarm against an embedded IMAP and SMTP server on 127.0.0.1.",
+    )
+    demo.add_argument("--keep", action="store_true", help="leave the servers running to explore them")
+    demo.set_defaults(handler=_demo)
 
     check = sub.add_parser(
         "check", help="try the configuration, logins, folders and templates", description="Check the set-up."

@@ -141,4 +141,3 @@ def register(sub: Any) -> None:
     init.add_argument("--reminder-time", metavar="HH:MM")
     init.add_argument("--state-dir", metavar="DIR")
     init.set_defaults(handler=_init)
-
