@@ -449,8 +449,14 @@ def test_touch_time_with_far_future_date_is_the_internal_date() -> None:
 
 
 def test_touch_time_within_a_day_ahead_is_believed() -> None:
-    m = mail("From: a@example.org", "Date: Sun, 2 Jun 2024 12:00:00 +0000")
+    """Clocks drift: a Date up to a day after the arrival (here: no arrival known, so now) stands."""
+    m = mail("From: a@example.org", "Date: Sun, 2 Jun 2024 12:00:00 +0000", internal=None)
     assert touch_time(m, NOW) == NOW + timedelta(days=1)
+
+
+def test_touch_time_later_than_the_arrival_is_not_believed() -> None:
+    m = mail("From: a@example.org", "Date: Sun, 2 Jun 2024 12:00:00 +0000")
+    assert touch_time(m, NOW) == ARRIVED
 
 
 def test_touch_time_with_nothing_is_now() -> None:

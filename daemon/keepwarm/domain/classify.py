@@ -106,9 +106,11 @@ class Verdict:
 
 
 def touch_time(mail: InboundMail, now: datetime) -> datetime:
-    """The Date header, unless missing or far in the future; then the server's arrival time,
-    and failing that ``now`` (a touch is never dated in the future)."""
-    if mail.date is not None and mail.date <= now + _FUTURE_SLACK:
+    """The Date header, unless missing or later than the arrival (or now) by more than a day;
+    then the server's arrival time, and failing that ``now``."""
+    # A Date later than the message's own arrival (or than now) comes from a broken clock.
+    latest = min(now, mail.internal_date) if mail.internal_date is not None else now
+    if mail.date is not None and mail.date <= latest + _FUTURE_SLACK:
         return mail.date
     return mail.internal_date or now
 

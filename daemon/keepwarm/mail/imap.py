@@ -40,6 +40,7 @@ SENT_FALLBACKS = (
     "INBOX/Sent",
     "[Gmail]/Sent Mail",
 )
+_DEAD_CONNECTION = (imaplib.IMAP4.abort, OSError, socket.timeout, ssl.SSLError, EOFError)
 _WIRE_ERRORS = (OSError, socket.timeout, ssl.SSLError, IMAPClientError, imaplib.IMAP4.abort, EOFError)
 
 
@@ -84,6 +85,9 @@ class ImapMailbox:
             elif server.security == "none":
                 log.warning("IMAP %s without TLS: allowed only because the host is loopback", where)
             client.login(server.user, password.reveal())
+            # Aware INTERNALDATEs: the default turns them into naive local times, which would
+            # shift every arrival time by the machine's own zone.
+            client.normalise_times = False
         except LoginError:
             _quietly_close(client)
             raise AuthError(f"IMAP {where} refused the login for {server.user}: check the password") from None
@@ -156,6 +160,10 @@ class ImapMailbox:
         wanted = list(uids)
         try:
             fetched = self._client.fetch(wanted, [_PEEK, "INTERNALDATE"])
+        except _DEAD_CONNECTION as exc:
+            # Checked first: imaplib's abort is a kind of IMAPClientError, and a dropped connection
+            # must stop the poll, not be mistaken for a batch of unreadable messages.
+            raise TransientError(f"IMAP FETCH failed: {type(exc).__name__}: {exc}") from None
         except IMAPClientError as exc:
             if len(wanted) == 1:
                 log.warning("UID %s cannot be fetched, skipped: %s", wanted[0], exc)
