@@ -41,7 +41,9 @@ def test_poll_counts_inbox_and_sent_once(testbed: Testbed, account: Account, tmp
     daemon = account.plus("keepwarm")
     testbed.append(account, "INBOX", _mail("Alice <alice@example.org>", owner, "Trip photos", "a1@x"))
     testbed.append(account, "Sent", _mail(owner, "Alice <alice@example.org>", "Re: Trip photos", "o1@x"))
-    testbed.append(account, "INBOX", _mail("news@list.example", owner, "Weekly", "l1@x", "List-Id: <n.x>\r\n"))
+    testbed.append(
+        account, "INBOX", _mail("news@list.example", owner, "Weekly", "l1@x", "List-Id: <n.x>\r\n")
+    )
     # A BCC to the daemon's plus-address with a cadence tag, and its copy in Sent.
     bcc = _mail(owner, "Bob <bob@example.net>", "Hi Bob", "b1@x", f"Bcc: {account.plus('keepwarm+3w')}\r\n")
     testbed.append(account, "Sent", bcc)

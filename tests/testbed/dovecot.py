@@ -99,17 +99,39 @@ class Dovecot:
     # -- lifecycle ---------------------------------------------------------------
 
     def start(self) -> None:
-        binary = _find_binary()
         try:
             self._prepare_files()
-            console = (self.workdir / "dovecot.console").open("wb")
+        except (OSError, KeyError) as exc:  # KeyError: no "nobody" user to own the mail
+            raise TestbedUnavailableError(f"cannot launch dovecot: {exc!r}") from exc
+        self._launch()
+
+    @property
+    def running(self) -> bool:
+        """Whether the master process is up (it may still be starting)."""
+        return self._process is not None and self._process.poll() is None
+
+    def resume(self) -> None:
+        """Start again after ``stop()``: same config, ports, accounts and mail.
+
+        Call it from the thread that will outlive the server (normally the main thread): the
+        child is tied to its parent thread by PR_SET_PDEATHSIG.
+        """
+        if self.running:
+            return
+        self._launch()
+
+    def _launch(self) -> None:
+        binary = _find_binary()
+        try:
+            console = (self.workdir / "dovecot.console").open("ab")
             with console:
                 self._process = subprocess.Popen(
                     [binary, "-F", "-c", str(self.workdir / "dovecot.conf")],
                     stdin=subprocess.DEVNULL,
                     stdout=console,
                     stderr=console,
-                    # Only calls prctl(), and runs before the SMTP threads exist.
+                    # Only calls prctl() (async-signal-safe), so it is safe even after a resume(),
+                    # when the SMTP threads exist.
                     preexec_fn=_die_with_parent(),  # noqa: PLW1509
                 )
         except (OSError, KeyError) as exc:  # KeyError: no "nobody" user to own the mail
@@ -132,12 +154,24 @@ class Dovecot:
         process, self._process = self._process, None
         if process is None or process.poll() is not None:
             return
+        children = _children_of(process.pid)
         process.terminate()
         try:
             process.wait(timeout=5)
         except subprocess.TimeoutExpired:
             process.kill()
             process.wait(timeout=5)
+        # The master exits but leaves behind the processes serving connected clients (imap,
+        # imap-login, and the log/config/anvil/stats they use): a stopped server must drop its
+        # clients, as a crashed one would, so end them too (only this instance's, by pid).
+        _end_processes([pid for pid in children if self._is_ours(pid)])
+
+    def _is_ours(self, pid: int) -> bool:
+        try:
+            cmdline = Path(f"/proc/{pid}/cmdline").read_bytes()
+        except OSError:
+            return False
+        return f"keepwarm-testbed-{self.workdir.name}/".encode() in cmdline
 
     def _wait_until_listening(self) -> None:
         assert self._process is not None
@@ -308,6 +342,39 @@ def _greeting(port: int, tls: bool) -> bytes:
         context.verify_mode = ssl.CERT_NONE
         with context.wrap_socket(sock) as tls_sock:
             return tls_sock.recv(64)
+
+
+def _children_of(pid: int) -> list[int]:
+    """Pids whose parent is ``pid`` (Linux /proc; elsewhere none are found)."""
+    found = []
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        with contextlib.suppress(OSError, ValueError, IndexError):
+            if int(stat.read_text().rsplit(")", 1)[1].split()[1]) == pid:
+                found.append(int(stat.parent.name))
+    return found
+
+
+def _alive(pid: int) -> bool:
+    """Running (a zombie waiting for a reaper counts as gone)."""
+    try:
+        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+    except (OSError, IndexError):
+        return False
+    return state not in ("Z", "X")
+
+
+def _end_processes(pids: list[int], grace: float = 3.0) -> None:
+    """SIGTERM, then after ``grace`` seconds SIGKILL, each of these pids."""
+    for sig in (signal.SIGTERM, signal.SIGKILL):
+        for pid in pids:
+            with contextlib.suppress(ProcessLookupError, PermissionError):
+                os.kill(pid, sig)
+        deadline = time.monotonic() + grace
+        while any(_alive(pid) for pid in pids) and time.monotonic() < deadline:
+            time.sleep(0.02)
+        pids = [pid for pid in pids if _alive(pid)]
+        if not pids:
+            return
 
 
 def _canonical_user(login: str) -> str:
