@@ -20,6 +20,7 @@ from keepwarm.domain.book import (
 )
 from keepwarm.domain.due import UPCOMING_DAYS, Standing, effective_cadence, standing, standings
 from keepwarm.domain.durations import DurationError, parse_cadence
+from keepwarm.domain.merge import ImportPlan, Record, plan_import
 from keepwarm.domain.model import Contact, Note, Touch, parse_birthday
 from keepwarm.errors import UsageError
 from keepwarm.store import Store
@@ -171,3 +172,25 @@ def set_group_cadence(store: Store, name: str, every: str | None) -> int | None:
     assert group is not None
     store.set_group_cadence(group, days)
     return days
+
+
+def import_records(
+    store: Store,
+    records: list[Record],
+    now: datetime,
+    *,
+    every: str | None = None,
+    group: str | None = None,
+    dry_run: bool = False,
+) -> ImportPlan:
+    """Merge address-book records into the contacts (all in one transaction, or only planned)."""
+    with _user_errors():
+        cadence = _cadence(every)
+    with store.transaction():
+        plan = plan_import(store.contacts(), records, now, cadence_days=cadence, group=_group(group))
+        if not dry_run:
+            for contact in plan.updated:
+                store.update_contact(contact)
+            for contact in plan.new:
+                store.add_contact(contact)
+    return plan

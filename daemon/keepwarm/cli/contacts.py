@@ -3,13 +3,16 @@
 from __future__ import annotations
 
 import argparse
+import sys
+from pathlib import Path
 from typing import Any
 
-from keepwarm import manage
+from keepwarm import exchange, manage
 from keepwarm.cli import output
 from keepwarm.cli.context import Context
 from keepwarm.domain.due import UPCOMING_DAYS, DueStatus
 from keepwarm.domain.durations import format_cadence, parse_cadence
+from keepwarm.errors import UsageError
 
 
 def _add(args: argparse.Namespace, ctx: Context) -> int:
@@ -99,6 +102,46 @@ def _edit(args: argparse.Namespace, ctx: Context) -> int:
 def _remove(args: argparse.Namespace, ctx: Context) -> int:
     contact = manage.remove_contact(ctx.store, args.contact)
     print(f"removed {contact.label} (their history is kept; adding them again brings it back)")
+    return 0
+
+
+def _import(args: argparse.Namespace, ctx: Context) -> int:
+    try:
+        text = Path(args.file).read_text(encoding="utf-8-sig", errors="replace")
+    except OSError as exc:
+        raise UsageError(f"cannot read {args.file}: {exc.strerror}") from None
+    kind = args.format or ("csv" if args.file.lower().endswith(".csv") else "vcard")
+    records, problems = exchange.read_csv(text) if kind == "csv" else exchange.read_vcards(text)
+    plan = manage.import_records(
+        ctx.store, records, ctx.now(), every=args.every, group=args.group, dry_run=args.dry_run
+    )
+    for problem in [*problems, *plan.problems]:
+        print(f"  problem: {problem}")
+    verb = "would add" if args.dry_run else "added"
+    print(
+        f"{verb} {len(plan.new)}, {'would update' if args.dry_run else 'updated'} {len(plan.updated)}, "
+        f"unchanged {plan.unchanged}, problems {len(problems) + len(plan.problems)}"
+    )
+    for contact in plan.new:
+        print(f"  + {contact.label}")
+    for contact in plan.updated:
+        print(f"  ~ {contact.label}")
+    return 0
+
+
+def _export(args: argparse.Namespace, ctx: Context) -> int:
+    contacts = ctx.store.contacts()
+    if args.format == "vcard":
+        text = exchange.to_vcards(contacts)
+    elif args.format == "csv":
+        text = exchange.to_csv(contacts)
+    else:
+        text = exchange.to_json(contacts, ctx.store.touches())
+    if args.output:
+        Path(args.output).write_text(text, encoding="utf-8")
+        print(f"wrote {len(contacts)} contacts to {args.output}")
+    else:
+        sys.stdout.write(text)
     return 0
 
 
@@ -227,6 +270,21 @@ def _register_contacts(sub: Any) -> None:
     rm = csub.add_parser("remove", help="stop tracking someone", description="Remove a contact.")
     rm.add_argument("contact", help="a name or any of the contact's addresses")
     rm.set_defaults(handler=_remove)
+
+    imp = csub.add_parser(
+        "import", help="import a vCard or CSV address book", description="Import contacts (idempotent)."
+    )
+    imp.add_argument("file", help="a .vcf (vCard 3 or 4) or .csv (Google Contacts, Outlook) file")
+    imp.add_argument("--format", choices=("vcard", "csv"), help="default: from the file name")
+    imp.add_argument("--every", type=_cadence_arg, metavar="DURATION", help="cadence for new contacts")
+    imp.add_argument("--group", help="group for new contacts without one")
+    imp.add_argument("--dry-run", action="store_true", help="show what would change; change nothing")
+    imp.set_defaults(handler=_import)
+
+    exp = csub.add_parser("export", help="export contacts", description="Export contacts.")
+    exp.add_argument("--format", choices=("vcard", "csv", "json"), default="json", help="json has history")
+    exp.add_argument("-o", "--output", metavar="FILE", help="write here instead of stdout")
+    exp.set_defaults(handler=_export)
 
 
 def _register_reports(sub: Any) -> None:

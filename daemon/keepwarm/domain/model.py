@@ -54,12 +54,13 @@ class Birthday:
         return f"{self.year:04d}-{self.month:02d}-{self.day:02d}"
 
 
-_BIRTHDAY = re.compile(r"^(?:(?P<y>\d{4})-|--)?(?P<m>\d{1,2})-(?P<d>\d{1,2})$")
+_BIRTHDAY = re.compile(r"^(?:(?P<y>\d{4})-?|--)?(?P<m>\d{1,2})-?(?P<d>\d{2})$")
 
 
 def parse_birthday(text: str) -> Birthday:
-    """Read ``1990-05-17``, ``--05-17`` (vCard's form without a year) or ``05-17``."""
-    match = _BIRTHDAY.match(text.strip())
+    """Read ``1990-05-17``, ``--05-17`` (vCard's form without a year), ``05-17``, or the compact
+    vCard forms ``19900517`` and ``--0517``; a time part (``T000000``) is ignored."""
+    match = _BIRTHDAY.match(text.strip().split("T", 1)[0])
     if not match:
         raise ValueError(f"{text!r} is not a date (write 1990-05-17, or 05-17 without the year)")
     year = int(match.group("y")) if match.group("y") else None

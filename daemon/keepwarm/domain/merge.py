@@ -1,0 +1,92 @@
+"""Importing contacts: merge records from an address book into the tracked contacts. Pure.
+
+A record matches the contact that has any of its addresses, so importing the same file twice
+changes nothing; new addresses, a missing name, birthday or group are filled in, and nothing the
+owner set (cadence, notes, an existing group) is overwritten.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from keepwarm.domain.model import Birthday, Contact
+
+
+@dataclass(frozen=True)
+class Record:
+    """One person from an address book, with where it came from (for messages)."""
+
+    where: str
+    name: str
+    emails: tuple[str, ...]
+    birthday: Birthday | None = None
+    group: str | None = None
+
+
+@dataclass
+class ImportPlan:
+    """What an import would do."""
+
+    new: list[Contact] = field(default_factory=list)
+    updated: list[Contact] = field(default_factory=list)
+    unchanged: int = 0
+    problems: list[str] = field(default_factory=list)
+
+
+def _merged(contact: Contact, record: Record) -> Contact:
+    emails = tuple(dict.fromkeys((*contact.emails, *record.emails)))
+    return contact.with_changes(
+        name=contact.name or record.name,
+        emails=emails,
+        birthday=contact.birthday or record.birthday,
+        group=contact.group or record.group,
+    )
+
+
+def plan_import(
+    existing: Sequence[Contact],
+    records: Sequence[Record],
+    now: datetime,
+    *,
+    cadence_days: int | None = None,
+    group: str | None = None,
+) -> ImportPlan:
+    """Decide, record by record, what to add or update; records that conflict become problems."""
+    plan = ImportPlan()
+    current = {c.id: c for c in existing}
+    pending: list[Contact] = []
+    for record in records:
+        if not record.emails:
+            plan.problems.append(f"{record.where}: {record.name or 'a record'} has no email address: skipped")
+            continue
+        owners = {c.id for c in current.values() if set(c.emails) & set(record.emails)}
+        if len(owners) > 1:
+            plan.problems.append(f"{record.where}: its addresses belong to {len(owners)} different contacts")
+            continue
+        if owners:
+            before = current[owners.pop()]
+            after = _merged(before, record)
+            if after == before:
+                plan.unchanged += 1
+            else:
+                current[before.id] = after
+                plan.updated = [c for c in plan.updated if c.id != after.id] + [after]
+            continue
+        match = next((c for c in pending if set(c.emails) & set(record.emails)), None)
+        if match is not None:
+            pending[pending.index(match)] = _merged(match, record)
+            continue
+        pending.append(
+            Contact(
+                name=record.name,
+                emails=record.emails,
+                added_at=now,
+                group=record.group or group,
+                cadence_days=cadence_days,
+                birthday=record.birthday,
+            )
+        )
+    plan.new = pending
+    return plan

@@ -1,0 +1,185 @@
+"""Address books in and out: vCard 3 and 4 (vobject), CSV as Google Contacts and Outlook export
+it, and JSON with the whole history. Parsing problems name the record or line; the rest imports.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from collections.abc import Iterable, Sequence
+from typing import Any
+
+import vobject
+
+from keepwarm.domain.addresses import AddressError, normalize_address
+from keepwarm.domain.merge import Record
+from keepwarm.domain.model import Birthday, Contact, Touch, parse_birthday
+from keepwarm.store.codec import iso
+
+# Column names as Google Contacts and Outlook write them (lower-cased for matching).
+_EMAIL_COLUMNS = (
+    "e-mail 1 - value",
+    "e-mail 2 - value",
+    "e-mail 3 - value",
+    "e-mail address",
+    "e-mail 2 address",
+    "e-mail 3 address",
+    "email",
+    "emails",
+    "email address",
+)
+_NAME_COLUMNS = ("name", "full name", "display name")
+_GROUP_COLUMNS = ("group membership", "categories", "group", "labels")
+
+
+def _emails(values: Iterable[str], problems: list[str], where: str) -> tuple[str, ...]:
+    found: list[str] = []
+    for value in values:
+        for part in value.replace(":::", ",").replace(";", ",").split(","):
+            if part.strip():
+                try:
+                    found.append(normalize_address(part))
+                except AddressError as exc:
+                    problems.append(f"{where}: {exc}")
+    return tuple(dict.fromkeys(found))
+
+
+def _birthday(value: str, problems: list[str], where: str) -> Birthday | None:
+    if not value.strip():
+        return None
+    try:
+        return parse_birthday(value)
+    except ValueError as exc:
+        problems.append(f"{where}: birthday ignored: {exc}")
+        return None
+
+
+def _group(value: str) -> str | None:
+    """The first real label: Google writes '* myContacts ::: Friends'; Outlook 'Friends;Work'."""
+    labels = [p.strip() for p in value.replace(":::", ";").replace(",", ";").split(";")]
+    real = [p for p in labels if p and not p.startswith("*") and p.lower() != "mycontacts"]
+    return real[0] if real else None
+
+
+def read_vcards(text: str) -> tuple[list[Record], list[str]]:
+    """Records from vCard 3 or 4 text; a broken card is a problem naming it, the rest still read."""
+    records: list[Record] = []
+    problems: list[str] = []
+    chunks = [c for c in text.replace("\r\n", "\n").split("END:VCARD") if "BEGIN:VCARD" in c.upper()]
+    for number, chunk in enumerate(chunks, start=1):
+        where = f"card {number}"
+        try:
+            card = vobject.readOne(chunk.strip() + "\nEND:VCARD\n")
+        except Exception as exc:  # vobject raises a variety of parse errors on malformed cards
+            problems.append(f"{where}: not a valid vCard ({type(exc).__name__}: {exc})")
+            continue
+        contents = card.contents
+        name = str(contents["fn"][0].value) if "fn" in contents else ""
+        where = f"card {number} ({name})" if name else where
+        emails = _emails((str(e.value) for e in contents.get("email", [])), problems, where)
+        birthday = _birthday(str(contents["bday"][0].value), problems, where) if "bday" in contents else None
+        group = None
+        if "categories" in contents:
+            value = contents["categories"][0].value
+            group = _group(";".join(value) if isinstance(value, list) else str(value))
+        records.append(Record(where, " ".join(name.split()), emails, birthday, group))
+    return records, problems
+
+
+def read_csv(text: str) -> tuple[list[Record], list[str]]:
+    """Records from a CSV export with a header row (Google Contacts, Outlook, or name/email)."""
+    records: list[Record] = []
+    problems: list[str] = []
+    reader = csv.DictReader(io.StringIO(text.lstrip("\ufeff")))
+    if reader.fieldnames is None:
+        return [], ["the CSV file is empty"]
+    for row in reader:
+        where = f"line {reader.line_num}"
+        cells = {str(k).strip().lower(): (v or "") for k, v in row.items() if k is not None}
+        name = next((cells[c] for c in _NAME_COLUMNS if cells.get(c)), "")
+        if not name:
+            name = " ".join(
+                p
+                for p in (
+                    cells.get("given name") or cells.get("first name", ""),
+                    cells.get("family name") or cells.get("last name", ""),
+                )
+                if p
+            )
+        emails = _emails((cells.get(c, "") for c in _EMAIL_COLUMNS), problems, where)
+        birthday = _birthday(cells.get("birthday", ""), problems, where)
+        group = next((_group(cells[c]) for c in _GROUP_COLUMNS if cells.get(c)), None)
+        records.append(Record(where, " ".join(name.split()), emails, birthday, group))
+    return records, problems
+
+
+def to_vcards(contacts: Sequence[Contact]) -> str:
+    """vCard 3.0 for every contact (name, addresses, birthday, group, notes)."""
+    cards = []
+    for contact in contacts:
+        card = vobject.vCard()
+        card.add("fn").value = contact.name or contact.primary_email
+        card.add("n").value = vobject.vcard.Name(given=contact.name or contact.primary_email)
+        for address in contact.emails:
+            card.add("email").value = address
+        if contact.birthday:
+            card.add("bday").value = str(contact.birthday)
+        if contact.group:
+            card.add("categories").value = [contact.group]
+        if contact.notes:
+            card.add("note").value = "\n".join(n.text for n in contact.notes)
+        cards.append(card.serialize())
+    return "".join(cards)
+
+
+def to_csv(contacts: Sequence[Contact]) -> str:
+    """One row per contact; several addresses in one cell, separated by ' ::: ' as Google does."""
+    out = io.StringIO()
+    writer = csv.writer(out)
+    writer.writerow(["Name", "E-mail 1 - Value", "Group Membership", "Birthday", "Cadence Days", "Notes"])
+    for c in contacts:
+        writer.writerow(
+            [
+                c.name,
+                " ::: ".join(c.emails),
+                c.group or "",
+                str(c.birthday or ""),
+                c.cadence_days or "",
+                " | ".join(n.text for n in c.notes),
+            ]
+        )
+    return out.getvalue()
+
+
+def to_json(contacts: Sequence[Contact], touches: Sequence[Touch]) -> str:
+    """Every contact with its full history."""
+    by_address: dict[str, list[dict[str, Any]]] = {}
+    for t in sorted(touches, key=lambda t: t.at):
+        by_address.setdefault(t.address, []).append(
+            {
+                "at": iso(t.at),
+                "direction": t.direction.value,
+                "channel": t.channel.value,
+                "subject": t.subject,
+                "message_id": t.message_id,
+                "source": t.source,
+                "address": t.address,
+            }
+        )
+    items = [
+        {
+            "name": c.name,
+            "emails": list(c.emails),
+            "group": c.group,
+            "cadence_days": c.cadence_days,
+            "birthday": str(c.birthday) if c.birthday else None,
+            "paused": c.paused,
+            "snoozed_until": iso(c.snoozed_until),
+            "notes": [{"at": iso(n.at), "text": n.text} for n in c.notes],
+            "added_at": iso(c.added_at),
+            "history": sorted((t for a in c.emails for t in by_address.get(a, [])), key=lambda t: t["at"]),
+        }
+        for c in contacts
+    ]
+    return json.dumps({"contacts": items}, indent=2, ensure_ascii=False) + "\n"
