@@ -131,7 +131,11 @@ class Renderer:
     @staticmethod
     def _draft(env: jinja2.Environment, names: list[str], context: Mapping[str, Any], rotation: int) -> Draft:
         template = env.select_template(names)
-        module = template.make_module(dict(context))
+        try:
+            module = template.make_module(dict(context))
+        except Exception:
+            # make_module skips Jinja's traceback rewriting; this restores template line numbers.
+            env.handle_exception()
         variants = [v.strip("\n") for v in VARIANT_SEPARATOR.split(str(module)) if v.strip()]
         body = variants[rotation % len(variants)] + "\n" if variants else ""
         subject = str(getattr(module, "subject", "") or DEFAULT_DRAFT_SUBJECT).strip()

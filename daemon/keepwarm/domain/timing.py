@@ -8,7 +8,7 @@ and daylight-saving changes move nothing: 08:30 stays 08:30 on the owner's wall 
 from __future__ import annotations
 
 from collections.abc import Collection
-from datetime import datetime, time, timedelta
+from datetime import UTC, datetime, time, timedelta
 
 from keepwarm.domain.model import require_aware
 
@@ -28,9 +28,11 @@ def latest_slot(now: datetime, at: time, days: Collection[int] = range(7)) -> da
             continue
         # A wall time inside a spring-forward gap is read with the old offset (fold=0), so
         # 02:30 on the changeover day becomes 03:30: the run is late, never skipped.
-        slot = datetime.combine(day, at, tzinfo=tz)
-        if slot <= now:
-            return slot
+        slot = datetime.combine(day, at, tzinfo=tz).astimezone(UTC)
+        # Compared as instants in UTC: two datetimes sharing one zone object compare as wall
+        # times, which in a DST gap would put the slot half an hour early and run it repeatedly.
+        if slot <= now.astimezone(UTC):
+            return slot.astimezone(tz)
     return None
 
 
@@ -39,7 +41,7 @@ def run_is_due(now: datetime, at: time, last_run: datetime | None, days: Collect
     slot = latest_slot(now, at, days)
     if slot is None:
         return False
-    return last_run is None or last_run < slot
+    return last_run is None or last_run.astimezone(UTC) < slot.astimezone(UTC)
 
 
 def parse_weekdays(text: str) -> frozenset[int]:
