@@ -195,7 +195,7 @@ class CommandHandler:
         placeholder = store.reminders.add_outbox(OutboxItem(0, kind, "pending", now, raw=""))
         token = make_token(self.settings.secret, placeholder.id, now)
         msg = compose.build(
-            kind="confirmation",
+            kind=kind,
             daemon_address=self.settings.daemon_address,
             owner_address=to,
             subject=subject,

@@ -44,8 +44,9 @@ def authentication_passes(headers: Sequence[str], servid: str, from_domain: str)
     for header in headers:
         text = _COMMENT.sub("", " ".join(header.split()))
         parts = [p.strip() for p in text.split(";")]
-        if not parts or parts[0].split()[0].lower() != servid.lower():
-            continue
+        first = parts[0].split() if parts else []
+        if not first or first[0].lower() != servid.lower():
+            continue  # an empty or foreign stamp says nothing about us
         for part in parts[1:]:
             match = _RESULT.match(part)
             if not match or match.group("result").lower() != "pass":

@@ -156,9 +156,12 @@ def plan_daemon_mail(
                 cadence_days=command.cadence_days,
             )
             try:
-                check_addresses_free([*contacts, *changes.added], contact.emails)
+                check_addresses_free(contacts, contact.emails)
             except ValueError as exc:
                 raise CommandError(str(exc)) from None
+            twin = next((c for c in changes.added if set(contact.emails) & set(c.emails)), None)
+            if twin is not None:
+                raise CommandError(f"{command.address} already belongs to {twin.label}, added above")
             changes.added.append(contact)
             cadence = f", {format_cadence(command.cadence_days)}" if command.cadence_days else ""
             changes.lines.append(f"now tracking {contact.label}{cadence}")

@@ -51,9 +51,11 @@ CHANNELS = {
     "mail": Channel.EMAIL,
     "other": Channel.OTHER,
 }
+# Lines that end the commands: sign-offs, signatures, and lines of only punctuation or underscores
+# (Outlook's "____" above its quoted reply).
 _SIGN_OFFS = re.compile(
     r"^(?:--\s*|thanks?\b.*|thank you\b.*|cheers\b.*|best\b.*|regards\b.*|kind regards\b.*"
-    r"|sent from my .*|get outlook for .*|\W*)$",
+    r"|sent from my .*|get outlook for .*|[\W_]*)$",
     re.IGNORECASE,
 )
 
@@ -85,6 +87,8 @@ def _entry_and_rest(words: list[str], *, duration: bool = False) -> tuple[int | 
     entry 3: the number is an entry only if what follows it is a duration on its own."""
     if not (words and words[0].isdigit() and len(words[0]) <= 3):
         return None, words
+    if len(words) > 1 and words[1] == "until":
+        return int(words[0]), words[1:]  # "snooze 2 until 2027-01-10"
     if duration and (
         len(words) == 1 or _is_duration(" ".join(words)) or not _is_duration(" ".join(words[1:]))
     ):

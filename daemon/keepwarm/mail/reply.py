@@ -39,6 +39,7 @@ def _decoded(part: Message) -> str:
 def _html_to_text(html: str) -> str:
     converter = html2text.HTML2Text()
     converter.body_width = 0  # no re-wrapping: one command per line must stay one line
+    converter.single_line_break = True  # Outlook writes each line as a <p> or <div>
     converter.ignore_images = True
     converter.ignore_links = True
     return str(converter.handle(html))
@@ -66,8 +67,17 @@ def new_text(raw: bytes) -> str:
     """The part of a reply the owner just wrote: quotes, reply headers and signatures removed."""
     text = body_text(raw).replace("\r\n", "\n")
     try:
-        latest = EmailReplyParser(languages=_LANGUAGES).parse_reply(text=text)
+        replies = EmailReplyParser(languages=_LANGUAGES).read(text=text).replies
     except Exception:  # a third-party parser must not take the daemon down; fall back to the text
         log.warning("reply parser failed; reading commands from the whole text")
         return text
-    return str(latest)
+    if not replies:
+        return ""
+    first = replies[0]
+    if not first.headers:
+        return str(first.body)
+    # The text opens with a quote header: nothing was written above the quote. A bottom-posted
+    # reply (Thunderbird's habit) has its new lines under the quote: keep the unquoted ones.
+    return "\n".join(
+        line for line in str(first.body).splitlines() if not line.lstrip().startswith(">")
+    ).strip()
