@@ -15,7 +15,6 @@ from keepwarm import config as config_module
 from keepwarm import reminding, wiring
 from keepwarm.errors import KeepwarmError
 from keepwarm.render import Renderer
-from keepwarm.runtime.service import sender
 from keepwarm.store import Store
 
 
@@ -69,7 +68,7 @@ def run_checks(env_file: Path | None) -> list[Check]:
     checks.append(_attempt("IMAP", imap))
 
     def smtp() -> str:
-        sender(config).check_login()
+        wiring.sender(config).check_login()
         return f"logged in to {config.smtp.host}:{config.smtp.port} as {config.smtp.user}"
 
     checks.append(_attempt("SMTP", smtp))

@@ -12,8 +12,9 @@ import pytest
 
 from keepwarm import outbox, reminding
 from keepwarm.ports import MailSender, SendResult
-from keepwarm.runtime.service import Service, reminder_settings, sender
+from keepwarm.runtime.service import Service, reminder_settings
 from keepwarm.store import Store
+from keepwarm.wiring import sender
 from tests.reminders.conftest import ConfigFactory
 from tests.reminders.support import (
     MORNING,

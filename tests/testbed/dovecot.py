@@ -83,6 +83,7 @@ class Dovecot:
         imaps_port: int,
         imap_port: int,
         lmtp_port: int,
+        introspection_url: str | None = None,
     ) -> None:
         self.workdir = workdir
         self._cert_file = cert_file
@@ -90,6 +91,7 @@ class Dovecot:
         self.imaps_port = imaps_port
         self.imap_port = imap_port
         self.lmtp_port = lmtp_port
+        self._introspection_url = introspection_url
         self.log_file = workdir / "dovecot.log"
         self._passwd_dir = workdir / "passwd.d"
         self._accounts: dict[str, str] = {}
@@ -241,6 +243,17 @@ class Dovecot:
 
     # -- config ------------------------------------------------------------------
 
+    def _oauth_passdb(self) -> str:
+        """XOAUTH2 logins, checked by asking the stand-in authority to introspect the token."""
+        if self._introspection_url is None:
+            return ""
+        conf = self.workdir / "dovecot-oauth2.conf.ext"
+        conf.write_text(
+            f"introspection_mode = post\nintrospection_url = {self._introspection_url}\n"
+            "username_attribute = username\nactive_attribute = active\nactive_value = true\n"
+        )
+        return f"passdb {{\n  driver = oauth2\n  mechanisms = xoauth2 oauthbearer\n  args = {conf}\n}}"
+
     def _config(self) -> str:
         uid, gid, user, group = _owner_names()
         if os.geteuid() == 0:
@@ -275,7 +288,7 @@ ssl = yes
 ssl_cert = <{self._cert_file}
 ssl_key = <{self._key_file}
 
-auth_mechanisms = plain login
+auth_mechanisms = plain login{" xoauth2 oauthbearer" if self._introspection_url else ""}
 # Strip the domain so "owner@example.com" and "owner" are the same user.
 auth_username_format = %Ln
 # A fresh account must work immediately, and wrong passwords should fail fast.
@@ -286,6 +299,7 @@ passdb {{
   driver = passwd-file
   args = scheme=PLAIN {self._passwd_dir}/%n
 }}
+{self._oauth_passdb()}
 userdb {{
   driver = static
   args = uid={uid} gid={gid} home={w}/mail/%n

@@ -30,6 +30,7 @@ import trustme
 from imapclient import IMAPClient
 
 from tests.testbed.dovecot import DOMAIN, HOST, Dovecot, TestbedUnavailableError
+from tests.testbed.oauth import AuthorityServer
 from tests.testbed.smtp import SmtpServer, lmtp_deliver
 
 __all__ = [
@@ -124,6 +125,7 @@ class Testbed:
     def __init__(self) -> None:
         self.workdir = make_workdir()
         self.tls = TlsFiles.create(self.workdir)
+        self.oauth = AuthorityServer(self.tls.server_context())
         imaps, imap, lmtp, smtp_starttls, smtp_tls = free_ports(5)
         self.dovecot = Dovecot(
             self.workdir,
@@ -132,6 +134,7 @@ class Testbed:
             imaps_port=imaps,
             imap_port=imap,
             lmtp_port=lmtp,
+            introspection_url=self.oauth.introspection_url,
         )
         self.smtp = SmtpServer(
             starttls_port=smtp_starttls,
@@ -147,6 +150,8 @@ class Testbed:
         """Start Dovecot, then SMTP; raises TestbedUnavailableError with Dovecot's log."""
         bed = cls()
         try:
+            bed.oauth.start()
+            bed.smtp.accept_tokens(bed._token_is_valid)
             bed.dovecot.start()
             try:
                 bed.smtp.start()
@@ -157,9 +162,14 @@ class Testbed:
             raise
         return bed
 
+    def _token_is_valid(self, user: str, token: str) -> bool:
+        owner = self.oauth.authority.user_of(token)
+        return owner is not None and owner == user.split("@", 1)[0]
+
     def stop(self) -> None:
         self.smtp.stop()
         self.dovecot.stop()
+        self.oauth.stop()
         # KEEPWARM_TESTBED_KEEP=1 leaves config, logs and maildirs for post-mortems.
         if not os.environ.get("KEEPWARM_TESTBED_KEEP"):
             shutil.rmtree(self.workdir, ignore_errors=True)

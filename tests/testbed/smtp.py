@@ -10,6 +10,7 @@ fault tests. Only @example.com recipients with a mailbox are accepted: not a rel
 from __future__ import annotations
 
 import asyncio
+import base64
 import collections
 import contextlib
 import smtplib
@@ -50,6 +51,22 @@ class _Handler:
         self._lock = threading.Lock()  # hooks run on the controllers' threads
         self._faults: dict[Stage, collections.deque[str]] = collections.defaultdict(collections.deque)
         self._received: list[ReceivedMessage] = []
+        # Set by the test bed when it runs the stand-in OAuth authority: (user, token) -> valid?
+        self.check_token: Callable[[str, str], bool] | None = None
+
+    async def auth_XOAUTH2(self, server: SMTP, args: list[str]) -> AuthResult:  # noqa: N802
+        """XOAUTH2 (RFC-less, as Gmail and Microsoft speak it): user and bearer token in one blob."""
+        blob = args[1] if len(args) > 1 else ""
+        try:
+            text = base64.b64decode(blob).decode()
+        except (ValueError, UnicodeDecodeError):
+            return AuthResult(success=False, handled=False)
+        fields = dict(part.split("=", 1) for part in text.split("\x01") if "=" in part)
+        user, token = fields.get("user", ""), fields.get("auth", "").removeprefix("Bearer ")
+        ok = self.check_token is not None and self.check_token(user, token)
+        return AuthResult(
+            success=ok, handled=False, auth_data=LoginPassword(user.encode(), b"") if ok else None
+        )
 
     def add_faults(self, stage: Stage, reply: str, count: int) -> None:
         with self._lock:
@@ -193,6 +210,10 @@ class SmtpServer:
             # no_assert: after a failed start() the controller may have no thread.
             with contextlib.suppress(RuntimeError):
                 self._running.pop().stop(no_assert=True)
+
+    def accept_tokens(self, check: Callable[[str, str], bool]) -> None:
+        """Offer AUTH XOAUTH2, validating (user, token) with ``check``."""
+        self._handler.check_token = check
 
     def fail_next(
         self,

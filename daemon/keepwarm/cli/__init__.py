@@ -13,7 +13,7 @@ import sys
 from pathlib import Path
 
 from keepwarm import __version__, logs
-from keepwarm.cli import contacts, daemon, init, mail
+from keepwarm.cli import auth, contacts, daemon, init, mail
 from keepwarm.cli.context import Context
 from keepwarm.errors import ConfigError, KeepwarmError
 
@@ -34,6 +34,7 @@ def build_parser() -> argparse.ArgumentParser:
     mail.register(sub)
     daemon.register(sub)
     init.register(sub)
+    auth.register(sub)
     return parser
 
 

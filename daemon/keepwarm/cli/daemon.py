@@ -55,6 +55,9 @@ def _status(args: argparse.Namespace, ctx: Context) -> int:
         "outbox_pending": len(pending),
         "outbox_failed": [{"id": i.id, "subject": i.subject, "error": i.last_error} for i in failed],
         "recent_errors": runs.get("errors", [])[-5:],
+        "reauthorisation_needed": any(
+            "re-authorisation needed" in str(e.get("error")) for e in runs.get("errors", [])[-3:]
+        ),
     }
     if args.json:
         output.print_json(data)
@@ -69,6 +72,8 @@ def _status(args: argparse.Namespace, ctx: Context) -> int:
         + (f" ({', '.join(f'{k} {v}' for k, v in sorted(skipped.items()))})" if skipped else "")
     )
     print(f"outbox pending:     {len(pending)}")
+    if data["reauthorisation_needed"]:
+        print("ATTENTION:          re-authorisation needed: run 'keepwarm auth google' (or microsoft)")
     for item in failed:
         print(f"failed to send:     {item.subject}: {item.last_error}")
     for error in data["recent_errors"]:

@@ -18,7 +18,7 @@ from zoneinfo import ZoneInfo
 
 from dotenv.parser import parse_stream
 
-from keepwarm.config.model import Config, ServerConfig
+from keepwarm.config.model import Config, OAuthConfig, ServerConfig
 from keepwarm.config.schema import BY_KEY, PREFIX, SETTINGS
 from keepwarm.config.secrets import PasswordSource, Secret
 from keepwarm.errors import ConfigError
@@ -188,6 +188,18 @@ def load(env_file: Path | None = None, environ: Mapping[str, str] | None = None)
     if problems:
         raise ConfigError(problems)
     secret = values.get("SECRET")
+    oauth = None
+    if values.get("OAUTH_PROVIDER"):
+        if not values.get("OAUTH_CLIENT_ID"):
+            raise ConfigError([f"{PREFIX}OAUTH_CLIENT_ID is needed with {PREFIX}OAUTH_PROVIDER"])
+        client_secret = values.get("OAUTH_CLIENT_SECRET")
+        oauth = OAuthConfig(
+            provider=values["OAUTH_PROVIDER"],
+            client_id=values["OAUTH_CLIENT_ID"],
+            client_secret=Secret(client_secret) if client_secret else None,
+            tenant=values["OAUTH_TENANT"],
+            authority=values.get("OAUTH_AUTHORITY"),
+        )
     return Config(
         owner_name=values.get("OWNER_NAME"),
         owner_emails=values.get("OWNER_EMAILS", ()),
@@ -211,6 +223,7 @@ def load(env_file: Path | None = None, environ: Mapping[str, str] | None = None)
         confirmations=values["CONFIRMATIONS"],
         max_replies_per_hour=values["MAX_REPLIES_PER_HOUR"],
         auth_servid=values.get("AUTH_SERVID"),
+        oauth=oauth,
         warnings=tuple(_unknown_key_warnings(raws)),
     )
 

@@ -35,6 +35,17 @@ class ServerConfig:
 
 
 @dataclass(frozen=True)
+class OAuthConfig:
+    """OAuth2 instead of passwords: which provider, and the owner's own client registration."""
+
+    provider: str
+    client_id: str
+    client_secret: Secret | None
+    tenant: str
+    authority: str | None
+
+
+@dataclass(frozen=True)
 class Config:
     """Every setting keepwarm uses. Optional ones are None until a command needs them."""
 
@@ -60,6 +71,7 @@ class Config:
     confirmations: str = "all"
     max_replies_per_hour: int = 20
     auth_servid: str | None = None
+    oauth: OAuthConfig | None = None
     warnings: tuple[str, ...] = field(default=(), compare=False)
 
     def require_imap(self) -> None:
@@ -68,8 +80,12 @@ class Config:
             ("OWNER_EMAILS", self.owner_emails or None),
             ("IMAP_HOST", self.imap.host),
             ("IMAP_USER", self.imap.user),
-            ("IMAP_PASSWORD (or _COMMAND or _FILE)", self.imap.password),
+            ("IMAP_PASSWORD (or _COMMAND or _FILE, or OAUTH_PROVIDER)", self._login(self.imap)),
         )
+
+    def _login(self, server: ServerConfig) -> object:
+        """How a server is logged in to: its password source, or the OAuth settings."""
+        return self.oauth if self.oauth is not None else server.password
 
     def _require(self, *pairs: tuple[str, object]) -> None:
         missing = [key for key, value in pairs if value is None]
@@ -92,10 +108,10 @@ class Config:
                 ("DAEMON_ADDRESS", self.daemon_address),
                 ("IMAP_HOST", self.imap.host),
                 ("IMAP_USER", self.imap.user),
-                ("IMAP_PASSWORD (or _COMMAND or _FILE)", self.imap.password),
+                ("IMAP_PASSWORD (or _COMMAND or _FILE, or OAUTH_PROVIDER)", self._login(self.imap)),
                 ("SMTP_HOST", self.smtp.host),
                 ("SMTP_USER", self.smtp.user),
-                ("SMTP_PASSWORD (or _COMMAND or _FILE)", self.smtp.password),
+                ("SMTP_PASSWORD (or _COMMAND or _FILE, or OAUTH_PROVIDER)", self._login(self.smtp)),
                 ("SECRET", self.secret),
             )
             if value is None

@@ -204,6 +204,38 @@ SETTINGS: tuple[Setting, ...] = (
         "mx.example.com",
     ),
     Setting(
+        "OAUTH_PROVIDER",
+        convert.choice("google", "microsoft"),
+        "Log in to IMAP and SMTP with OAuth2 instead of a password (then run 'keepwarm auth ...').",
+        "microsoft",
+    ),
+    Setting(
+        "OAUTH_CLIENT_ID",
+        convert.text,
+        "Your own OAuth client id (Google Cloud project, or Microsoft Entra app registration).",
+        "00000000-0000-0000-0000-000000000000",
+    ),
+    Setting(
+        "OAUTH_CLIENT_SECRET",
+        convert.password,
+        "The client secret, if your client has one (Google desktop clients do).",
+        "client-secret-here",
+        secret=True,
+    ),
+    Setting(
+        "OAUTH_TENANT",
+        convert.text,
+        "Microsoft tenant: common, organizations, or your tenant id.",
+        "common",
+        default="common",
+    ),
+    Setting(
+        "OAUTH_AUTHORITY",
+        convert.text,
+        "Replaces the provider's endpoint base URL (national clouds); leave unset normally.",
+        "https://login.microsoftonline.us",
+    ),
+    Setting(
         "SECRET",
         convert.secret,
         "Random key that signs reminder tokens (keepwarm init makes one); 16+ characters.",

@@ -13,7 +13,7 @@ import imaplib
 import logging
 import socket
 import ssl
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from datetime import date
 from typing import Any
 
@@ -56,16 +56,29 @@ class ImapMailbox:
     """One logged-in IMAP connection to the owner's mailbox (a MailSource)."""
 
     def __init__(
-        self, server: ServerConfig, *, connect_timeout: float = 15, read_timeout: float = 60
+        self,
+        server: ServerConfig,
+        *,
+        token: Callable[[], str] | None = None,
+        connect_timeout: float = 15,
+        read_timeout: float = 60,
     ) -> None:
-        if server.host is None or server.user is None or server.password is None:
-            raise ConfigError(["KEEPWARM_IMAP_HOST, _USER and a password are needed to read mail"])
+        if server.host is None or server.user is None or (server.password is None and token is None):
+            raise ConfigError(["KEEPWARM_IMAP_HOST, _USER and a password (or OAuth) are needed to read mail"])
         self._server = server
+        self._token = token
         self._client = self._connect(server, SocketTimeout(connect=connect_timeout, read=read_timeout))
 
+    def _login(self, client: IMAPClient, server: ServerConfig) -> None:
+        assert server.user is not None
+        if self._token is not None:
+            client.oauth2_login(server.user, self._token())
+        else:
+            assert server.password is not None
+            client.login(server.user, server.password.resolve().reveal())
+
     def _connect(self, server: ServerConfig, timeout: SocketTimeout) -> IMAPClient:
-        assert server.host is not None and server.user is not None and server.password is not None
-        password = server.password.resolve()
+        assert server.host is not None and server.user is not None
         where = f"{server.host}:{server.port}"
         try:
             client = IMAPClient(
@@ -84,7 +97,7 @@ class ImapMailbox:
                 client.starttls(tls_context(server.ca_file))
             elif server.security == "none":
                 log.warning("IMAP %s without TLS: allowed only because the host is loopback", where)
-            client.login(server.user, password.reveal())
+            self._login(client, server)
             # Aware INTERNALDATEs: the default turns them into naive local times, which would
             # shift every arrival time by the machine's own zone.
             client.normalise_times = False

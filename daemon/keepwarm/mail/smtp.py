@@ -43,7 +43,12 @@ class SmtpSender:
     """Sends batches of messages over one SMTP connection."""
 
     def __init__(
-        self, server: ServerConfig, sender: str, allowed: frozenset[str], timeout: float = 60
+        self,
+        server: ServerConfig,
+        sender: str,
+        allowed: frozenset[str],
+        timeout: float = 60,
+        token: Callable[[], str] | None = None,
     ) -> None:
         if server.host is None:
             raise ConfigError(["KEEPWARM_SMTP_HOST is not set (needed to send reminders)"])
@@ -51,6 +56,7 @@ class SmtpSender:
         self._sender = sender
         self._allowed = allowed
         self._timeout = timeout
+        self._token = token
         self._on_result: Callable[[SendResult], None] = lambda _: None
 
     def send(
@@ -72,13 +78,19 @@ class SmtpSender:
         where = f"SMTP {self._server.host}:{self._server.port}"
         try:
             await client.connect()
-            if self._server.user and self._server.password:
-                await client.login(self._server.user, self._server.password.resolve().reveal())
+            await self._login(client)
             await client.quit()
         except aiosmtplib.SMTPAuthenticationError:
             raise AuthError(f"{where} refused the login for {self._server.user}") from None
         except (aiosmtplib.SMTPException, OSError, TimeoutError) as exc:
             raise TransientError(f"{where}: {type(exc).__name__}: {exc}") from None
+
+    async def _login(self, client: aiosmtplib.SMTP) -> None:
+        user = self._server.user
+        if user and self._token is not None:
+            await client.auth_xoauth2(user, self._token())
+        elif user and self._server.password:
+            await client.login(user, self._server.password.resolve().reveal())
 
     def _client(self) -> aiosmtplib.SMTP:
         server = self._server
@@ -99,8 +111,7 @@ class SmtpSender:
         where = f"SMTP {self._server.host}:{self._server.port}"
         try:
             await client.connect()
-            if self._server.user and self._server.password:
-                await client.login(self._server.user, self._server.password.resolve().reveal())
+            await self._login(client)
         except aiosmtplib.SMTPAuthenticationError:
             raise AuthError(
                 f"{where} refused the login for {self._server.user}: check the password"

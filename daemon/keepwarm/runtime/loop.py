@@ -121,6 +121,8 @@ class Daemon:
             work(now)
         except AuthError as exc:
             self._failed(name, now, f"{exc} (the user must act; retrying slowly)", auth=True)
+            if "re-authorisation needed" in str(exc):
+                self._tell_owner(now, str(exc))
         except (TransientError, ConfigError, KeepwarmError) as exc:
             self._failed(name, now, str(exc))
         except Exception as exc:  # a bug: keep the daemon alive, keep the traceback
@@ -129,6 +131,16 @@ class Daemon:
         else:
             backoff.succeeded()
             systemd.notify(f"STATUS=idle, last {name} at {now:%H:%M}")
+
+    def _tell_owner(self, now: datetime, problem: str) -> None:
+        """Mail the owner that keepwarm needs them (once a day); fine if SMTP is what is broken."""
+        text = (
+            f"keepwarm cannot log in to your mail any more:\n\n  {problem}\n\n"
+            "Until you do, it sees no new mail and sends no reminders.\n"
+        )
+        with contextlib.suppress(KeepwarmError, OSError):
+            if self.service.notify_owner(now, "keepwarm needs you: re-authorisation needed", text):
+                self.service.deliver(now)
 
     def _failed(self, name: str, now: datetime, message: str, *, auth: bool = False) -> None:
         delay = self._backoff[name].failed(now, auth=auth)

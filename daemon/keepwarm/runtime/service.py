@@ -15,9 +15,11 @@ from keepwarm import outbox, reminding, sync, wiring
 from keepwarm.commanding import CommandHandler, CommandSettings
 from keepwarm.config import Config
 from keepwarm.domain.timing import run_is_due
-from keepwarm.mail.smtp import SmtpSender
+from keepwarm.domain.tokens import make_token
+from keepwarm.mail import compose
 from keepwarm.render import Renderer
 from keepwarm.store import Store
+from keepwarm.store.reminders import OutboxItem
 
 log = logging.getLogger("keepwarm.service")
 
@@ -36,13 +38,6 @@ def reminder_settings(config: Config) -> reminding.ReminderSettings:
         plus_addressing=config.plus_addressing,
         default_cadence_days=config.default_cadence_days,
     )
-
-
-def sender(config: Config) -> SmtpSender:
-    """The SMTP sender, allowed to write to the owner's addresses only."""
-    config.require_mail()
-    assert config.daemon_address is not None
-    return SmtpSender(config.smtp, config.daemon_address, frozenset(config.owner_emails))
 
 
 class Service:
@@ -116,8 +111,38 @@ class Service:
         messages = reminding.run(self.store, self.renderer, reminder_settings(self.config), now)
         return len(messages), self.deliver(now)
 
+    def notify_owner(self, now: datetime, subject: str, text: str) -> bool:
+        """Queue a plain notice to the owner (at most one a day); False if one went out today."""
+        today = now.date()
+        if any(
+            i.kind == "notice" and i.created_at.astimezone(now.tzinfo).date() == today
+            for i in self.store.reminders.outbox()
+        ):
+            return False
+        config = self.config
+        if config.daemon_address is None or config.secret is None or not config.owner_emails:
+            return False
+        with self.store.transaction():
+            item = self.store.reminders.add_outbox(OutboxItem(0, "notice", "pending", now, raw=""))
+            token = make_token(config.secret.reveal().encode(), item.id, now)
+            msg = compose.build(
+                kind="notice",
+                daemon_address=config.daemon_address,
+                owner_address=config.owner_address,
+                subject=subject,
+                text=text,
+                html=None,
+                token=token,
+                now=now,
+                plus_addressing=config.plus_addressing,
+            )
+            self.store.reminders.update_outbox(
+                item.with_changes(raw=msg.as_string(), subject=subject, token=token)
+            )
+        return True
+
     def deliver(self, now: datetime) -> outbox.DeliveryReport:
         """Send queued messages whose time has come."""
         if not self.store.reminders.sendable(now):
             return outbox.DeliveryReport()
-        return outbox.deliver(self.store, sender(self.config), now)
+        return outbox.deliver(self.store, wiring.sender(self.config), now)
