@@ -19,10 +19,11 @@ from keepwarm.domain.authn import Verdict, authenticate, looks_like_reply
 from keepwarm.domain.classify import Identity
 from keepwarm.domain.command_plan import Changes, plan_daemon_mail, plan_reply
 from keepwarm.domain.commands import CommandError, parse_daemon_mail, parse_reply
+from keepwarm.domain.extras import for_whom
 from keepwarm.domain.inbound import InboundMail
 from keepwarm.domain.tokens import make_token
 from keepwarm.mail import compose
-from keepwarm.mail.reply import new_text
+from keepwarm.mail.reply import body_text, new_text
 from keepwarm.render import Renderer
 from keepwarm.store import Store
 from keepwarm.store.reminders import OutboxItem
@@ -120,6 +121,10 @@ class CommandHandler:
                 raise CommandError("that reminder is no longer known; write to the daemon address instead")
             contacts = {c.id: c for c in self.store.contacts()}
             return plan_reply(parse_reply(text), entries, contacts, now, mail.key)
+        full = body_text(raw)
+        first_line = next((line for line in full.splitlines() if line.strip()), "")
+        if for_whom(mail.subject) is not None or for_whom(first_line) is not None:
+            text = full  # something shared: the forwarded part is the point, keep it
         return plan_daemon_mail(parse_daemon_mail(mail.subject, text), self.store.contacts(), now, mail.key)
 
     def _apply(self, changes: Changes, key: str, now: datetime) -> list[str]:
@@ -143,7 +148,23 @@ class CommandHandler:
                 added = store.add_contact(contact)
                 store.undo.save(added.id, None, [], now)
             store.add_touches(changes.touches)
+            self._apply_extras(changes, now, lines)
         return lines
+
+    def _apply_extras(self, changes: Changes, now: datetime, lines: list[str]) -> None:
+        extras = self.store.extras
+        for opener in changes.openers:
+            stored = extras.add_opener(opener)
+            lines.append(f"(opener number {stored.id}: 'drop opener {stored.id}' removes it)")
+        for opener_id in changes.drop_openers:
+            if not extras.drop_opener(opener_id):
+                raise CommandError(f"there is no opener {opener_id}")
+        if changes.clear_news:
+            extras.set_news(None)
+        if changes.news is not None:
+            extras.set_news(changes.news)
+        for contact_id, what in changes.thanks:
+            extras.add_thanks(contact_id, what, now)
 
     def _undo(self, contact_id: int) -> str:
         snapshot = self.store.undo.pop(contact_id)
@@ -183,6 +204,7 @@ class CommandHandler:
             "daemon_address": self.settings.daemon_address,
             "due": self._due_lines(now) if "due" in (answers or []) else None,
             "contacts": self._contact_lines() if "list" in (answers or []) else None,
+            "news": self._news_line(now) if "news" in (answers or []) else None,
         }
         text = self.renderer.render("confirmation.txt.j2", context).text
         subject = mail.subject if mail.subject.lower().startswith("re:") else f"Re: {mail.subject}"
@@ -234,6 +256,12 @@ class CommandHandler:
         return [
             f"{views.ago(s.days_since_last_touch):>14}  {s.contact.label}  ({s.status.value})" for s in shown
         ]
+
+    def _news_line(self, now: datetime) -> str:
+        news = self.store.extras.news(now)
+        if news is None:
+            return "You have no current news. Write 'news: …' to set some."
+        return f"Your news, until {news.until:%Y-%m-%d}: {news.text}"
 
     def _contact_lines(self) -> list[str]:
         return [c.label + (f"  [{c.group}]" if c.group else "") for c in self.store.contacts()]

@@ -12,7 +12,7 @@ from datetime import datetime
 from pathlib import Path
 
 from keepwarm import config as config_module
-from keepwarm import reminding, wiring
+from keepwarm import samples, wiring
 from keepwarm.errors import KeepwarmError
 from keepwarm.render import Renderer
 from keepwarm.store import Store
@@ -75,7 +75,7 @@ def run_checks(env_file: Path | None) -> list[Check]:
 
     def templates() -> str:
         renderer = Renderer(config.template_dir)
-        problems = reminding.check_templates(renderer, datetime.now(config.timezone), config.owner_name)
+        problems = samples.check_templates(renderer, datetime.now(config.timezone), config.owner_name)
         if problems:
             raise KeepwarmError("; ".join(problems))
         return f"{len(renderer.template_names())} templates render"

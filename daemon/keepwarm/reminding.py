@@ -9,14 +9,16 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime
 from email.message import EmailMessage
 from typing import Any
 
 from keepwarm import manage, views
-from keepwarm.domain.due import CadenceSource, DueStatus, Standing
-from keepwarm.domain.model import Contact, Direction, Note, Touch
+from keepwarm.domain.due import Standing
+from keepwarm.domain.extras import News, Opener
+from keepwarm.domain.model import Contact
 from keepwarm.domain.reminders import Entry, EntryState, Pick, pick, settle
+from keepwarm.domain.rhythm import typical_gap_days
 from keepwarm.domain.tokens import make_token
 from keepwarm.mail import compose
 from keepwarm.render import Renderer
@@ -63,6 +65,24 @@ def settle_open(store: Store, now: datetime) -> int:
     return len(settlements)
 
 
+def settle_openers(store: Store) -> int:
+    """Openers are used once a touch with their contact follows them."""
+    pending = store.extras.openers()
+    if not pending:
+        return 0
+    contacts = {c.id: c for c in store.contacts()}
+    last = store.last_touch_by_address()
+    used: dict[int, datetime] = {}
+    for opener in pending:
+        contact = contacts.get(opener.contact_id)
+        times = [last[a].at for a in contact.emails if a in last] if contact else []
+        if times and max(times) > opener.added_at:
+            used[opener.id] = max(times)
+    for opener_id, at in used.items():
+        store.extras.mark_used([opener_id], at)
+    return len(used)
+
+
 def _cancel_unsent(store: Store, entries: list[Entry], closed: set[int]) -> None:
     """An outbox message none of whose entries is still open need not be sent any more."""
     by_outbox: dict[int, list[Entry]] = {}
@@ -86,18 +106,48 @@ def choose(store: Store, settings: ReminderSettings, now: datetime) -> list[Pick
     return pick(standings, open_entries, sent_today, settings.cap, now)
 
 
-def _entry_context(
-    renderer: Renderer, item: Standing, *, number: int, rotation: int, now: datetime, owner: dict[str, Any]
+@dataclass(frozen=True)
+class Extras:
+    """What gives one check-in something to say: finds to share, news, the usual rhythm."""
+
+    openers: tuple[Opener, ...] = ()
+    news: News | None = None
+    rhythm_days: int | None = None
+
+
+def extras_for(store: Store, contact: Contact, now: datetime) -> Extras:
+    """The contact's pending openers, the owner's news if this contact has not heard it, and the
+    rhythm of their past conversations."""
+    news = store.extras.news(now)
+    if news is not None and any(
+        e.contact_id == contact.id and e.news_key == news.key for e in store.reminders.entries()
+    ):
+        news = None  # told once is enough
+    times = [t.at for t in store.touches_for(contact.emails)]
+    return Extras(tuple(store.extras.openers(contact.id)), news, typical_gap_days(times))
+
+
+def entry_context(
+    renderer: Renderer,
+    item: Standing,
+    *,
+    number: int,
+    rotation: int,
+    now: datetime,
+    owner: dict[str, Any],
+    extras: Extras = Extras(),
 ) -> tuple[dict[str, Any], list[str]]:
     """One contact's template variables, with the rendered draft (variant ``rotation``)."""
     contact = item.contact
     base = {
-        "owner": owner,
+        "owner": {**owner, "news": extras.news.text if extras.news else None},
         "contact": views.contact_view(contact, item),
         "last_touch": views.touch_view(item.last_touch, now),
         "days_since": item.days_since_last_touch,
         "story": views.story(item, now),
         "number": number,
+        "openers": views.openers_view(extras.openers),
+        "rhythm": views.rhythm_view(extras.rhythm_days, item.cadence_days),
     }
     draft = renderer.draft(contact.primary_email, contact.group, base, rotation)
     base["draft"] = {
@@ -136,8 +186,14 @@ def compose_message(
     for number, chosen in enumerate(picks, start=1):
         # Each earlier reminder moves the draft on to its next variant.
         rotation = sum(1 for e in store.reminders.entries() if e.contact_id == chosen.standing.contact.id)
-        context, fallback = _entry_context(
-            renderer, chosen.standing, number=number, rotation=rotation, now=now, owner=owner
+        context, fallback = entry_context(
+            renderer,
+            chosen.standing,
+            number=number,
+            rotation=rotation,
+            now=now,
+            owner=owner,
+            extras=extras_for(store, chosen.standing.contact, now),
         )
         entries.append(context)
         notes.extend(fallback)
@@ -198,60 +254,19 @@ def _queue(
     store.reminders.set_entry_states(
         (p.supersedes, EntryState.SUPERSEDED) for p in group if p.supersedes is not None
     )
+    news = store.extras.news(now)
     for number, chosen in enumerate(group, start=1):
         store.reminders.add_entry(
-            Entry(0, chosen.standing.contact.id, now, chosen.nth, EntryState.OPEN, placeholder.id, number)
+            Entry(
+                0,
+                chosen.standing.contact.id,
+                now,
+                chosen.nth,
+                EntryState.OPEN,
+                placeholder.id,
+                number,
+                news_key=news.key if news else "",
+            )
         )
     log.info("queued reminder %s: %s", placeholder.id, msg["Subject"])
     return msg
-
-
-def sample_standing(now: datetime) -> Standing:
-    """A made-up contact to render templates against (``keepwarm templates check``)."""
-    contact = Contact(
-        name="Alice Example",
-        emails=("alice@example.org",),
-        added_at=now - timedelta(days=400),
-        id=1,
-        group="friends",
-        cadence_days=30,
-        notes=(Note(now - timedelta(days=60), "started a pottery class"),),
-    )
-    touch = Touch("alice@example.org", now - timedelta(days=47), Direction.IN, subject="Trip photos")
-    return Standing(
-        contact, 30, CadenceSource.CONTACT, touch, now - timedelta(days=17), DueStatus.OVERDUE, 47, -17
-    )
-
-
-def check_templates(renderer: Renderer, now: datetime, owner_name: str | None) -> list[str]:
-    """Render every template against sample data; one ``file:line: problem`` per failure."""
-    owner = views.owner_view(owner_name or "Naomi Example", "naomi@example.com")
-    entry, _ = _entry_context(renderer, sample_standing(now), number=1, rotation=0, now=now, owner=owner)
-    common = {"owner": owner, "commands": views.commands_view(), "token": DRY_RUN_TOKEN, "fallback_notes": []}
-    answer = {
-        "owner": owner,
-        "lines": ["snoozed Alice Example until 2027-01-10"],
-        "error": None,
-        "help": True,
-        "commands": views.commands_view(),
-        "daemon_address": "naomi+keepwarm@example.com",
-        "due": ["47 days ago  Alice Example <alice@example.org>  (overdue)"],
-        "contacts": ["Alice Example <alice@example.org>  [friends]"],
-    }
-    contexts = {
-        "reminder": {**common, **entry},
-        "digest": {**common, "entries": [entry]},
-        "confirmation": answer,
-        "rejection": {
-            "sender": "mallory@example.net",
-            "reason": "not the owner",
-            "subject": "done",
-            "at": "now",
-        },
-    }
-    problems = []
-    for name in renderer.template_names():
-        kind = name.split(".", 1)[0]
-        context = entry if name.startswith("drafts/") else contexts.get(kind, contexts["reminder"])
-        problems += renderer.check([name], context)
-    return problems

@@ -115,9 +115,17 @@ class Renderer:
         names.append("drafts/default.txt.j2")
         return names
 
-    def draft(self, address: str, group: str | None, context: Mapping[str, Any], rotation: int) -> Draft:
-        """The check-in draft for a contact; variant number ``rotation`` (modulo the count)."""
-        names = self.draft_candidates(address, group)
+    def draft(
+        self,
+        address: str,
+        group: str | None,
+        context: Mapping[str, Any],
+        rotation: int,
+        names: list[str] | None = None,
+    ) -> Draft:
+        """The check-in draft for a contact (or the first of ``names`` that exists); variant
+        number ``rotation`` (modulo the count)."""
+        names = names or self.draft_candidates(address, group)
         try:
             return self._draft(self._env, names, context, rotation)
         except (jinja2.TemplateError, ArithmeticError, TypeError, ValueError, LookupError) as exc:

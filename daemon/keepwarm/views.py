@@ -5,12 +5,15 @@ Documented for template authors in templates/README.md; keep the two in step.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
 from keepwarm.domain.due import Standing
-from keepwarm.domain.durations import format_cadence
+from keepwarm.domain.durations import format_cadence, parse_cadence
+from keepwarm.domain.extras import Opener
 from keepwarm.domain.model import Contact, Direction, Touch
+from keepwarm.domain.rhythm import as_cadence_text
 
 COMMANDS = (
     ("done", "you were in touch; add call, video, coffee... and a note if you like"),
@@ -103,6 +106,24 @@ def commands_view() -> list[dict[str, str]]:
     return [{"example": example, "meaning": meaning} for example, meaning in COMMANDS]
 
 
-def owner_view(name: str | None, address: str) -> dict[str, Any]:
-    """The owner for templates."""
-    return {"name": name or "", "first_name": first_name(name or "", address), "email": address}
+def owner_view(name: str | None, address: str, news: str | None = None) -> dict[str, Any]:
+    """The owner for templates; ``news`` only while it is current and new to this contact."""
+    return {"name": name or "", "first_name": first_name(name or "", address), "email": address, "news": news}
+
+
+def openers_view(openers: Sequence[Opener]) -> list[dict[str, Any]]:
+    """Things to share, oldest first, for the top of a draft."""
+    return [{"id": o.id, "title": o.title, "link": o.link} for o in openers]
+
+
+def rhythm_view(typical_days: int | None, cadence_days: int) -> dict[str, Any] | None:
+    """The rhythm the relationship already has, when it is known and differs from the cadence."""
+    if typical_days is None:
+        return None
+    text = as_cadence_text(typical_days)
+    return {
+        "days": typical_days,
+        "cadence": format_cadence(parse_cadence(text)),
+        "reply": f"every {text}",
+        "differs": abs(typical_days - cadence_days) > max(3, cadence_days // 5),
+    }

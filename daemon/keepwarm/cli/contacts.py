@@ -3,16 +3,14 @@
 from __future__ import annotations
 
 import argparse
-import sys
-from pathlib import Path
 from typing import Any
 
-from keepwarm import exchange, manage
-from keepwarm.cli import output
+from keepwarm import manage
+from keepwarm.cli import book, output
 from keepwarm.cli.context import Context
 from keepwarm.domain.due import UPCOMING_DAYS, DueStatus
 from keepwarm.domain.durations import format_cadence, parse_cadence
-from keepwarm.errors import UsageError
+from keepwarm.domain.rhythm import as_cadence_text, typical_gap_days
 
 
 def _add(args: argparse.Namespace, ctx: Context) -> int:
@@ -57,8 +55,16 @@ def _show(args: argparse.Namespace, ctx: Context) -> int:
     now = ctx.now()
     contact = manage.resolve(ctx.store, args.contact)
     item = manage.standing_of(ctx.store, contact, ctx.config.default_cadence_days, now)
+    openers = ctx.store.extras.openers(contact.id)
+    rhythm = typical_gap_days(t.at for t in ctx.store.touches_for(contact.emails))
     if args.json:
-        output.print_json(output.standing_json(item))
+        output.print_json(
+            {
+                **output.standing_json(item),
+                "rhythm_days": rhythm,
+                "openers": [{"id": o.id, "title": o.title, "link": o.link} for o in openers],
+            }
+        )
         return 0
     fields = [
         ("name", contact.name or "-"),
@@ -73,11 +79,17 @@ def _show(args: argparse.Namespace, ctx: Context) -> int:
         ("paused", "yes" if contact.paused else "no"),
         ("snoozed until", output.day(contact.snoozed_until, now)),
         ("birthday", str(contact.birthday) if contact.birthday else "-"),
+        (
+            "rhythm",
+            f"you usually talk every {rhythm} days (every {as_cadence_text(rhythm)})" if rhythm else "-",
+        ),
     ]
     for key, value in fields:
         print(f"{key + ':':15}{value}")
     for note in contact.notes:
         print(f"{'note:':15}{output.day(note.at, now)}  {note.text}")
+    for opener in openers:
+        print(f"{'opener ' + str(opener.id) + ':':15}{opener.title} {opener.link}".rstrip())
     return 0
 
 
@@ -102,46 +114,6 @@ def _edit(args: argparse.Namespace, ctx: Context) -> int:
 def _remove(args: argparse.Namespace, ctx: Context) -> int:
     contact = manage.remove_contact(ctx.store, args.contact)
     print(f"removed {contact.label} (their history is kept; adding them again brings it back)")
-    return 0
-
-
-def _import(args: argparse.Namespace, ctx: Context) -> int:
-    try:
-        text = Path(args.file).read_text(encoding="utf-8-sig", errors="replace")
-    except OSError as exc:
-        raise UsageError(f"cannot read {args.file}: {exc.strerror}") from None
-    kind = args.format or ("csv" if args.file.lower().endswith(".csv") else "vcard")
-    records, problems = exchange.read_csv(text) if kind == "csv" else exchange.read_vcards(text)
-    plan = manage.import_records(
-        ctx.store, records, ctx.now(), every=args.every, group=args.group, dry_run=args.dry_run
-    )
-    for problem in [*problems, *plan.problems]:
-        print(f"  problem: {problem}")
-    verb = "would add" if args.dry_run else "added"
-    print(
-        f"{verb} {len(plan.new)}, {'would update' if args.dry_run else 'updated'} {len(plan.updated)}, "
-        f"unchanged {plan.unchanged}, problems {len(problems) + len(plan.problems)}"
-    )
-    for contact in plan.new:
-        print(f"  + {contact.label}")
-    for contact in plan.updated:
-        print(f"  ~ {contact.label}")
-    return 0
-
-
-def _export(args: argparse.Namespace, ctx: Context) -> int:
-    contacts = ctx.store.contacts()
-    if args.format == "vcard":
-        text = exchange.to_vcards(contacts)
-    elif args.format == "csv":
-        text = exchange.to_csv(contacts)
-    else:
-        text = exchange.to_json(contacts, ctx.store.touches())
-    if args.output:
-        Path(args.output).write_text(text, encoding="utf-8")
-        print(f"wrote {len(contacts)} contacts to {args.output}")
-    else:
-        sys.stdout.write(text)
     return 0
 
 
@@ -270,21 +242,7 @@ def _register_contacts(sub: Any) -> None:
     rm = csub.add_parser("remove", help="stop tracking someone", description="Remove a contact.")
     rm.add_argument("contact", help="a name or any of the contact's addresses")
     rm.set_defaults(handler=_remove)
-
-    imp = csub.add_parser(
-        "import", help="import a vCard or CSV address book", description="Import contacts (idempotent)."
-    )
-    imp.add_argument("file", help="a .vcf (vCard 3 or 4) or .csv (Google Contacts, Outlook) file")
-    imp.add_argument("--format", choices=("vcard", "csv"), help="default: from the file name")
-    imp.add_argument("--every", type=_cadence_arg, metavar="DURATION", help="cadence for new contacts")
-    imp.add_argument("--group", help="group for new contacts without one")
-    imp.add_argument("--dry-run", action="store_true", help="show what would change; change nothing")
-    imp.set_defaults(handler=_import)
-
-    exp = csub.add_parser("export", help="export contacts", description="Export contacts.")
-    exp.add_argument("--format", choices=("vcard", "csv", "json"), default="json", help="json has history")
-    exp.add_argument("-o", "--output", metavar="FILE", help="write here instead of stdout")
-    exp.set_defaults(handler=_export)
+    book.register(csub, _cadence_arg, _positive)
 
 
 def _register_reports(sub: Any) -> None:

@@ -6,7 +6,7 @@ import argparse
 from typing import Any
 
 from keepwarm import config as config_module
-from keepwarm import doctor, manage, reminding
+from keepwarm import doctor, manage, reminding, samples
 from keepwarm.cli import output
 from keepwarm.cli.context import Context
 from keepwarm.domain.reminders import Pick
@@ -84,7 +84,7 @@ def _status(args: argparse.Namespace, ctx: Context) -> int:
 def _templates_check(args: argparse.Namespace, ctx: Context) -> int:
     renderer = Renderer(ctx.config.template_dir)
     now = ctx.now()
-    problems = reminding.check_templates(renderer, now, ctx.config.owner_name)
+    problems = samples.check_templates(renderer, now, ctx.config.owner_name)
     for name in renderer.template_names():
         status = "FAIL" if any(p.startswith(renderer.source_path(name)) for p in problems) else "ok"
         print(f"{status:4}  {renderer.source_path(name)}")

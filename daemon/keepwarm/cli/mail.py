@@ -6,11 +6,13 @@ import argparse
 import logging
 import sys
 import time
+from datetime import datetime
 from typing import Any
 
 from keepwarm import sync, wiring
 from keepwarm.cli import output
 from keepwarm.cli.context import Context
+from keepwarm.domain.rhythm import as_cadence_text, typical_gap_days
 from keepwarm.domain.suggest import suggest
 
 log = logging.getLogger("keepwarm")
@@ -121,6 +123,12 @@ def _suggest(args: argparse.Namespace, ctx: Context) -> int:
     found = suggest(
         ctx.store.touches(), tracked, ctx.now(), min_sent=args.min_sent, min_received=args.min_received
     )[: args.limit]
+    wanted = {s.address for s in found}
+    times: dict[str, list[datetime]] = {}
+    for touch in ctx.store.touches():
+        if touch.address in wanted:
+            times.setdefault(touch.address, []).append(touch.at)
+    proposed = {address: _proposed_cadence(times.get(address, [])) for address in wanted}
     if args.json:
         output.print_json(
             [
@@ -131,6 +139,7 @@ def _suggest(args: argparse.Namespace, ctx: Context) -> int:
                     "received": s.received,
                     "last_touch": s.last_touch.isoformat(),
                     "score": s.score,
+                    "proposed_cadence": proposed[s.address],
                 }
                 for s in found
             ]
@@ -146,6 +155,12 @@ def _suggest(args: argparse.Namespace, ctx: Context) -> int:
     output.print_table(["NAME", "ADDRESS", "SENT", "RECEIVED", "LAST"], rows)
     print("\ntrack someone with:  keepwarm contacts add 'Name <address>' --every 6w")
     return 0
+
+
+def _proposed_cadence(times: list[datetime]) -> str | None:
+    """The cadence their past conversations suggest (``5w``), if there is enough history."""
+    days = typical_gap_days(times)
+    return as_cadence_text(days) if days else None
 
 
 def register(sub: Any) -> None:

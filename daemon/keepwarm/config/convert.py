@@ -163,6 +163,14 @@ def weekdays(raw: str) -> frozenset[int]:
     return parse_weekdays(raw)
 
 
+def weekday(raw: str) -> int:
+    """One weekday name (mon … sun), as its number (Monday 0)."""
+    days = parse_weekdays(raw)
+    if len(days) != 1:
+        raise ValueError(f"{raw.strip()!r}: give one day, e.g. sun")
+    return next(iter(days))
+
+
 def choice(*options: str) -> Callable[[str], str]:
     """A converter accepting exactly one of ``options`` (case-insensitive)."""
 

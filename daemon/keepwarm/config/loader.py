@@ -224,6 +224,8 @@ def load(env_file: Path | None = None, environ: Mapping[str, str] | None = None)
         max_replies_per_hour=values["MAX_REPLIES_PER_HOUR"],
         auth_servid=values.get("AUTH_SERVID"),
         oauth=oauth,
+        overview=values["OVERVIEW"],
+        overview_day=values["OVERVIEW_DAY"],
         warnings=tuple(_unknown_key_warnings(raws)),
     )
 

@@ -72,6 +72,8 @@ class Config:
     max_replies_per_hour: int = 20
     auth_servid: str | None = None
     oauth: OAuthConfig | None = None
+    overview: str = "off"
+    overview_day: int = 6
     warnings: tuple[str, ...] = field(default=(), compare=False)
 
     def require_imap(self) -> None:

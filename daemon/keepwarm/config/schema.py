@@ -162,6 +162,20 @@ SETTINGS: tuple[Setting, ...] = (
         default="each",
     ),
     Setting(
+        "OVERVIEW",
+        convert.choice("off", "weekly"),
+        "weekly: one email a week with who you were in touch with, who is slipping, birthdays.",
+        "weekly",
+        default="off",
+    ),
+    Setting(
+        "OVERVIEW_DAY",
+        convert.weekday,
+        "The day the weekly overview goes out (with the reminders at REMINDER_TIME).",
+        "sun",
+        default="sun",
+    ),
+    Setting(
         "PLUS_ADDRESSING",
         convert.boolean,
         "yes if your provider delivers name+tag@domain to name@domain (most do): replies carry a tag.",

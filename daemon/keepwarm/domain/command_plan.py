@@ -10,9 +10,10 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, time
 
-from keepwarm.domain.book import check_addresses_free
+from keepwarm.domain.book import ContactLookupError, check_addresses_free, find_contact
 from keepwarm.domain.commands import Command, CommandError
 from keepwarm.domain.durations import format_cadence
+from keepwarm.domain.extras import ExtrasError, News, Opener, parse_news
 from keepwarm.domain.model import Channel, Contact, Direction, Note, Touch
 
 ANSWERS = frozenset({"help", "due", "status", "list"})
@@ -29,6 +30,11 @@ class Changes:
     lines: list[str] = field(default_factory=list)
     answers: list[str] = field(default_factory=list)
     undo: list[int] = field(default_factory=list)
+    openers: list[Opener] = field(default_factory=list)
+    drop_openers: list[int] = field(default_factory=list)
+    news: News | None = None
+    clear_news: bool = False
+    thanks: list[tuple[int, str]] = field(default_factory=list)
 
     @property
     def touched_contacts(self) -> set[int]:
@@ -137,13 +143,57 @@ def plan_reply(
     return changes
 
 
+def _named(contacts: Sequence[Contact], who: str) -> Contact:
+    try:
+        return find_contact(contacts, who)
+    except ContactLookupError as exc:
+        raise CommandError(str(exc)) from None
+
+
+def _extras(command: Command, contacts: Sequence[Contact], now: datetime, changes: Changes) -> bool:
+    """Openers, news and thanks; False if the command is none of them."""
+    if command.verb == "opener":
+        contact = _named(contacts, command.name)
+        changes.openers.append(Opener(contact.id, command.title, command.link, now))
+        changes.lines.append(f"kept for {_who(contact)}, for the next check-in: {command.title}")
+    elif command.verb == "drop-opener":
+        assert command.entry is not None
+        changes.drop_openers.append(command.entry)
+        changes.lines.append(f"dropped opener {command.entry}")
+    elif command.verb == "thanks":
+        contact = _named(contacts, command.name)
+        changes.thanks.append((contact.id, command.text))
+        changes.lines.append(
+            f"a thank-you draft to {_who(contact)} for {command.text} comes with the next reminders"
+        )
+    elif command.verb == "news":
+        try:
+            parsed = parse_news(command.text, now)
+        except ExtrasError as exc:
+            raise CommandError(str(exc)) from None
+        if parsed == "ask":
+            changes.answers.append("news")
+        elif parsed == "clear":
+            changes.clear_news = True
+            changes.lines.append("your news is cleared")
+        else:
+            assert isinstance(parsed, News)
+            changes.news = parsed
+            changes.lines.append(f"your news until {parsed.until:%Y-%m-%d}: {parsed.text}")
+    else:
+        return False
+    return True
+
+
 def plan_daemon_mail(
     commands: Sequence[Command], contacts: Sequence[Contact], now: datetime, key: str
 ) -> Changes:
-    """Plan commands sent to the daemon address: add, log, and the questions (due, list, help)."""
+    """Plan commands sent to the daemon address: add, log, extras, and the questions."""
     changes = Changes()
     by_address = {a: c for c in contacts for a in c.emails}
     for index, command in enumerate(commands):
+        if _extras(command, contacts, now, changes):
+            continue
         if command.verb in ANSWERS:
             changes.answers.append("due" if command.verb == "status" else command.verb)
         elif command.verb == "add":

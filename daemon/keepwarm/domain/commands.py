@@ -6,7 +6,8 @@ Replies to a reminder: ``done [call|video|coffee|…] [note]``, ``snooze 2w``, `
 command takes the entry's number: ``done 2``, ``snooze 1 3w``.
 
 Mail to the daemon address: ``add Name <addr> [every 3w] [group friends]``, ``log call with
-<addr> [note]``, ``due`` / ``status``, ``list``, ``help``.
+<addr> [note]``, ``due`` / ``status``, ``list``, ``help``, ``news: …``, ``thanks Lena for …``,
+``drop opener 3``, and ``for Priya`` (subject or first line) on something to share with her.
 
 One command per line, case-insensitive. Parsing stops at a blank line after the first command or
 at a sign-off ("thanks", "cheers", "--"), so a signature never turns into an unknown command.
@@ -20,6 +21,7 @@ from datetime import date, timedelta
 
 from keepwarm.domain.addresses import AddressError, normalize_address, parse_mailbox
 from keepwarm.domain.durations import DurationError, parse_cadence, parse_duration
+from keepwarm.domain.extras import first_link, for_whom, opener_title, parse_thanks
 from keepwarm.domain.model import Birthday, Channel, parse_birthday
 
 MAX_LINES = 50
@@ -80,6 +82,8 @@ class Command:
     name: str = ""
     group: str | None = None
     clamped: str | None = None
+    title: str = ""
+    link: str = ""
 
 
 def _entry_and_rest(words: list[str], *, duration: bool = False) -> tuple[int | None, list[str]]:
@@ -200,8 +204,11 @@ def _log(original: str) -> Command:
     return Command("log", channel=CHANNELS[word], address=address, text=(match.group("note") or "").strip())
 
 
-def command_lines(text: str) -> list[str]:
-    """The lines that hold commands: from the top, up to a sign-off or the blank line after them."""
+def command_lines(text: str, *, thanks_is_a_command: bool = False) -> list[str]:
+    """The lines that hold commands: from the top, up to a sign-off or the blank line after them.
+
+    In mail to the daemon address, "thanks Lena for …" is a command, not a sign-off.
+    """
     lines: list[str] = []
     for raw in text.splitlines()[: MAX_LINES * 4]:
         line = raw.strip()
@@ -209,7 +216,9 @@ def command_lines(text: str) -> list[str]:
             if lines:
                 break
             continue
-        if line.startswith(">") or _SIGN_OFFS.match(line):
+        if line.startswith(">") or (
+            _SIGN_OFFS.match(line) and not (thanks_is_a_command and parse_thanks(line))
+        ):
             break
         lines.append(line)
         if len(lines) > MAX_LINES:
@@ -225,12 +234,53 @@ def parse_reply(text: str) -> list[Command]:
     return commands
 
 
+def _opener(who: str, subject: str, body: str) -> Command:
+    link, link_text = first_link(body)
+    title = opener_title(subject, link_text, body)
+    if not title and not link:
+        raise CommandError(f"for {who}: there is nothing to share (forward a mail, or add a link)")
+    return Command("opener", name=who, title=title or link, link=link)
+
+
+def _special(line: str) -> Command | None:
+    """news, thanks and drop-opener lines; None if the line is none of them."""
+    words = line.lower().split()
+    if not words:
+        return None
+    if words[0] in ("news", "news:") or words[0].startswith("news:"):
+        return Command("news", text=line.strip())
+    if words[0] in ("thanks", "thank"):
+        parsed = parse_thanks(line)
+        if parsed is None:
+            raise CommandError(f"{line.strip()!r}: write 'thanks Lena for The Overstory'")
+        return Command("thanks", name=parsed[0], text=parsed[1])
+    if words[:2] == ["drop", "opener"]:
+        if len(words) != 3 or not words[2].isdigit():
+            raise CommandError(f"{line.strip()!r}: write 'drop opener 3' (the number keepwarm showed)")
+        return Command("drop-opener", entry=int(words[2]))
+    return None
+
+
 def parse_daemon_mail(subject: str, text: str) -> list[Command]:
-    """Commands sent to the daemon address: the subject if it holds one, else the body's lines."""
+    """Commands sent to the daemon address: the subject if it holds one, else the body's lines.
+
+    ``for Priya`` in the subject or on the first line makes the whole mail an opener to share.
+    """
     subject = subject.strip()
+    who = for_whom(subject)
+    if who is not None:
+        return [_opener(who, "", text)]
+    lines = [line for line in text.splitlines() if line.strip()]
+    if lines and (who := for_whom(lines[0])) is not None:
+        return [_opener(who, subject, "\n".join(lines[1:]))]
+    special = _special(subject)
+    if special is not None:
+        return [special]
     if subject and subject.split()[0].lower() in ("add", "log", "due", "status", "list", "help"):
         return [parse_daemon_line(subject)]
-    commands = [parse_daemon_line(line) for line in command_lines(text)]
+    commands = [
+        _special(line) or parse_daemon_line(line) for line in command_lines(text, thanks_is_a_command=True)
+    ]
     if not commands:
         raise CommandError("no command found (write 'help' for the list)")
     return commands

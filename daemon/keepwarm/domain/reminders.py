@@ -38,6 +38,7 @@ class Entry:
     state: EntryState
     outbox_id: int = 0
     number: int = 1
+    news_key: str = ""
 
 
 @dataclass(frozen=True)

@@ -170,6 +170,9 @@ class Daemon:
             if self.service.reminders_due(now):
                 count, report = self.service.remind(now)
                 log.info("reminder run: %d message(s) queued, %d sent", count, len(report.sent))
+            if self.service.overview_due(now):
+                self.service.overview(now)
+                log.info("weekly overview sent")
 
         self._step("remind", work)
 

@@ -11,7 +11,7 @@ import logging
 from collections.abc import Callable
 from datetime import datetime
 
-from keepwarm import outbox, reminding, sync, wiring
+from keepwarm import outbox, overviewing, reminding, sync, thanking, wiring
 from keepwarm.commanding import CommandHandler, CommandSettings
 from keepwarm.config import Config
 from keepwarm.domain.timing import run_is_due
@@ -71,6 +71,7 @@ class Service:
         finally:
             mailbox.close()
         reminding.settle_open(self.store, now)
+        reminding.settle_openers(self.store)
         self.store.reminders.note_run("last_poll", now, last_poll_messages=report.messages)
         if report.messages:
             log.info(
@@ -108,8 +109,24 @@ class Service:
 
     def remind(self, now: datetime) -> tuple[int, outbox.DeliveryReport]:
         """Queue today's reminders and send them: (messages queued, what delivery did)."""
-        messages = reminding.run(self.store, self.renderer, reminder_settings(self.config), now)
+        settings = reminder_settings(self.config)
+        messages = reminding.run(self.store, self.renderer, settings, now)
+        with self.store.transaction():
+            messages += thanking.queue_thanks(self.store, self.renderer, settings, now)
         return len(messages), self.deliver(now)
+
+    def overview_due(self, now: datetime) -> bool:
+        """Weekly overview on: has its slot (OVERVIEW_DAY at REMINDER_TIME) passed since the last?"""
+        if self.config.overview != "weekly":
+            return False
+        last = self.store.reminders.runs().get("last_overview_run")
+        last_run = datetime.fromisoformat(last) if last else None
+        return run_is_due(now, self.config.reminder_time, last_run, {self.config.overview_day})
+
+    def overview(self, now: datetime) -> outbox.DeliveryReport:
+        """Queue this week's overview and send it."""
+        overviewing.queue(self.store, self.renderer, reminder_settings(self.config), now)
+        return self.deliver(now)
 
     def notify_owner(self, now: datetime, subject: str, text: str) -> bool:
         """Queue a plain notice to the owner (at most one a day); False if one went out today."""

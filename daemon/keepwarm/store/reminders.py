@@ -96,6 +96,7 @@ def _entry(doc_id: int, doc: dict[str, Any]) -> Entry:
             state=EntryState(doc["state"]),
             outbox_id=int(doc.get("outbox_id", 0)),
             number=int(doc.get("number", 1)),
+            news_key=str(doc.get("news_key") or ""),
         )
     except (KeyError, TypeError, ValueError, AssertionError) as exc:
         raise StoreError(f"record {doc_id} of table 'entries' is damaged: {exc!r}") from exc
@@ -148,6 +149,7 @@ class ReminderTables:
             "state": entry.state.value,
             "outbox_id": entry.outbox_id,
             "number": entry.number,
+            "news_key": entry.news_key,
         }
         with self._store.transaction():
             doc_id = self._store.table("entries").insert(doc)

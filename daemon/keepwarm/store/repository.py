@@ -22,6 +22,7 @@ from keepwarm.domain.model import Contact, Touch
 from keepwarm.errors import StoreError
 from keepwarm.store import atomic
 from keepwarm.store.codec import contact_to_doc, doc_to_contact, doc_to_touch, touch_to_doc
+from keepwarm.store.extras import ExtrasTables
 from keepwarm.store.reminders import ReminderTables
 from keepwarm.store.undo import UndoTable
 
@@ -132,6 +133,11 @@ class Store:
     def table(self, name: str) -> Table:
         """A TinyDB table, for the store's own companion modules (store.reminders)."""
         return self._table(name)
+
+    @cached_property
+    def extras(self) -> ExtrasTables:
+        """Openers, the owner's news, and thank-yous."""
+        return ExtrasTables(self)
 
     @cached_property
     def undo(self) -> UndoTable:

@@ -1,0 +1,84 @@
+"""``keepwarm contacts import|export|drop-opener``: address books in and out, and openers."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from keepwarm import exchange, manage
+from keepwarm.cli.context import Context
+from keepwarm.errors import UsageError
+
+
+def _import(args: argparse.Namespace, ctx: Context) -> int:
+    try:
+        text = Path(args.file).read_text(encoding="utf-8-sig", errors="replace")
+    except OSError as exc:
+        raise UsageError(f"cannot read {args.file}: {exc.strerror}") from None
+    kind = args.format or ("csv" if args.file.lower().endswith(".csv") else "vcard")
+    records, problems = exchange.read_csv(text) if kind == "csv" else exchange.read_vcards(text)
+    plan = manage.import_records(
+        ctx.store, records, ctx.now(), every=args.every, group=args.group, dry_run=args.dry_run
+    )
+    for problem in [*problems, *plan.problems]:
+        print(f"  problem: {problem}")
+    verb = "would add" if args.dry_run else "added"
+    print(
+        f"{verb} {len(plan.new)}, {'would update' if args.dry_run else 'updated'} {len(plan.updated)}, "
+        f"unchanged {plan.unchanged}, problems {len(problems) + len(plan.problems)}"
+    )
+    for contact in plan.new:
+        print(f"  + {contact.label}")
+    for contact in plan.updated:
+        print(f"  ~ {contact.label}")
+    return 0
+
+
+def _export(args: argparse.Namespace, ctx: Context) -> int:
+    contacts = ctx.store.contacts()
+    if args.format == "vcard":
+        text = exchange.to_vcards(contacts)
+    elif args.format == "csv":
+        text = exchange.to_csv(contacts)
+    else:
+        text = exchange.to_json(contacts, ctx.store.touches())
+    if args.output:
+        Path(args.output).write_text(text, encoding="utf-8")
+        print(f"wrote {len(contacts)} contacts to {args.output}")
+    else:
+        sys.stdout.write(text)
+    return 0
+
+
+def _drop_opener(args: argparse.Namespace, ctx: Context) -> int:
+    if not ctx.store.extras.drop_opener(args.number):
+        raise UsageError(f"there is no opener {args.number} (see keepwarm contacts show NAME)")
+    print(f"dropped opener {args.number}")
+    return 0
+
+
+def register(csub: Any, cadence_arg: Callable[[str], str], positive: Callable[[str], int]) -> None:
+    """Add these to the ``contacts`` subcommands."""
+    drop = csub.add_parser(
+        "drop-opener", help="forget something kept to share", description="Drop an opener by its number."
+    )
+    drop.add_argument("number", type=positive, help="the opener's number, as contacts show prints it")
+    drop.set_defaults(handler=_drop_opener)
+
+    imp = csub.add_parser(
+        "import", help="import a vCard or CSV address book", description="Import contacts (idempotent)."
+    )
+    imp.add_argument("file", help="a .vcf (vCard 3 or 4) or .csv (Google Contacts, Outlook) file")
+    imp.add_argument("--format", choices=("vcard", "csv"), help="default: from the file name")
+    imp.add_argument("--every", type=cadence_arg, metavar="DURATION", help="cadence for new contacts")
+    imp.add_argument("--group", help="group for new contacts without one")
+    imp.add_argument("--dry-run", action="store_true", help="show what would change; change nothing")
+    imp.set_defaults(handler=_import)
+
+    exp = csub.add_parser("export", help="export contacts", description="Export contacts.")
+    exp.add_argument("--format", choices=("vcard", "csv", "json"), default="json", help="json has history")
+    exp.add_argument("-o", "--output", metavar="FILE", help="write here instead of stdout")
+    exp.set_defaults(handler=_export)

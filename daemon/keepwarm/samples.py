@@ -1,0 +1,88 @@
+"""Sample data to render every template against: ``keepwarm templates check`` and ``keepwarm check``."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+from keepwarm import views
+from keepwarm.domain.due import CadenceSource, DueStatus, Standing
+from keepwarm.domain.extras import News, Opener
+from keepwarm.domain.model import Contact, Direction, Note, Touch
+from keepwarm.domain.overview import GroupGlance, Overview
+from keepwarm.overviewing import context as overview_context
+from keepwarm.reminding import DRY_RUN_TOKEN, Extras, entry_context
+from keepwarm.render import Renderer
+
+
+def sample_standing(now: datetime) -> Standing:
+    """A made-up contact to render templates against (``keepwarm templates check``)."""
+    contact = Contact(
+        name="Alice Example",
+        emails=("alice@example.org",),
+        added_at=now - timedelta(days=400),
+        id=1,
+        group="friends",
+        cadence_days=30,
+        notes=(Note(now - timedelta(days=60), "started a pottery class"),),
+    )
+    touch = Touch("alice@example.org", now - timedelta(days=47), Direction.IN, subject="Trip photos")
+    return Standing(
+        contact, 30, CadenceSource.CONTACT, touch, now - timedelta(days=17), DueStatus.OVERDUE, 47, -17
+    )
+
+
+def _sample_overview(now: datetime) -> Overview:
+    alice = sample_standing(now)
+    return Overview(
+        touched=[(alice.contact, 2)],
+        slipping=[alice],
+        birthdays=[(alice.contact, now.date() + timedelta(days=3), 36)],
+        openers=[
+            (alice.contact, Opener(1, "A great piece on night trains", "https://example.org/t", now, id=1))
+        ],
+        groups=[GroupGlance("friends", 3, 1, 1, 0)],
+    )
+
+
+def check_templates(renderer: Renderer, now: datetime, owner_name: str | None) -> list[str]:
+    """Render every template against sample data; one ``file:line: problem`` per failure."""
+    owner = views.owner_view(owner_name or "Naomi Example", "naomi@example.com")
+    sample = Extras(
+        (Opener(1, "A great piece on night trains", "https://example.org/trains", now, id=1),),
+        News("we moved to Lisbon in October", now, now + timedelta(weeks=6)),
+        35,
+    )
+    entry, _ = entry_context(
+        renderer, sample_standing(now), number=1, rotation=0, now=now, owner=owner, extras=sample
+    )
+    common = {"owner": owner, "commands": views.commands_view(), "token": DRY_RUN_TOKEN, "fallback_notes": []}
+    answer = {
+        "owner": owner,
+        "lines": ["snoozed Alice Example until 2027-01-10"],
+        "error": None,
+        "help": True,
+        "commands": views.commands_view(),
+        "daemon_address": "naomi+keepwarm@example.com",
+        "due": ["47 days ago  Alice Example <alice@example.org>  (overdue)"],
+        "contacts": ["Alice Example <alice@example.org>  [friends]"],
+        "news": "Your news, until 2027-01-10: we moved to Lisbon",
+    }
+    contexts = {
+        "reminder": {**common, **entry},
+        "digest": {**common, "entries": [entry]},
+        "confirmation": answer,
+        "overview": {**overview_context(_sample_overview(now), now), "owner": owner},
+        "rejection": {
+            "sender": "mallory@example.net",
+            "reason": "not the owner",
+            "subject": "done",
+            "at": "now",
+        },
+    }
+    problems = []
+    for name in renderer.template_names():
+        kind = name.split(".", 1)[0]
+        draft_context = {**entry, "thanks": {"what": "The Overstory"}}
+        context = draft_context if name.startswith("drafts/") else contexts.get(kind, contexts["reminder"])
+        problems += renderer.check([name], context)
+    return problems

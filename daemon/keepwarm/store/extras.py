@@ -1,0 +1,119 @@
+"""Openers, the owner's news, and pending thank-yous in the store."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import datetime
+from typing import TYPE_CHECKING, Any
+
+from keepwarm.domain.extras import News, Opener
+from keepwarm.errors import StoreError
+from keepwarm.store.codec import iso
+
+if TYPE_CHECKING:
+    from keepwarm.store.repository import Store
+
+
+def _time(value: Any) -> datetime | None:
+    return None if value is None else datetime.fromisoformat(value)
+
+
+class ExtrasTables:
+    """Tables ``openers``, ``news`` (one record) and ``thanks``."""
+
+    def __init__(self, store: Store) -> None:
+        self._store = store
+
+    # -- openers -------------------------------------------------------------------------------
+
+    def add_opener(self, opener: Opener) -> Opener:
+        """Keep something to share with a contact."""
+        doc = {
+            "contact_id": opener.contact_id,
+            "title": opener.title,
+            "link": opener.link,
+            "added_at": iso(opener.added_at),
+            "used_at": None,
+        }
+        with self._store.transaction():
+            doc_id = self._store.table("openers").insert(doc)
+        return Opener(opener.contact_id, opener.title, opener.link, opener.added_at, doc_id)
+
+    def openers(self, contact_id: int | None = None, *, pending: bool = True) -> list[Opener]:
+        """Openers (of one contact), oldest first; by default only those not used yet."""
+        found = []
+        for doc in self._store.table("openers").all():
+            try:
+                opener = Opener(
+                    int(doc["contact_id"]),
+                    str(doc["title"]),
+                    str(doc.get("link") or ""),
+                    datetime.fromisoformat(doc["added_at"]),
+                    doc.doc_id,
+                    _time(doc.get("used_at")),
+                )
+            except (KeyError, TypeError, ValueError) as exc:
+                raise StoreError(f"record {doc.doc_id} of table 'openers' is damaged: {exc!r}") from exc
+            if (contact_id is None or opener.contact_id == contact_id) and not (pending and opener.used_at):
+                found.append(opener)
+        return found
+
+    def mark_used(self, ids: Iterable[int], at: datetime) -> None:
+        """Openers shared: a touch with their contact followed."""
+        wanted = list(ids)
+        if wanted:
+            with self._store.transaction():
+                self._store.table("openers").update({"used_at": iso(at)}, doc_ids=wanted)
+
+    def drop_opener(self, opener_id: int) -> bool:
+        """Forget an opener; False if there is none with that number."""
+        with self._store.transaction():
+            table = self._store.table("openers")
+            if not table.contains(doc_id=opener_id):
+                return False
+            table.remove(doc_ids=[opener_id])
+        return True
+
+    # -- news ----------------------------------------------------------------------------------
+
+    def news(self, now: datetime) -> News | None:
+        """The owner's news while it is current."""
+        doc = self._store.table("news").get(doc_id=1)
+        if doc is None:
+            return None
+        news = News(
+            str(doc["text"]), datetime.fromisoformat(doc["set_at"]), datetime.fromisoformat(doc["until"])
+        )
+        return news if news.until > now else None
+
+    def set_news(self, news: News | None) -> None:
+        """Replace (or with None, clear) the owner's news."""
+        with self._store.transaction():
+            table = self._store.table("news")
+            table.truncate()
+            if news is not None:
+                table.insert({"text": news.text, "set_at": iso(news.set_at), "until": iso(news.until)})
+
+    # -- thanks --------------------------------------------------------------------------------
+
+    def add_thanks(self, contact_id: int, what: str, at: datetime) -> None:
+        """A thank-you draft to deliver with the next reminder run."""
+        with self._store.transaction():
+            self._store.table("thanks").insert(
+                {"contact_id": contact_id, "what": what, "created_at": iso(at), "delivered_at": None}
+            )
+
+    def pending_thanks(self) -> list[tuple[int, int, str]]:
+        """(id, contact id, what) of thank-yous not delivered yet."""
+        return [
+            (d.doc_id, int(d["contact_id"]), str(d["what"]))
+            for d in self._store.table("thanks").all()
+            if not d.get("delivered_at")
+        ]
+
+    def mark_thanks_delivered(self, ids: Iterable[int], at: datetime) -> None:
+        """Thank-you drafts queued for the owner."""
+        wanted = list(ids)
+        if wanted:
+            with self._store.transaction():
+                self._store.table("thanks").update({"delivered_at": iso(at)}, doc_ids=wanted)

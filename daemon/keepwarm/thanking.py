@@ -1,0 +1,67 @@
+"""Thank-you drafts: ``thanks Lena for The Overstory`` becomes an email with a draft from
+``drafts/thanks.txt.j2``, delivered with the next reminder run whether or not Lena is due. Nothing
+is logged as a touch until the owner actually writes to her."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from email.message import EmailMessage
+
+from keepwarm import manage, reminding, views
+from keepwarm.domain.tokens import make_token
+from keepwarm.mail import compose
+from keepwarm.render import Renderer
+from keepwarm.store import Store
+from keepwarm.store.reminders import OutboxItem
+
+
+def queue_thanks(
+    store: Store, renderer: Renderer, settings: reminding.ReminderSettings, now: datetime
+) -> list[EmailMessage]:
+    """One email per pending thank-you, whether or not the person is due; logs no touch."""
+    messages = []
+    contacts = {c.id: c for c in store.contacts()}
+    delivered = []
+    for thanks_id, contact_id, what in store.extras.pending_thanks():
+        contact = contacts.get(contact_id)
+        delivered.append(thanks_id)
+        if contact is None:
+            continue  # removed since: nothing to thank them through
+        item = manage.standing_of(store, contact, settings.default_cadence_days, now)
+        owner = views.owner_view(settings.owner_name, settings.owner_address)
+        context, _ = reminding.entry_context(renderer, item, number=1, rotation=0, now=now, owner=owner)
+        context["thanks"] = {"what": what}
+        draft = renderer.draft(
+            contact.primary_email, contact.group, context, 0, names=["drafts/thanks.txt.j2"]
+        )
+        context["draft"] = {
+            "subject": draft.subject,
+            "body": draft.body,
+            "template": draft.template,
+            "mailto": compose.mailto(contact.primary_email, draft.subject, draft.body),
+        }
+        name = views.first_name(contact.name, contact.primary_email)
+        context["story"] = f"You wanted to thank {name} for {what}."
+        common = {
+            "commands": views.commands_view(),
+            "fallback_notes": [n for n in [draft.fallback_note] if n],
+        }
+        placeholder = store.reminders.add_outbox(OutboxItem(0, "thanks", "pending", now, raw=""))
+        token = make_token(settings.secret, placeholder.id, now)
+        msg = compose.build(
+            kind="thanks",
+            daemon_address=settings.daemon_address,
+            owner_address=settings.owner_address,
+            subject=compose.one_line(f"Say thanks to {contact.name or contact.primary_email} for {what}"),
+            text=renderer.render("reminder.txt.j2", {**context, **common, "token": token}).text,
+            html=renderer.render("reminder.html.j2", {**context, **common, "token": token}).text,
+            token=token,
+            now=now,
+            plus_addressing=settings.plus_addressing,
+        )
+        store.reminders.update_outbox(
+            placeholder.with_changes(raw=msg.as_string(), subject=str(msg["Subject"]), token=token)
+        )
+        messages.append(msg)
+    store.extras.mark_thanks_delivered(delivered, now)
+    return messages
