@@ -197,3 +197,39 @@ def test_group_cadences(tmp_path: Path) -> None:
     store.set_group_cadence("friends", 14)
     store.set_group_cadence("work", None)
     assert Store(tmp_path).group_cadences() == {"friends": 14}
+
+
+def test_cached_encoding_writes_exactly_what_a_fresh_encoding_would(tmp_path: Path) -> None:
+    """The append-only tables reuse already-encoded records between saves; the file must be
+    byte-for-byte what encoding everything afresh gives, across adds, undo-style removals and
+    a reload by another handle."""
+    store = Store(tmp_path)
+    for batch in range(4):
+        store.add_touches(
+            Touch(
+                f"p{i}@example.org", NOW + timedelta(minutes=batch), Direction.IN, message_id=f"m{batch}-{i}"
+            )
+            for i in range(5)
+        )
+        store.mark_seen([f"k{batch}"])
+        assert (tmp_path / FILE_NAME).read_text() == atomic.dump_tables(
+            json.loads((tmp_path / FILE_NAME).read_text())
+        )
+    assert store.remove_touches(["m1-0", "m1-1"]) == 2
+    Store(tmp_path).add_touches([Touch("other@example.org", NOW, Direction.OUT, message_id="x")])
+    store.add_touches([Touch("late@example.org", NOW, Direction.OUT, message_id="y")])
+    text = (tmp_path / FILE_NAME).read_text()
+    assert text == atomic.dump_tables(json.loads(text))
+    assert {t.message_id for t in Store(tmp_path).touches()} >= {"x", "y", "m3-4"}
+    assert len(Store(tmp_path).touches()) == 20 - 2 + 2
+
+
+def test_alternating_handles_never_reuse_a_record_id(tmp_path: Path) -> None:
+    """TinyDB caches each table's next id; after another process saved, a stale cache would give
+    a new record the id the other process used, overwriting its record."""
+    first, second = Store(tmp_path), Store(tmp_path)
+    first.add_contact(_alice(name="A", emails=("a@example.org",)))
+    second.add_contact(_alice(name="B", emails=("b@example.org",)))
+    first.add_contact(_alice(name="C", emails=("c@example.org",)))
+    second.add_contact(_alice(name="D", emails=("d@example.org",)))
+    assert sorted(c.name for c in Store(tmp_path).contacts()) == ["A", "B", "C", "D"]

@@ -10,6 +10,7 @@ from __future__ import annotations
 import contextlib
 import errno
 import fcntl
+import itertools
 import json
 import os
 import time
@@ -22,7 +23,27 @@ from keepwarm.errors import StoreBusyError, StoreError
 TMP_PREFIX = ".tmp-"
 
 
-def dump_tables(tables: dict[str, dict[str, Any]]) -> str:
+def _encode(doc_id: str, doc: Any) -> str:
+    return f"  {json.dumps(doc_id)}: {json.dumps(doc, ensure_ascii=False, sort_keys=True)}"
+
+
+def _rows(table: str, docs: dict[str, Any], cache: dict[str, Any] | None) -> str:
+    """A table's records, one per line. For an append-only table the text of the records already
+    encoded is kept in ``cache`` as (count, last id, text), so a save encodes only new records."""
+    if cache is None or table not in APPEND_ONLY:
+        return ",\n".join(_encode(doc_id, doc) for doc_id, doc in docs.items())
+    count, last_id, text = cache.get(table, (0, None, ""))
+    if count and (count > len(docs) or list(itertools.islice(docs, count - 1, count)) != [last_id]):
+        count, text = 0, ""  # records were removed or reordered: encode afresh
+    new = itertools.islice(docs.items(), count, None)
+    fresh = ",\n".join(_encode(doc_id, doc) for doc_id, doc in new)
+    text = f"{text},\n{fresh}" if text and fresh else (text or fresh)
+    if docs:
+        cache[table] = (len(docs), next(reversed(docs)), text)
+    return text
+
+
+def dump_tables(tables: dict[str, dict[str, Any]], cache: dict[str, Any] | None = None) -> str:
     """Serialise as indented JSON with one record per line: readable, diffable, and compact.
 
     Fully indented JSON would nearly double the size of a store holding 200,000 touches.
@@ -30,14 +51,14 @@ def dump_tables(tables: dict[str, dict[str, Any]]) -> str:
     parts = ["{"]
     for t_index, (table, docs) in enumerate(sorted(tables.items())):
         parts.append(f" {json.dumps(table)}: {{")
-        rows = [
-            f"  {json.dumps(doc_id)}: {json.dumps(doc, ensure_ascii=False, sort_keys=True)}"
-            for doc_id, doc in docs.items()
-        ]
-        parts.append(",\n".join(rows))
+        parts.append(_rows(table, docs, cache))
         parts.append(" }" + ("," if t_index < len(tables) - 1 else ""))
     parts.append("}")
     return "\n".join(part for part in parts if part) + "\n"
+
+
+# Tables whose records are only ever added (undo's removals drop the table's cache).
+APPEND_ONLY = ("touches", "seen")
 
 
 def write_atomically(path: Path, text: str) -> None:

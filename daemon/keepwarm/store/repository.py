@@ -8,7 +8,7 @@ not per record). An exception inside discards every change of the batch.
 from __future__ import annotations
 
 import contextlib
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterator
 from functools import cached_property
 from pathlib import Path
 from typing import Any, cast
@@ -17,13 +17,13 @@ from tinydb import TinyDB
 from tinydb.storages import Storage
 from tinydb.table import Document, Table
 
-from keepwarm.domain.ingest import TouchKey, touch_key
-from keepwarm.domain.model import Contact, Touch
+from keepwarm.domain.model import Contact
 from keepwarm.errors import StoreError
 from keepwarm.store import atomic
-from keepwarm.store.codec import contact_to_doc, doc_to_contact, doc_to_touch, touch_to_doc
+from keepwarm.store.codec import contact_to_doc, doc_to_contact
 from keepwarm.store.extras import ExtrasTables
 from keepwarm.store.reminders import ReminderTables
+from keepwarm.store.touches import TouchesMixin
 from keepwarm.store.undo import UndoTable
 
 SCHEMA_VERSION = 1
@@ -37,6 +37,8 @@ class _MemoryStorage(Storage):
     def __init__(self) -> None:
         self.data: dict[str, dict[str, Any]] = {}
         self.dirty = False
+        # Encoded records of the append-only tables, so a save re-encodes only what is new.
+        self.lines: dict[str, Any] = {}
 
     def read(self) -> dict[str, dict[str, Any]]:
         return self.data
@@ -46,7 +48,7 @@ class _MemoryStorage(Storage):
         self.dirty = True
 
 
-class Store:
+class Store(TouchesMixin):
     """Contacts, touches and groups, persisted crash-safely in ``STATE_DIR/keepwarm.json``."""
 
     def __init__(self, state_dir: Path, lock_timeout: float = 10.0) -> None:
@@ -79,12 +81,15 @@ class Store:
             data = {"meta": {_META_ID: {"app": "keepwarm", "schema": SCHEMA_VERSION}}}
         else:
             self._check_meta(data)
+        # A fresh TinyDB each load: its Table objects cache the next document id, and a stale one
+        # would hand out an id another process has just used, overwriting that record.
+        self._db = TinyDB(storage=_MemoryStorage)
+        self._storage = cast(_MemoryStorage, self._db.storage)
         self._storage.data = data
         self._storage.dirty = False
+        self._storage.lines = {}
         self._stamp = stamp
-        # Indexes derived from the tables; rebuilt lazily after every (re)load.
-        self._seen: set[str] | None = None
-        self._touch_keys: set[TouchKey] | None = None
+        self._forget_indexes()
 
     def _check_meta(self, data: dict[str, dict[str, Any]]) -> None:
         meta = data.get("meta", {}).get(_META_ID)
@@ -115,7 +120,8 @@ class Store:
             try:
                 yield
                 if self._storage.dirty:
-                    atomic.write_atomically(self.path, atomic.dump_tables(self._storage.data))
+                    text = atomic.dump_tables(self._storage.data, self._storage.lines)
+                    atomic.write_atomically(self.path, text)
                     self._storage.dirty = False
                     self._stamp = self._file_stamp()
             except BaseException:
@@ -129,6 +135,14 @@ class Store:
             self._refresh()
         # No query cache: the data under the table is swapped whenever another process saves.
         return self._db.table(name, cache_size=0)
+
+    def _raw(self, name: str) -> dict[str, dict[str, Any]]:
+        """A table's stored records by id, read directly (no copies): for the big tables."""
+        return self._storage.data.get(name, {})
+
+    def _uncache(self, table: str) -> None:
+        """Records of ``table`` were removed or changed: encode them afresh at the next save."""
+        self._storage.lines.pop(table, None)
 
     def table(self, name: str) -> Table:
         """A TinyDB table, for the store's own companion modules (store.reminders)."""
@@ -183,125 +197,10 @@ class Store:
             else:
                 table.insert(Document(contact_to_doc(contact), doc_id=contact.id))
 
-    def remove_touches(self, message_ids: Iterable[str]) -> int:
-        """Delete the touches recorded under these message keys (for undo); returns how many."""
-        wanted = set(message_ids)
-        with self.transaction():
-            removed = self._table("touches").remove(lambda d: d.get("message_id") in wanted)
-            self._touch_keys = None
-        return len(removed)
-
     def remove_contact(self, contact_id: int) -> None:
         """Forget the contact. Its touches stay, keyed by address, in case it is added again."""
         with self.transaction():
             self._table("contacts").remove(doc_ids=[contact_id])
-
-    # -- touches -------------------------------------------------------------------------------
-
-    def add_touches(self, touches: Iterable[Touch]) -> int:
-        """Record touches in one batch; returns how many were added."""
-        batch = list(touches)
-        if batch:
-            with self.transaction():
-                keys = self.touch_keys()
-                self._table("touches").insert_multiple(touch_to_doc(t) for t in batch)
-                keys.update(touch_key(t) for t in batch)
-        return len(batch)
-
-    def touch_keys(self) -> set[TouchKey]:
-        """(message key, address, direction) of every touch: what makes a touch a duplicate."""
-        if not self._in_transaction:
-            self._refresh()
-        if self._touch_keys is None:
-            self._touch_keys = {
-                (str(d.get("message_id") or ""), str(d["address"]), str(d["direction"]))
-                for d in self._table("touches").all()
-            }
-        return self._touch_keys
-
-    def touches(self) -> list[Touch]:
-        """Every touch, in the order recorded."""
-        return [doc_to_touch(doc.doc_id, doc) for doc in self._table("touches").all()]
-
-    def touches_for(self, addresses: Iterable[str]) -> list[Touch]:
-        """Every touch with any of these addresses, oldest first."""
-        wanted = set(addresses)
-        found = [
-            doc_to_touch(doc.doc_id, doc)
-            for doc in self._table("touches").all()
-            if doc.get("address") in wanted
-        ]
-        return sorted(found, key=lambda t: t.at)
-
-    def last_touch_by_address(self) -> dict[str, Touch]:
-        """The latest touch per address, in one pass over the table."""
-        latest: dict[str, Touch] = {}
-        for doc in self._table("touches").all():
-            touch = doc_to_touch(doc.doc_id, doc)
-            current = latest.get(touch.address)
-            if current is None or touch.at > current.at:
-                latest[touch.address] = touch
-        return latest
-
-    def count(self, table: str) -> int:
-        """Number of records in a table."""
-        return len(self._table(table))
-
-    # -- mail sync -----------------------------------------------------------------------------
-
-    def seen_keys(self) -> set[str]:
-        """Keys of every message already processed (Message-ID, or a header hash)."""
-        if not self._in_transaction:
-            self._refresh()
-        if self._seen is None:
-            self._seen = {str(d["key"]) for d in self._table("seen").all()}
-        return self._seen
-
-    def mark_seen(self, keys: Iterable[str]) -> None:
-        """Remember processed messages, so no copy or replay of them counts again."""
-        batch = list(keys)
-        if batch:
-            with self.transaction():
-                seen = self.seen_keys()
-                self._table("seen").insert_multiple({"key": k} for k in batch)
-                seen.update(batch)
-
-    def folder_state(self, folder: str) -> tuple[int, int] | None:
-        """(UIDVALIDITY, highest UID processed) of a folder, or None if never synced."""
-        doc = self._table("folders").get(lambda d: d.get("name") == folder)
-        if not isinstance(doc, dict):
-            return None
-        return int(doc["uidvalidity"]), int(doc["last_uid"])
-
-    def set_folder_state(self, folder: str, uidvalidity: int, last_uid: int) -> None:
-        """Record how far a folder has been processed (in the same transaction as its touches)."""
-        with self.transaction():
-            table = self._table("folders")
-            table.remove(lambda d: d.get("name") == folder)
-            table.insert({"name": folder, "uidvalidity": uidvalidity, "last_uid": last_uid})
-
-    def folder_states(self) -> dict[str, tuple[int, int]]:
-        """Every synced folder's (UIDVALIDITY, highest UID processed)."""
-        return {
-            str(d["name"]): (int(d["uidvalidity"]), int(d["last_uid"])) for d in self._table("folders").all()
-        }
-
-    def add_counts(self, name: str, counts: dict[str, int]) -> None:
-        """Add to a named set of running totals (skipped messages per reason, for status)."""
-        if counts:
-            with self.transaction():
-                table = self._table("counters")
-                doc = table.get(lambda d: d.get("name") == name)
-                totals = dict(doc["counts"]) if isinstance(doc, dict) else {}
-                for key, value in counts.items():
-                    totals[key] = int(totals.get(key, 0)) + value
-                table.remove(lambda d: d.get("name") == name)
-                table.insert({"name": name, "counts": totals})
-
-    def counts(self, name: str) -> dict[str, int]:
-        """A named set of running totals."""
-        doc = self._table("counters").get(lambda d: d.get("name") == name)
-        return {str(k): int(v) for k, v in doc["counts"].items()} if isinstance(doc, dict) else {}
 
     # -- groups --------------------------------------------------------------------------------
 
