@@ -7,6 +7,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import re
 from collections.abc import Iterable, Sequence
 from typing import Any
 
@@ -56,8 +57,9 @@ def _birthday(value: str, problems: list[str], where: str) -> Birthday | None:
 
 
 def _group(value: str) -> str | None:
-    """The first real label: Google writes '* myContacts ::: Friends'; Outlook 'Friends;Work'."""
-    labels = [p.strip() for p in value.replace(":::", ";").replace(",", ";").split(";")]
+    """The first real label: Google writes '* myContacts ::: Friends'; Outlook 'Friends;Work'.
+    Commas stay: a group may be called "Friends, old"."""
+    labels = [p.strip() for p in value.replace(":::", ";").split(";")]
     real = [p for p in labels if p and not p.startswith("*") and p.lower() != "mycontacts"]
     return real[0] if real else None
 
@@ -66,25 +68,43 @@ def read_vcards(text: str) -> tuple[list[Record], list[str]]:
     """Records from vCard 3 or 4 text; a broken card is a problem naming it, the rest still read."""
     records: list[Record] = []
     problems: list[str] = []
-    chunks = [c for c in text.replace("\r\n", "\n").split("END:VCARD") if "BEGIN:VCARD" in c.upper()]
+    # Property names are case-insensitive: "end:vcard" ends a card as well as "END:VCARD".
+    pieces = _END.split(text.replace("\r\n", "\n"))
+    chunks = [c for c in pieces if "BEGIN:VCARD" in c.upper()]
     for number, chunk in enumerate(chunks, start=1):
-        where = f"card {number}"
+        raw_name = _FN.search(chunk)
+        where = f"card {number} ({raw_name.group(1).strip()})" if raw_name else f"card {number}"
         try:
             card = vobject.readOne(chunk.strip() + "\nEND:VCARD\n")
         except Exception as exc:  # vobject raises a variety of parse errors on malformed cards
-            problems.append(f"{where}: not a valid vCard ({type(exc).__name__}: {exc})")
+            problems.append(f"{where}: not a valid vCard ({type(exc).__name__})")
             continue
-        contents = card.contents
-        name = str(contents["fn"][0].value) if "fn" in contents else ""
-        where = f"card {number} ({name})" if name else where
-        emails = _emails((str(e.value) for e in contents.get("email", [])), problems, where)
-        birthday = _birthday(str(contents["bday"][0].value), problems, where) if "bday" in contents else None
-        group = None
-        if "categories" in contents:
-            value = contents["categories"][0].value
-            group = _group(";".join(value) if isinstance(value, list) else str(value))
-        records.append(Record(where, " ".join(name.split()), emails, birthday, group))
+        records.append(_record(card.contents, where, problems))
     return records, problems
+
+
+_END = re.compile(r"(?im)^END:VCARD[ \t]*$")
+_FN = re.compile(r"(?im)^FN(?:;[^:\n]*)?:(.*)$")
+
+
+def _record(contents: dict[str, Any], where: str, problems: list[str]) -> Record:
+    emails = _emails((str(e.value) for e in contents.get("email", [])), problems, where)
+    name = str(contents["fn"][0].value) if "fn" in contents else ""
+    if name.strip().lower() in emails:
+        name = ""  # an exported contact without a name carries its address as FN
+    birthday = None
+    if "bday" in contents:
+        bday = contents["bday"][0]
+        birthday = _birthday(str(bday.value), problems, where)
+        omitted = bday.params.get("X-APPLE-OMIT-YEAR", [None])[0]
+        if birthday is not None and omitted and str(birthday.year) == str(omitted):
+            birthday = Birthday(birthday.month, birthday.day)  # Apple's "no year" placeholder
+    group = None
+    if "categories" in contents:
+        value = contents["categories"][0].value
+        labels = value if isinstance(value, list) else [str(value)]
+        group = next((str(v).strip() for v in labels if str(v).strip()), None)
+    return Record(where, " ".join(name.split()), emails, birthday, group)
 
 
 def read_csv(text: str) -> tuple[list[Record], list[str]]:

@@ -120,8 +120,8 @@ def _quoted(value: str) -> str:
     """A value as python-dotenv reads it back unchanged."""
     if _SAFE.match(value):
         return value
-    if "'" not in value:
-        return f"'{value}'"
+    if "'" not in value and "\\" not in value:
+        return f"'{value}'"  # python-dotenv decodes \\ and \' even inside single quotes
     return '"' + value.replace("\\", "\\\\").replace('"', '\\"') + '"'
 
 

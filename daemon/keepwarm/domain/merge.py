@@ -62,8 +62,10 @@ def plan_import(
             plan.problems.append(f"{record.where}: {record.name or 'a record'} has no email address: skipped")
             continue
         owners = {c.id for c in current.values() if set(c.emails) & set(record.emails)}
-        if len(owners) > 1:
-            plan.problems.append(f"{record.where}: its addresses belong to {len(owners)} different contacts")
+        planned = [c for c in pending if set(c.emails) & set(record.emails)]
+        if len(owners) + len(planned) > 1:
+            count = len(owners) + len(planned)
+            plan.problems.append(f"{record.where}: its addresses belong to {count} different contacts")
             continue
         if owners:
             before = current[owners.pop()]
@@ -74,9 +76,8 @@ def plan_import(
                 current[before.id] = after
                 plan.updated = [c for c in plan.updated if c.id != after.id] + [after]
             continue
-        match = next((c for c in pending if set(c.emails) & set(record.emails)), None)
-        if match is not None:
-            pending[pending.index(match)] = _merged(match, record)
+        if planned:
+            pending[pending.index(planned[0])] = _merged(planned[0], record)
             continue
         pending.append(
             Contact(
