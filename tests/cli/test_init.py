@@ -1,0 +1,416 @@
+"""keepwarm init: presets, quoting, logins tried on the test bed, a 0600 env file written only when sound."""
+
+from __future__ import annotations
+
+import os
+import stat
+import subprocess
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+from keepwarm import config, onboarding
+from keepwarm.errors import UsageError
+from tests.testbed.fixtures import Account, Testbed, free_ports
+
+EX_USAGE = 64
+FOREIGN_ENVIRONMENT = ("STATE_DIRECTORY", "CREDENTIALS_DIRECTORY", "JOURNAL_STREAM", "NOTIFY_SOCKET")
+
+
+@dataclass(frozen=True)
+class Done:
+    """What one ``python -m keepwarm`` run did."""
+
+    code: int
+    out: str
+    err: str
+
+    @property
+    def lines(self) -> list[str]:
+        return self.out.splitlines()
+
+    def marked(self, status: str) -> list[str]:
+        return [line for line in self.lines if line.startswith(f"{status}  ")]
+
+
+def keepwarm(cwd: Path, *argv: str) -> Done:
+    """Run keepwarm as a user would: a fresh process, stdin closed, no KEEPWARM_ variables."""
+    env = {
+        k: v for k, v in os.environ.items() if not k.startswith("KEEPWARM_") and k not in FOREIGN_ENVIRONMENT
+    }
+    done = subprocess.run(
+        [sys.executable, "-m", "keepwarm", *argv],
+        stdin=subprocess.DEVNULL,
+        capture_output=True,
+        text=True,
+        cwd=cwd,
+        env=env,
+        timeout=60,
+        check=False,
+    )
+    return Done(done.returncode, done.stdout, done.stderr)
+
+
+def init_argv(
+    testbed: Testbed,
+    account: Account,
+    output: Path,
+    state_dir: Path,
+    *,
+    imap_port: int | None = None,
+    password: str | None = None,
+) -> list[str]:
+    ca = str(testbed.ca_file)
+    return [
+        "init",
+        "--non-interactive",
+        "--output",
+        str(output),
+        "--email",
+        account.address,
+        "--imap-host",
+        testbed.host,
+        "--imap-port",
+        str(imap_port or testbed.imaps_port),
+        "--imap-security",
+        "ssl",
+        "--imap-user",
+        account.user,
+        "--imap-password",
+        password or account.password,
+        "--imap-ca-file",
+        ca,
+        "--smtp-host",
+        testbed.host,
+        "--smtp-port",
+        str(testbed.smtp_starttls_port),
+        "--smtp-security",
+        "starttls",
+        "--smtp-ca-file",
+        ca,
+        "--state-dir",
+        str(state_dir),
+        "--timezone",
+        "UTC",
+    ]
+
+
+def mode_of(path: Path) -> int:
+    return stat.S_IMODE(path.stat().st_mode)
+
+
+def closed_port() -> int:
+    """A loopback port nothing listens on (it was free a moment ago, and nothing here binds it)."""
+    [port] = free_ports(1)
+    return port
+
+
+# -- on the test bed -------------------------------------------------------------------------------
+
+
+def test_init_writes_a_private_env_file_that_check_then_passes(
+    testbed: Testbed, account: Account, tmp_path: Path
+) -> None:
+    target = tmp_path / "keepwarm.env"
+
+    done = keepwarm(tmp_path, *init_argv(testbed, account, target, tmp_path / "state"))
+
+    assert done.code == 0, done.out + done.err
+    assert done.marked("FAIL") == []
+    assert {line.split(":")[0] for line in done.marked("PASS")} >= {"PASS  IMAP", "PASS  SMTP"}
+    assert f"wrote {target} (mode 0600)" in done.out
+    assert account.password not in done.out + done.err
+    assert mode_of(target) == 0o600
+    text = target.read_text()
+    assert f"KEEPWARM_DAEMON_ADDRESS={account.user}+keepwarm@example.com\n" in text
+    loaded = config.load(target, environ={})
+    assert loaded.secret is not None and len(loaded.secret.reveal()) >= 32
+    assert f"KEEPWARM_SECRET={loaded.secret.reveal()}\n" in text
+    assert loaded.daemon_address == f"{account.user}+keepwarm@example.com"
+    assert loaded.owner_emails == (account.address,)
+    assert (loaded.smtp.user, loaded.smtp.port) == (account.user, testbed.smtp_starttls_port)
+    assert loaded.timezone.key == "UTC"
+
+    check = keepwarm(tmp_path, "--env-file", str(target), "check")
+
+    assert check.code == 0, check.out + check.err
+    assert check.lines and all(line.startswith("PASS  ") for line in check.lines), check.out
+
+
+def test_an_unreachable_imap_server_fails_and_writes_nothing(
+    testbed: Testbed, account: Account, tmp_path: Path
+) -> None:
+    target = tmp_path / "keepwarm.env"
+    port = closed_port()
+
+    done = keepwarm(tmp_path, *init_argv(testbed, account, target, tmp_path / "state", imap_port=port))
+
+    assert done.code == 1
+    [failed] = done.marked("FAIL")
+    assert failed.startswith("FAIL  IMAP: ")
+    assert "nothing written" in done.out
+    assert not target.exists()
+
+
+def test_force_writes_the_file_despite_a_failed_check(
+    testbed: Testbed, account: Account, tmp_path: Path
+) -> None:
+    target = tmp_path / "keepwarm.env"
+    port = closed_port()
+
+    done = keepwarm(
+        tmp_path, *init_argv(testbed, account, target, tmp_path / "state", imap_port=port), "--force"
+    )
+
+    assert done.code == 0, done.out + done.err
+    assert [line.split(":")[0] for line in done.marked("FAIL")] == ["FAIL  IMAP"]
+    assert mode_of(target) == 0o600
+    assert config.load(target, environ={}).imap.port == port
+
+
+def test_a_wrong_password_fails_the_imap_login_and_writes_nothing(
+    testbed: Testbed, account: Account, tmp_path: Path
+) -> None:
+    target = tmp_path / "keepwarm.env"
+    wrong = "not-" + account.password
+
+    done = keepwarm(tmp_path, *init_argv(testbed, account, target, tmp_path / "state", password=wrong))
+
+    assert done.code == 1
+    assert any(line.startswith("FAIL  IMAP: ") for line in done.marked("FAIL")), done.out
+    assert "nothing written" in done.out
+    assert not target.exists()
+    assert wrong not in done.out + done.err
+
+
+# -- without the test bed --------------------------------------------------------------------------
+
+
+def test_an_existing_file_is_refused_without_force_and_left_alone(tmp_path: Path) -> None:
+    target = tmp_path / "keepwarm.env"
+    target.write_text("KEEPWARM_OWNER_NAME=Already Here\n")
+    target.chmod(0o640)
+
+    done = keepwarm(
+        tmp_path,
+        "init",
+        "--non-interactive",
+        "--no-test",
+        "--output",
+        str(target),
+        "--email",
+        "n@example.com",
+    )
+
+    assert done.code == EX_USAGE
+    assert done.err.splitlines() == [f"keepwarm: {target} exists; use --force to replace it"]
+    assert done.out == ""
+    assert target.read_text() == "KEEPWARM_OWNER_NAME=Already Here\n"
+    assert mode_of(target) == 0o640
+
+
+def test_force_replaces_an_existing_file_with_a_private_one(tmp_path: Path) -> None:
+    target = tmp_path / "keepwarm.env"
+    target.write_text("KEEPWARM_OWNER_NAME=Old\n")
+    target.chmod(0o644)
+
+    done = keepwarm(
+        tmp_path,
+        "init",
+        "--non-interactive",
+        "--no-test",
+        "--force",
+        "--output",
+        str(target),
+        "--email",
+        "naomi@example.org",
+        "--owner-name",
+        "Naomi Example",
+        "--timezone",
+        "UTC",
+    )
+
+    assert done.code == 0, done.err
+    assert mode_of(target) == 0o600
+    loaded = config.load(target, environ={})
+    assert loaded.owner_name == "Naomi Example"
+    assert loaded.imap.host == "imap.example.org"
+
+
+def test_init_without_an_address_is_a_usage_error(tmp_path: Path) -> None:
+    target = tmp_path / "keepwarm.env"
+
+    done = keepwarm(tmp_path, "init", "--non-interactive", "--no-test", "--output", str(target))
+
+    assert done.code == EX_USAGE
+    assert "--email" in done.err
+    assert not target.exists()
+
+
+def test_no_test_uses_the_providers_preset_and_a_fresh_secret_each_time(tmp_path: Path) -> None:
+    first, second = tmp_path / "one.env", tmp_path / "two.env"
+    argv = (
+        "init",
+        "--non-interactive",
+        "--no-test",
+        "--email",
+        "naomi@fastmail.com",
+        "--imap-password",
+        "pw",
+    )
+
+    done = keepwarm(tmp_path, *argv, "--output", str(first), "--timezone", "UTC")
+    keepwarm(tmp_path, *argv, "--output", str(second), "--timezone", "UTC")
+
+    assert done.code == 0, done.err
+    assert "app password" in done.out  # the provider's note
+    loaded = config.load(first, environ={})
+    assert (loaded.imap.host, loaded.imap.port, loaded.imap.security) == ("imap.fastmail.com", 993, "ssl")
+    assert (loaded.smtp.host, loaded.smtp.port, loaded.smtp.security) == ("smtp.fastmail.com", 465, "ssl")
+    assert loaded.imap.user == loaded.smtp.user == "naomi@fastmail.com"
+    assert loaded.daemon_address == "naomi+keepwarm@fastmail.com"
+    other = config.load(second, environ={})
+    assert loaded.secret is not None and other.secret is not None
+    assert loaded.secret.reveal() != other.secret.reveal()
+
+
+# -- presets ---------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("address", "imap", "smtp"),
+    [
+        ("naomi@gmail.com", ("imap.gmail.com", 993, "ssl"), ("smtp.gmail.com", 465, "ssl")),
+        (
+            "naomi@outlook.com",
+            ("outlook.office365.com", 993, "ssl"),
+            ("smtp-mail.outlook.com", 587, "starttls"),
+        ),
+        ("naomi@icloud.com", ("imap.mail.me.com", 993, "ssl"), ("smtp.mail.me.com", 587, "starttls")),
+        ("naomi@fastmail.com", ("imap.fastmail.com", 993, "ssl"), ("smtp.fastmail.com", 465, "ssl")),
+        ("naomi@yahoo.com", ("imap.mail.yahoo.com", 993, "ssl"), ("smtp.mail.yahoo.com", 465, "ssl")),
+        ("naomi@proton.me", ("127.0.0.1", 1143, "starttls"), ("127.0.0.1", 1025, "starttls")),
+        ("naomi@Example.ORG", ("imap.example.org", 993, "ssl"), ("smtp.example.org", 465, "ssl")),
+        ("Naomi@GMail.com", ("imap.gmail.com", 993, "ssl"), ("smtp.gmail.com", 465, "ssl")),
+    ],
+    ids=["gmail", "outlook", "icloud", "fastmail", "yahoo", "proton", "custom", "mixed-case"],
+)
+def test_preset_for_an_address(address: str, imap: tuple[str, int, str], smtp: tuple[str, int, str]) -> None:
+    preset = onboarding.preset_for(address)
+
+    assert (preset.imap, preset.smtp) == (imap, smtp)
+
+
+@pytest.mark.parametrize(
+    ("address", "note"),
+    [
+        ("naomi@gmail.com", "app password"),
+        ("naomi@outlook.com", "keepwarm auth microsoft"),
+        ("naomi@proton.me", "Proton Mail Bridge"),
+    ],
+)
+def test_presets_say_how_to_log_in(address: str, note: str) -> None:
+    assert note in onboarding.preset_for(address).note
+
+
+def test_a_custom_domain_has_no_note() -> None:
+    assert onboarding.preset_for("naomi@example.org").note == ""
+
+
+@pytest.mark.parametrize(
+    ("address", "provider", "name", "smtp_host"),
+    [
+        ("naomi@company.example", "google", "Google Workspace", "smtp.gmail.com"),
+        ("naomi@gmail.com", "google", "Google Workspace", "smtp.gmail.com"),
+        ("naomi@company.example", "microsoft", "Microsoft 365", "smtp.office365.com"),
+        ("naomi@outlook.com", "microsoft", "Microsoft 365", "smtp.office365.com"),
+    ],
+)
+def test_provider_overrides_the_domain(address: str, provider: str, name: str, smtp_host: str) -> None:
+    preset = onboarding.preset_for(address, provider)
+
+    assert preset.name == name
+    assert preset.smtp[0] == smtp_host
+    assert f"keepwarm auth {provider}" in preset.note
+
+
+def test_an_unknown_provider_is_a_usage_error() -> None:
+    with pytest.raises(UsageError, match="unknown provider 'aol'"):
+        onboarding.preset_for("naomi@aol.com", "aol")
+
+
+def test_the_daemon_address_is_a_plus_address_of_the_first() -> None:
+    assert onboarding.daemon_address_for("naomi@example.com") == "naomi+keepwarm@example.com"
+
+
+# -- quoting ---------------------------------------------------------------------------------------
+
+
+def load_back(tmp_path: Path, values: dict[str, str]) -> config.Config:
+    env = tmp_path / "quoted.env"
+    env.write_text(onboarding.render_env(values))
+    return config.load(env, environ={})
+
+
+ROUND_TRIP = [
+    "two words",
+    "it's",
+    'say "hi"',
+    "both ' and \"",
+    "a#b",
+    "# leading hash",
+    "$HOME",
+    "${HOME}",
+    "pay $5 # now",
+    "mixed 'q' \"d\" #h $v",
+    "x=y,z:w/v@u+t",
+    "Zoë Ñandú",
+]
+
+
+@pytest.mark.parametrize("value", ROUND_TRIP)
+def test_render_env_values_read_back_unchanged(tmp_path: Path, value: str) -> None:
+    loaded = load_back(tmp_path, {"OWNER_NAME": value, "IMAP_PASSWORD": value})
+
+    assert loaded.owner_name == value
+    assert loaded.imap.password is not None and loaded.imap.password.value is not None
+    assert loaded.imap.password.value.reveal() == value
+
+
+@pytest.mark.parametrize(
+    "value",
+    ["C:\\\\share\\\\mail", "ends with a backslash\\", "back\\'tick"],
+    ids=["double", "trailing", "quote"],
+)
+def test_render_env_values_with_backslashes_read_back_unchanged(tmp_path: Path, value: str) -> None:
+    """Passwords can hold backslashes; python-dotenv decodes \\\\ and \\' even inside '...'."""
+    loaded = load_back(tmp_path, {"IMAP_PASSWORD": value})
+
+    assert loaded.imap.password is not None and loaded.imap.password.value is not None
+    assert loaded.imap.password.value.reveal() == value
+
+
+def test_render_env_has_a_header_and_leaves_out_empty_values() -> None:
+    text = onboarding.render_env({"OWNER_NAME": "Naomi", "IMAP_CA_FILE": "", "TIMEZONE": "UTC"})
+
+    lines = text.splitlines()
+    assert all(line.startswith("# ") for line in lines[:2])
+    assert lines[2:] == ["KEEPWARM_OWNER_NAME=Naomi", "KEEPWARM_TIMEZONE=UTC"]
+    assert text.endswith("\n")
+
+
+def test_write_env_refuses_to_replace_without_force(tmp_path: Path) -> None:
+    target = tmp_path / "deep" / "keepwarm.env"
+    onboarding.write_env(target, "A=1\n", force=False)
+
+    with pytest.raises(UsageError, match="exists"):
+        onboarding.write_env(target, "A=2\n", force=False)
+    assert target.read_text() == "A=1\n"
+
+    target.chmod(0o644)
+    onboarding.write_env(target, "A=3\n", force=True)
+    assert target.read_text() == "A=3\n"
+    assert mode_of(target) == 0o600
+    assert [p.name for p in target.parent.iterdir()] == ["keepwarm.env"]  # no temp file left
