@@ -1,16 +1,20 @@
-"""``keepwarm auth google|microsoft``: authorise keepwarm to read and send mail with OAuth2."""
+"""``keepwarm auth google|microsoft``: authorise keepwarm to read and send mail with OAuth2.
+
+Libraries that take long to import are imported inside the handlers, so ``--help`` stays fast.
+"""
 
 from __future__ import annotations
 
 import argparse
 from typing import Any
 
-from keepwarm import oauth
 from keepwarm.cli.context import Context
 from keepwarm.errors import UsageError
 
 
 def _auth(args: argparse.Namespace, ctx: Context) -> int:
+    from keepwarm import oauth
+
     config = ctx.config
     settings = config.oauth
     client_id = args.client_id or (settings.client_id if settings else None)

@@ -1,4 +1,7 @@
-"""``keepwarm contacts import|export|drop-opener``: address books in and out, and openers."""
+"""``keepwarm contacts import|export|drop-opener``: address books in and out, and openers.
+
+Libraries that take long to import are imported inside the handlers, so ``--help`` stays fast.
+"""
 
 from __future__ import annotations
 
@@ -8,12 +11,13 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from keepwarm import exchange, manage
 from keepwarm.cli.context import Context
 from keepwarm.errors import UsageError
 
 
 def _import(args: argparse.Namespace, ctx: Context) -> int:
+    from keepwarm import exchange, manage
+
     try:
         text = Path(args.file).read_text(encoding="utf-8-sig", errors="replace")
     except OSError as exc:
@@ -38,6 +42,8 @@ def _import(args: argparse.Namespace, ctx: Context) -> int:
 
 
 def _export(args: argparse.Namespace, ctx: Context) -> int:
+    from keepwarm import exchange
+
     contacts = ctx.store.contacts()
     if args.format == "vcard":
         text = exchange.to_vcards(contacts)

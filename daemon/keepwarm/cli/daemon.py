@@ -1,4 +1,7 @@
-"""``keepwarm run``, ``remind``, ``status`` and ``templates``: thin shells over the runtime."""
+"""``keepwarm run``, ``remind``, ``status`` and ``templates``: thin shells over the runtime.
+
+Libraries that take long to import are imported inside the handlers, so ``--help`` stays fast.
+"""
 
 from __future__ import annotations
 
@@ -6,22 +9,22 @@ import argparse
 from typing import Any
 
 from keepwarm import config as config_module
-from keepwarm import doctor, manage, reminding, samples
 from keepwarm.cli import output
 from keepwarm.cli.context import Context
-from keepwarm.domain.reminders import Pick
-from keepwarm.render import Renderer
-from keepwarm.runtime.loop import Daemon
-from keepwarm.runtime.service import Service, reminder_settings
 
 
 def _run(args: argparse.Namespace, ctx: Context) -> int:
+    from keepwarm.runtime.loop import Daemon
+
     ctx.config.require_mail()
     daemon = Daemon(lambda: config_module.load(ctx.env_file))
     return daemon.run()
 
 
 def _remind(args: argparse.Namespace, ctx: Context) -> int:
+    from keepwarm import reminding
+    from keepwarm.runtime.service import Service, reminder_settings
+
     now = ctx.now()
     service = Service(ctx.config, ctx.store)
     if args.dry_run:
@@ -82,6 +85,9 @@ def _status(args: argparse.Namespace, ctx: Context) -> int:
 
 
 def _templates_check(args: argparse.Namespace, ctx: Context) -> int:
+    from keepwarm import samples
+    from keepwarm.render import Renderer
+
     renderer = Renderer(ctx.config.template_dir)
     now = ctx.now()
     problems = samples.check_templates(renderer, now, ctx.config.owner_name)
@@ -94,6 +100,11 @@ def _templates_check(args: argparse.Namespace, ctx: Context) -> int:
 
 
 def _templates_render(args: argparse.Namespace, ctx: Context) -> int:
+    from keepwarm import manage, reminding
+    from keepwarm.domain.reminders import Pick
+    from keepwarm.render import Renderer
+    from keepwarm.runtime.service import reminder_settings
+
     now = ctx.now()
     contact = manage.resolve(ctx.store, args.contact)
     item = manage.standing_of(ctx.store, contact, ctx.config.default_cadence_days, now)
@@ -117,6 +128,8 @@ def _demo(args: argparse.Namespace, ctx: Context) -> int:
 
 
 def _check(args: argparse.Namespace, ctx: Context) -> int:
+    from keepwarm import doctor
+
     results = doctor.run_checks(ctx.env_file)
     for item in results:
         print(f"{'PASS' if item.ok else 'FAIL'}  {item.name}: {item.detail}")

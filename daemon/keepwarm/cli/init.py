@@ -7,12 +7,15 @@ import getpass
 import sys
 import tempfile
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from keepwarm import config as config_module
-from keepwarm import doctor, onboarding
+from keepwarm import onboarding
 from keepwarm.cli.context import Context
 from keepwarm.errors import UsageError
+
+if TYPE_CHECKING:
+    from keepwarm.doctor import Check
 
 
 class _Asker:
@@ -80,7 +83,9 @@ def _answers(args: argparse.Namespace) -> tuple[dict[str, str], str]:
     return values, preset.note
 
 
-def _try(text: str) -> list[doctor.Check]:
+def _try(text: str) -> list[Check]:
+    from keepwarm import doctor
+
     with tempfile.TemporaryDirectory() as tmp:
         candidate = Path(tmp, "candidate.env")
         candidate.write_text(text)

@@ -1,4 +1,7 @@
-"""``keepwarm poll``, ``folders``, ``suggest`` and ``run``: thin shells over keepwarm.sync."""
+"""``keepwarm poll``, ``folders``, ``suggest`` and ``run``: thin shells over keepwarm.sync.
+
+Libraries that take long to import are imported inside the handlers, so ``--help`` stays fast.
+"""
 
 from __future__ import annotations
 
@@ -6,14 +9,17 @@ import argparse
 import logging
 import sys
 import time
+from collections.abc import Callable
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from keepwarm import sync, wiring
 from keepwarm.cli import output
 from keepwarm.cli.context import Context
 from keepwarm.domain.rhythm import as_cadence_text, typical_gap_days
 from keepwarm.domain.suggest import suggest
+
+if TYPE_CHECKING:
+    from keepwarm.sync import PollReport
 
 log = logging.getLogger("keepwarm")
 
@@ -37,7 +43,9 @@ class _ProgressPrinter:
             log.info("%s: %d of %d new messages read", folder, done, total)
 
 
-def _poll_once(ctx: Context, progress: sync.Progress | None) -> sync.PollReport:
+def _poll_once(ctx: Context, progress: Callable[[str, int, int], None] | None) -> PollReport:
+    from keepwarm import sync, wiring
+
     mailbox = wiring.open_mailbox(ctx.config)
     try:
         folders = mailbox.watched_folders(ctx.config.imap_folders)
@@ -85,6 +93,8 @@ def _poll(args: argparse.Namespace, ctx: Context) -> int:
 
 
 def _folders(args: argparse.Namespace, ctx: Context) -> int:
+    from keepwarm import wiring
+
     mailbox = wiring.open_mailbox(ctx.config)
     try:
         watched = set(mailbox.watched_folders(ctx.config.imap_folders))
