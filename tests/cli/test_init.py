@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import socket
 import stat
 import subprocess
 import sys
@@ -13,7 +14,7 @@ import pytest
 
 from keepwarm import config, onboarding
 from keepwarm.errors import UsageError
-from tests.testbed.fixtures import Account, Testbed, free_ports
+from tests.testbed.fixtures import Account, Testbed
 
 EX_USAGE = 64
 FOREIGN_ENVIRONMENT = ("STATE_DIRECTORY", "CREDENTIALS_DIRECTORY", "JOURNAL_STREAM", "NOTIFY_SOCKET")
@@ -101,10 +102,16 @@ def mode_of(path: Path) -> int:
     return stat.S_IMODE(path.stat().st_mode)
 
 
+_HELD: list[socket.socket] = []
+
+
 def closed_port() -> int:
-    """A loopback port nothing listens on (it was free a moment ago, and nothing here binds it)."""
-    [port] = free_ports(1)
-    return port
+    """A loopback port that refuses connections: bound here but never listening, so no other
+    process can take it while the test runs."""
+    sock = socket.socket()
+    sock.bind(("127.0.0.1", 0))
+    _HELD.append(sock)
+    return int(sock.getsockname()[1])
 
 
 # -- on the test bed -------------------------------------------------------------------------------
