@@ -121,11 +121,18 @@ class CommandHandler:
                 raise CommandError("that reminder is no longer known; write to the daemon address instead")
             contacts = {c.id: c for c in self.store.contacts()}
             return plan_reply(parse_reply(text), entries, contacts, now, mail.key)
-        full = body_text(raw)
+        full = body_text(raw, links=True)
         first_line = next((line for line in full.splitlines() if line.strip()), "")
         if for_whom(mail.subject) is not None or for_whom(first_line) is not None:
             text = full  # something shared: the forwarded part is the point, keep it
-        return plan_daemon_mail(parse_daemon_mail(mail.subject, text), self.store.contacts(), now, mail.key)
+        changes = plan_daemon_mail(
+            parse_daemon_mail(mail.subject, text), self.store.contacts(), now, mail.key
+        )
+        known = {o.id for o in self.store.extras.openers()}
+        missing = [n for n in changes.drop_openers if n not in known]
+        if missing:  # checked before anything is written: a message applies whole or not at all
+            raise CommandError(f"there is no opener {missing[0]}")
+        return changes
 
     def _apply(self, changes: Changes, key: str, now: datetime) -> list[str]:
         store = self.store

@@ -62,6 +62,9 @@ _SIGN_OFFS = re.compile(
 )
 
 
+_THANKS_WORD = re.compile(r"^thanks?\s+\w", re.IGNORECASE)
+
+
 class CommandError(ValueError):
     """A line the owner wrote that is not a command we understand; says which line and why."""
 
@@ -216,9 +219,9 @@ def command_lines(text: str, *, thanks_is_a_command: bool = False) -> list[str]:
             if lines:
                 break
             continue
-        if line.startswith(">") or (
-            _SIGN_OFFS.match(line) and not (thanks_is_a_command and parse_thanks(line))
-        ):
+        # To the daemon, "thanks Lena …" at the top is a (perhaps malformed) command, not a sign-off.
+        thanks = thanks_is_a_command and bool(parse_thanks(line) or (not lines and _THANKS_WORD.match(line)))
+        if line.startswith(">") or (_SIGN_OFFS.match(line) and not thanks):
             break
         lines.append(line)
         if len(lines) > MAX_LINES:

@@ -69,7 +69,7 @@ def first_link(text: str) -> tuple[str, str]:
     plain = _URL.search(text)
     if markdown and (plain is None or markdown.start() <= plain.start()):
         return markdown.group(2), " ".join(markdown.group(1).split())
-    return (plain.group(0).rstrip(".,;:"), "") if plain else ("", "")
+    return (plain.group(0).rstrip(".,;:?!"), "") if plain else ("", "")
 
 
 def opener_title(subject: str, link_text: str, body: str) -> str:
@@ -101,6 +101,10 @@ def parse_news(line: str, now: datetime) -> News | str:
         return "ask"
     if text.lower() == "clear":
         return "clear"
+    if text.lower().startswith("for ") and period is None and _is_period(text[4:]):
+        raise ExtrasError(
+            f"{line.strip()!r}: say what the news is, e.g. 'news: we moved to Lisbon for 3 months'"
+        )
     lifetime = NEWS_LIFETIME
     if period:
         try:
@@ -109,6 +113,14 @@ def parse_news(line: str, now: datetime) -> News | str:
             # "working for a startup" is news, not a period: keep the words.
             text = f"{text} for {period}"
     return News(" ".join(text.split())[:MAX_NEWS], now, now + lifetime)
+
+
+def _is_period(text: str) -> bool:
+    try:
+        parse_duration(text.replace("a ", "1 ", 1))
+    except DurationError:
+        return False
+    return True
 
 
 def parse_thanks(line: str) -> tuple[str, str] | None:

@@ -48,14 +48,10 @@ class Overview:
 def _next_birthday(contact: Contact, today: date) -> tuple[date, int | None] | None:
     if contact.birthday is None:
         return None
-    day = (
-        min(contact.birthday.day, 28)
-        if contact.birthday.month == 2 and contact.birthday.day == 29
-        else contact.birthday.day
-    )
-    when = date(today.year, contact.birthday.month, day)
+    month, day = contact.birthday.month, contact.birthday.day
+    when = _on(today.year, month, day)
     if when < today:
-        when = date(today.year + 1, contact.birthday.month, day)
+        when = _on(today.year + 1, month, day)
     age = when.year - contact.birthday.year if contact.birthday.year else None
     return when, age
 

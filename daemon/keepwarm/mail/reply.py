@@ -36,19 +36,24 @@ def _decoded(part: Message) -> str:
     return payload.decode("utf-8", "replace")
 
 
-def _html_to_text(html: str) -> str:
+def _html_to_text(html: str, *, links: bool) -> str:
     converter = html2text.HTML2Text()
     converter.body_width = 0  # no re-wrapping: one command per line must stay one line
     converter.single_line_break = True  # Outlook writes each line as a <p> or <div>
     converter.ignore_images = True
-    converter.ignore_links = True
+    # Commands want plain lines; something shared wants its links, as [text](url).
+    converter.ignore_links = not links
     return str(converter.handle(html))
 
 
-def body_text(raw: bytes) -> str:
-    """The message's text: text/plain preferred, else its HTML converted to text."""
+def body_text(raw: bytes, *, links: bool = False) -> str:
+    """The message's text: text/plain preferred, else its HTML converted to text (with its links
+    as ``[text](url)`` when ``links``). A message cut at MAX_BYTES loses its cut-off last line."""
+    truncated = len(raw) >= MAX_BYTES
+    if truncated:
+        raw = raw[: raw.rfind(b"\n", 0, MAX_BYTES) + 1] or raw[:MAX_BYTES]
     try:
-        msg = _parser.parsebytes(raw[:MAX_BYTES])
+        msg = _parser.parsebytes(raw)
     except Exception:  # the email package has many ways to fail on hostile MIME
         log.warning("unparseable message body; treating it as empty")
         return ""
@@ -60,7 +65,11 @@ def body_text(raw: bytes) -> str:
     if part is None:
         return ""
     text = _decoded(part)
-    return _html_to_text(text) if part.get_content_subtype() == "html" else text
+    if part.get_content_subtype() == "html":
+        if truncated and "<" in text:
+            text = text[: text.rfind("<")]  # a tag cut in half would read as text
+        return _html_to_text(text, links=links)
+    return text
 
 
 def new_text(raw: bytes) -> str:

@@ -120,6 +120,8 @@ class Service:
         if self.config.overview != "weekly":
             return False
         last = self.store.reminders.runs().get("last_overview_run")
+        if last is None and now.weekday() != self.config.overview_day:
+            return False  # the first overview waits for its day; only a missed one is caught up
         last_run = datetime.fromisoformat(last) if last else None
         return run_is_due(now, self.config.reminder_time, last_run, {self.config.overview_day})
 
