@@ -233,3 +233,21 @@ def test_alternating_handles_never_reuse_a_record_id(tmp_path: Path) -> None:
     first.add_contact(_alice(name="C", emails=("c@example.org",)))
     second.add_contact(_alice(name="D", emails=("d@example.org",)))
     assert sorted(c.name for c in Store(tmp_path).contacts()) == ["A", "B", "C", "D"]
+
+
+def test_contact_changes_reach_the_file_whatever_was_cached(tmp_path: Path) -> None:
+    """Contacts' encoded records are reused between saves; every kind of change must still land."""
+    store = Store(tmp_path)
+    alice = store.add_contact(_alice())
+    bob = store.add_contact(_alice(name="Bob", emails=("bob@example.org",)))
+    store.add_touches([Touch("alice@example.org", NOW, Direction.IN)])  # a save that reuses both
+    store.update_contact(alice.with_changes(cadence_days=14))
+    store.remove_contact(bob.id)
+    store.restore_contact(bob)
+    store.update_contact(bob.with_changes(group="work"))
+    text = (tmp_path / FILE_NAME).read_text()
+    assert text == atomic.dump_tables(json.loads(text))
+    reread = {c.name: c for c in Store(tmp_path).contacts()}
+    assert reread["Alice Example"].cadence_days == 14
+    assert reread["Bob"].group == "work"
+    assert store.contacts() == list(Store(tmp_path).contacts())

@@ -27,48 +27,67 @@ def _encode(doc_id: str, doc: Any) -> str:
     return f"  {json.dumps(doc_id)}: {json.dumps(doc, ensure_ascii=False, sort_keys=True)}"
 
 
-def _rows(table: str, docs: dict[str, Any], cache: dict[str, Any] | None) -> str:
-    """A table's records, one per line. For an append-only table the text of the records already
-    encoded is kept in ``cache`` as (count, last id, text), so a save encodes only new records."""
-    if cache is None or table not in APPEND_ONLY:
-        return ",\n".join(_encode(doc_id, doc) for doc_id, doc in docs.items())
-    count, last_id, text = cache.get(table, (0, None, ""))
+# Tables whose records are only ever added (undo's removals drop the table's cache), and tables
+# whose records the Store re-encodes only when it changed them (it says which, see Store._uncache).
+APPEND_ONLY = ("touches", "seen")
+PER_RECORD = ("contacts",)
+
+
+def _appended(table: str, docs: dict[str, Any], cache: dict[str, Any]) -> list[bytes]:
+    """Chunks of encoded records; only records added since the last save are encoded now."""
+    count, last_id, chunks = cache.get(table, (0, None, []))
     if count and (count > len(docs) or list(itertools.islice(docs, count - 1, count)) != [last_id]):
-        count, text = 0, ""  # records were removed or reordered: encode afresh
+        count, chunks = 0, []  # records were removed or reordered: encode afresh
     new = itertools.islice(docs.items(), count, None)
-    fresh = ",\n".join(_encode(doc_id, doc) for doc_id, doc in new)
-    text = f"{text},\n{fresh}" if text and fresh else (text or fresh)
+    fresh = ",\n".join(_encode(doc_id, doc) for doc_id, doc in new).encode()
+    chunks = [*chunks, fresh] if fresh else chunks
     if docs:
-        cache[table] = (len(docs), next(reversed(docs)), text)
-    return text
+        cache[table] = (len(docs), next(reversed(docs)), chunks)
+    return chunks
+
+
+def _rows(table: str, docs: dict[str, Any], cache: dict[str, Any] | None) -> list[bytes]:
+    """A table's records, one per line, as UTF-8 chunks to be joined with ",\n"."""
+    if cache is not None and table in APPEND_ONLY:
+        return _appended(table, docs, cache)
+    if cache is not None and table in PER_RECORD:
+        lines = cache.setdefault(table, {})
+        for doc_id in [d for d in lines if d not in docs]:
+            del lines[doc_id]
+        rows = (lines.get(i) or lines.setdefault(i, _encode(i, doc)) for i, doc in docs.items())
+        return [",\n".join(rows).encode()]
+    return [",\n".join(_encode(doc_id, doc) for doc_id, doc in docs.items()).encode()]
+
+
+def dump_parts(tables: dict[str, dict[str, Any]], cache: dict[str, Any] | None = None) -> list[bytes]:
+    """The file as a list of UTF-8 pieces, written one after the other: a 50 MB store is neither
+    joined into one string nor re-encoded at every save. One record per line: readable, diffable,
+    and compact (fully indented JSON would nearly double a store of 200,000 touches)."""
+    parts = [b"{\n"]
+    for t_index, (table, docs) in enumerate(sorted(tables.items())):
+        parts.append(f" {json.dumps(table)}: {{\n".encode())
+        chunks = [c for c in _rows(table, docs, cache) if c]
+        for c_index, chunk in enumerate(chunks):
+            parts.append(chunk)
+            parts.append(b",\n" if c_index < len(chunks) - 1 else b"\n")
+        parts.append(b" }" + (b",\n" if t_index < len(tables) - 1 else b"\n"))
+    parts.append(b"}\n")
+    return parts
 
 
 def dump_tables(tables: dict[str, dict[str, Any]], cache: dict[str, Any] | None = None) -> str:
-    """Serialise as indented JSON with one record per line: readable, diffable, and compact.
-
-    Fully indented JSON would nearly double the size of a store holding 200,000 touches.
-    """
-    parts = ["{"]
-    for t_index, (table, docs) in enumerate(sorted(tables.items())):
-        parts.append(f" {json.dumps(table)}: {{")
-        parts.append(_rows(table, docs, cache))
-        parts.append(" }" + ("," if t_index < len(tables) - 1 else ""))
-    parts.append("}")
-    return "\n".join(part for part in parts if part) + "\n"
+    """The file's text in one string (see dump_parts)."""
+    return b"".join(dump_parts(tables, cache)).decode()
 
 
-# Tables whose records are only ever added (undo's removals drop the table's cache).
-APPEND_ONLY = ("touches", "seen")
-
-
-def write_atomically(path: Path, text: str) -> None:
+def write_atomically(path: Path, text: str | list[bytes]) -> None:
     """Replace ``path`` with ``text`` so that readers and crashes see the old or the new file only."""
     tmp = path.with_name(f"{TMP_PREFIX}{path.name}.{os.getpid()}")
     try:
         # 0600: the store holds who the owner talks to; nobody else needs to read it.
         fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-        with os.fdopen(fd, "w", encoding="utf-8") as handle:
-            handle.write(text)
+        with os.fdopen(fd, "wb") as handle:
+            handle.writelines([text.encode()] if isinstance(text, str) else text)
             handle.flush()
             os.fsync(handle.fileno())
         tmp.replace(path)

@@ -120,8 +120,8 @@ class Store(TouchesMixin):
             try:
                 yield
                 if self._storage.dirty:
-                    text = atomic.dump_tables(self._storage.data, self._storage.lines)
-                    atomic.write_atomically(self.path, text)
+                    parts = atomic.dump_parts(self._storage.data, self._storage.lines)
+                    atomic.write_atomically(self.path, parts)
                     self._storage.dirty = False
                     self._stamp = self._file_stamp()
             except BaseException:
@@ -140,9 +140,14 @@ class Store(TouchesMixin):
         """A table's stored records by id, read directly (no copies): for the big tables."""
         return self._storage.data.get(name, {})
 
-    def _uncache(self, table: str) -> None:
-        """Records of ``table`` were removed or changed: encode them afresh at the next save."""
-        self._storage.lines.pop(table, None)
+    def _uncache(self, table: str, doc_id: int | None = None) -> None:
+        """A record (or with None, any record) of ``table`` changed: encode it afresh when saving."""
+        if doc_id is None:
+            self._storage.lines.pop(table, None)
+        else:
+            self._storage.lines.get(table, {}).pop(str(doc_id), None)
+        if table == "contacts":
+            self._contacts = None
 
     def table(self, name: str) -> Table:
         """A TinyDB table, for the store's own companion modules (store.reminders)."""
@@ -166,8 +171,12 @@ class Store(TouchesMixin):
     # -- contacts ------------------------------------------------------------------------------
 
     def contacts(self) -> list[Contact]:
-        """All contacts, in the order they were added."""
-        return [doc_to_contact(doc.doc_id, doc) for doc in self._table("contacts").all()]
+        """All contacts, in the order they were added (decoded once per change, then reused)."""
+        if not self._in_transaction:
+            self._refresh()
+        if self._contacts is None:
+            self._contacts = [doc_to_contact(int(i), doc) for i, doc in self._raw("contacts").items()]
+        return list(self._contacts)
 
     def get_contact(self, contact_id: int) -> Contact | None:
         """One contact by id, or None if it was removed."""
@@ -178,6 +187,7 @@ class Store(TouchesMixin):
         """Insert and return the contact with its new id."""
         with self.transaction():
             doc_id = self._table("contacts").insert(contact_to_doc(contact))
+            self._uncache("contacts", doc_id)
         return contact.with_changes(id=doc_id)
 
     def update_contact(self, contact: Contact) -> None:
@@ -187,6 +197,7 @@ class Store(TouchesMixin):
             if not table.contains(doc_id=contact.id):
                 raise StoreError(f"contact {contact.id} no longer exists")
             table.update(contact_to_doc(contact), doc_ids=[contact.id])
+            self._uncache("contacts", contact.id)
 
     def restore_contact(self, contact: Contact) -> None:
         """Put a contact back exactly as it was, under its old id (for undo)."""
@@ -196,11 +207,13 @@ class Store(TouchesMixin):
                 table.update(contact_to_doc(contact), doc_ids=[contact.id])
             else:
                 table.insert(Document(contact_to_doc(contact), doc_id=contact.id))
+            self._uncache("contacts", contact.id)
 
     def remove_contact(self, contact_id: int) -> None:
         """Forget the contact. Its touches stay, keyed by address, in case it is added again."""
         with self.transaction():
             self._table("contacts").remove(doc_ids=[contact_id])
+            self._uncache("contacts", contact_id)
 
     # -- groups --------------------------------------------------------------------------------
 
