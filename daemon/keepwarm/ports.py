@@ -71,6 +71,10 @@ class MailSource(Protocol):
         """The folders to watch: ``("auto",)`` finds them, otherwise the names given."""
         ...
 
+    def status(self, folder: str) -> FolderStatus:
+        """A folder's UIDVALIDITY, UIDNEXT and size without selecting it (cheap: an idle check)."""
+        ...
+
     def open(self, folder: str) -> FolderStatus:
         """Select a folder read-only (nothing in it can change through us)."""
         ...

@@ -67,8 +67,12 @@ class _Poll:
     report: PollReport = field(default_factory=PollReport)
 
     def folder(self, folder: str) -> None:
-        status = self.source.open(folder)
         state = self.store.folder_state(folder)
+        peek = self.source.status(folder)
+        if state is not None and state == (peek.uidvalidity, state[1]) and peek.uidnext - 1 <= state[1]:
+            self.report.folders[folder] = 0
+            return  # nothing arrived: no need to open the folder at all
+        status = self.source.open(folder)
         last_uid = 0
         if state is not None and state[0] == status.uidvalidity:
             last_uid = state[1]

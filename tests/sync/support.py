@@ -123,6 +123,9 @@ class CountingSource:
     def watched_folders(self, setting: Sequence[str]) -> list[str]:
         return self.inner.watched_folders(setting)
 
+    def status(self, folder: str) -> FolderStatus:
+        return self.inner.status(folder)
+
     def open(self, folder: str) -> FolderStatus:
         self._folder = folder
         self.opened.append(folder)

@@ -391,6 +391,7 @@ def test_a_second_poll_fetches_no_old_message(testbed: Testbed, account: Account
         source.reset()
         second = sync.poll(source, store, who, ["INBOX", "Sent"], NOW, backfill=window, batch_size=3)
         second_fetches = list(source.fetches)
+        second_opened = list(source.opened)
         source.reset()
         newest = testbed.append(account, "INBOX", mail(BOB, owner, "new", "new@x", _ago(0)))
         third = sync.poll(source, store, who, ["INBOX", "Sent"], NOW, backfill=window, batch_size=3)
@@ -404,6 +405,8 @@ def test_a_second_poll_fetches_no_old_message(testbed: Testbed, account: Account
     assert [len(uids) for _, uids in source.fetches] == [1]
     assert first.touches == Counter({"alice@example.org": 7, "bob@example.net": 5})
     assert second_fetches == [] and second.messages == 0 and not second.touches
+    assert second_opened == []  # STATUS said nothing arrived: neither folder was even opened
+    assert source.opened == ["INBOX"]  # the third poll opens only the folder that got mail
     assert source.fetched_uids == [("INBOX", newest)]
     assert third.touches == Counter({"bob@example.net": 1})
 

@@ -151,6 +151,17 @@ class ImapMailbox:
             log.info("no SPECIAL-USE \\Sent flag; watching %r by its name", sent)
         return ["INBOX", sent]
 
+    def status(self, folder: str) -> FolderStatus:
+        """STATUS: a fraction of a millisecond, where EXAMINE of a big folder takes tens."""
+        info = self._call(
+            f"STATUS {folder}", self._client.folder_status, folder, [b"UIDVALIDITY", b"UIDNEXT", b"MESSAGES"]
+        )
+        return FolderStatus(
+            uidvalidity=int(info.get(b"UIDVALIDITY", 0)),
+            uidnext=int(info.get(b"UIDNEXT", 0)),
+            exists=int(info.get(b"MESSAGES", 0)),
+        )
+
     def open(self, folder: str) -> FolderStatus:
         """EXAMINE the folder: read-only, so flags cannot change through this connection."""
         info = self._call(f"EXAMINE {folder}", self._client.select_folder, folder, readonly=True)
