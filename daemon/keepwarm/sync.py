@@ -24,6 +24,7 @@ from keepwarm.store import Store
 log = logging.getLogger("keepwarm.sync")
 
 BATCH_SIZE = 500
+COMMIT_EVERY = 2500
 SKIP_COUNTER = "skipped"
 
 Progress = Callable[[str, int, int], None]
@@ -64,6 +65,7 @@ class _Poll:
     batch_size: int
     stop: Callable[[], bool]
     on_command: CommandSink | None
+    commit_every: int
     report: PollReport = field(default_factory=PollReport)
 
     def folder(self, folder: str) -> None:
@@ -82,14 +84,19 @@ class _Poll:
             self.report.resynced.append(folder)
         uids = self.source.uids_after(last_uid, (self.now - self.backfill).date())
         self.report.folders[folder] = 0
-        for start in range(0, len(uids), self.batch_size):
+        # Fetch in batches, but save only every ``commit_every`` messages: each save rewrites the
+        # store, and a backfill of thousands of messages would otherwise spend its time saving.
+        step = self.batch_size * max(1, self.commit_every // self.batch_size)
+        for group in range(0, len(uids), step):
             if self.stop():
                 # Asked to stop (SIGTERM): what is committed stays; the next poll resumes here.
                 return
-            batch = uids[start : start + self.batch_size]
-            self._batch(folder, status.uidvalidity, batch)
-            if self.progress is not None:
-                self.progress(folder, start + len(batch), len(uids))
+            with self.store.transaction():
+                for start in range(group, min(group + step, len(uids)), self.batch_size):
+                    batch = uids[start : start + self.batch_size]
+                    self._batch(folder, status.uidvalidity, batch)
+                    if self.progress is not None:
+                        self.progress(folder, start + len(batch), len(uids))
         # Nothing new since last time, or only mail older than the backfill window: remember the
         # folder's end so the next poll's search starts there (UIDs below UIDNEXT all existed
         # when the folder was opened, so none of them is skipped unseen).
@@ -125,9 +132,10 @@ def poll(
     batch_size: int = BATCH_SIZE,
     stop: Callable[[], bool] = lambda: False,
     on_command: CommandSink | None = None,
+    commit_every: int = COMMIT_EVERY,
 ) -> PollReport:
     """Bring the store up to date with every watched folder (``stop`` is checked between batches)."""
-    run = _Poll(source, store, who, now, backfill, progress, batch_size, stop, on_command)
+    run = _Poll(source, store, who, now, backfill, progress, batch_size, stop, on_command, commit_every)
     for folder in folders:
         run.folder(folder)
     return run.report

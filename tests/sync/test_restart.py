@@ -58,6 +58,7 @@ def test_a_server_restart_mid_backfill_ends_in_the_same_state(
                 backfill=DEFAULT_BACKFILL,
                 progress=stop_dovecot_after_some_batches,
                 batch_size=BATCH,
+                commit_every=BATCH,  # a save per batch, so the state at the outage is known exactly
             )
         mailbox.close()  # on a dead connection: must not raise either
     finally:

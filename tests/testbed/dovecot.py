@@ -309,6 +309,8 @@ first_valid_gid = {gid}
 
 mail_location = maildir:~/Maildir
 mail_fsync = never
+# Only Dovecot writes these maildirs (LMTP, APPEND): it need not rescan them at every STATUS.
+maildir_very_dirty_syncs = yes
 mail_max_userip_connections = 50
 namespace inbox {{
   inbox = yes

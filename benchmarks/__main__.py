@@ -1,0 +1,74 @@
+"""``python -m benchmarks``: measure, print each figure with its baseline and ratio, and compare
+ratios with benchmarks/baseline.json (``--check``: exit 1 on a ratio more than 20% worse)."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import sys
+import tempfile
+from pathlib import Path
+
+from benchmarks import scenarios
+from tests.testbed.fixtures import Testbed
+
+BASELINE = Path(__file__).with_name("baseline.json")
+SIZES = {
+    "full": {"messages": 20_000, "contacts": 5_000, "touches": 200_000, "due": 100},
+    "short": {"messages": 2_000, "contacts": 1_000, "touches": 20_000, "due": 20},
+}
+TOLERANCE = 1.20
+
+
+def machine() -> str:
+    """Where the figures came from."""
+    return f"{platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}"
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(prog="python -m benchmarks", description=__doc__)
+    parser.add_argument("--short", action="store_true", help="small sizes (CI)")
+    parser.add_argument("--check", action="store_true", help="fail on a ratio >20%% worse than the baseline")
+    parser.add_argument("--save", action="store_true", help="write these ratios as the new baseline")
+    args = parser.parse_args()
+    size = "short" if args.short else "full"
+    n = SIZES[size]
+    bed = Testbed.start()
+    results: list[scenarios.Result] = []
+    try:
+        with tempfile.TemporaryDirectory(prefix="keepwarm-bench-") as tmp:
+            work = Path(tmp)
+            results += scenarios.startup()
+            results += scenarios.backfill(bed, n["messages"], work)
+            results += scenarios.store_scale(bed, n["contacts"], n["touches"], work)
+            results += scenarios.reminder_run(bed, n["contacts"], n["due"], work)
+    finally:
+        bed.stop()
+    print(f"keepwarm benchmarks ({size}) on {machine()}")
+    print(f"{'figure':<52} {'value':>10} {'baseline':>10} {'ratio':>7}  target      baseline is")
+    for r in results:
+        value = f"{r.value:>8.3f}{r.unit:>2}"
+        base = f"{r.baseline:>8.3f}{r.unit:>2}"
+        missed = "" if r.ok else "   MISSED"
+        print(f"{r.name:<52} {value} {base} {r.ratio:>7.2f}  {r.target:<10}  {r.baseline_name}{missed}")
+    ratios = {r.name: round(r.ratio, 3) for r in results}
+    failed = [r.name for r in results if not r.ok]
+    saved = json.loads(BASELINE.read_text()) if BASELINE.exists() else {}
+    if args.check:
+        for name, ratio in ratios.items():
+            before = saved.get(size, {}).get(name)
+            if before is not None and ratio > before * TOLERANCE:
+                failed.append(f"{name}: ratio {ratio} is more than 20% above the baseline {before}")
+    if args.save:
+        saved[size] = ratios
+        saved[f"{size}_machine"] = machine()
+        BASELINE.write_text(json.dumps(saved, indent=1, sort_keys=True) + "\n")
+    for name in failed:
+        print(f"FAILED: {name}", file=sys.stderr)
+    return 1 if failed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,290 @@
+"""The benchmark scenarios. Each returns Results: a value, the baseline measured in the same run,
+their ratio, and the target it is held to."""
+
+from __future__ import annotations
+
+import json
+import random
+import sys
+import time
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from email.parser import BytesHeaderParser
+from email.policy import compat32
+from email.utils import getaddresses
+from pathlib import Path
+
+from benchmarks.mailbox import fill
+from benchmarks.measure import best, run_child
+from keepwarm import config as config_module
+from keepwarm import reminding, sync, wiring
+from keepwarm.domain.model import Contact, Direction, Touch
+from keepwarm.mail.message import HEADER_FIELDS
+from keepwarm.render import Renderer
+from keepwarm.runtime.service import reminder_settings
+from keepwarm.store import Store
+from tests.testbed.fixtures import Account, Testbed
+
+
+@dataclass(frozen=True)
+class Result:
+    """One measured figure."""
+
+    name: str
+    value: float
+    unit: str
+    baseline: float
+    baseline_name: str
+    target: str
+    ok: bool
+
+    @property
+    def ratio(self) -> float:
+        """value / baseline: comparable across machines, unlike seconds."""
+        return self.value / self.baseline if self.baseline else float("inf")
+
+
+def env_file(directory: Path, bed: Testbed, account: Account, **extra: str) -> Path:
+    """Settings for keepwarm against the test bed."""
+    values = {
+        "OWNER_EMAILS": account.address,
+        "DAEMON_ADDRESS": account.plus("keepwarm"),
+        "IMAP_HOST": bed.host,
+        "IMAP_PORT": str(bed.imaps_port),
+        "IMAP_SECURITY": "ssl",
+        "IMAP_USER": account.user,
+        "IMAP_PASSWORD": account.password,
+        "IMAP_CA_FILE": str(bed.ca_file),
+        "SMTP_HOST": bed.host,
+        "SMTP_PORT": str(bed.smtp_starttls_port),
+        "SMTP_SECURITY": "starttls",
+        "SMTP_USER": account.user,
+        "SMTP_PASSWORD": account.password,
+        "SMTP_CA_FILE": str(bed.ca_file),
+        "STATE_DIR": str(directory / "state"),
+        "TIMEZONE": "UTC",
+        "BACKFILL": "5y",
+        "SECRET": "benchmark-secret-0123456789",
+        **extra,
+    }
+    path = directory / "keepwarm.env"
+    path.write_text("".join(f"KEEPWARM_{k}={v}\n" for k, v in values.items()))
+    return path
+
+
+def bare_fetch(bed: Testbed, account: Account) -> int:
+    """The baseline: imapclient fetches the same header fields and the email package parses them."""
+    peek = f"BODY.PEEK[HEADER.FIELDS ({' '.join(HEADER_FIELDS)})]"
+    parser = BytesHeaderParser(policy=compat32)
+    count = 0
+    with bed.imap_client(account) as client:
+        for folder in ("INBOX", "Sent"):
+            client.select_folder(folder, readonly=True)
+            uids = client.search("ALL")
+            for start in range(0, len(uids), sync.BATCH_SIZE):
+                fetched = client.fetch(uids[start : start + sync.BATCH_SIZE], [peek, "INTERNALDATE"])
+                for data in fetched.values():
+                    headers = next(v for k, v in data.items() if k.startswith(b"BODY[HEADER"))
+                    msg = parser.parsebytes(headers)
+                    getaddresses(msg.get_all("From", []) + msg.get_all("To", []) + msg.get_all("Cc", []))
+                    count += 1
+    return count
+
+
+def backfill(bed: Testbed, messages: int, work: Path) -> list[Result]:
+    """keepwarm poll over a fresh mailbox, against the bare fetch; then idle polls at two sizes."""
+    big = bed.new_account("bench")
+    fill(bed, big, messages)
+    assert bare_fetch(bed, big) == messages  # also warms Dovecot's index and the page cache
+    bare = best(lambda: bare_fetch(bed, big), repeat=2)
+    times, peaks = [], []
+    for attempt in range(2):
+        run_dir = work / f"backfill-{attempt}"
+        run_dir.mkdir()
+        seconds, peak = run_child(
+            [
+                sys.executable,
+                "-m",
+                "keepwarm",
+                "--env-file",
+                str(env_file(run_dir, bed, big)),
+                "poll",
+                "--quiet",
+            ]
+        )
+        times.append(seconds)
+        peaks.append(peak)
+    took = min(times)
+    results = [
+        Result("backfill", took, "s", bare, "bare imapclient fetch + parse", "<= 1.5x", took / bare <= 1.5),
+        Result("backfill peak memory", max(peaks), "MB", 150, "target", "<= 150 MB", max(peaks) <= 150),
+    ]
+    small = bed.new_account("benchsmall")
+    fill(bed, small, max(1, messages // 20))
+    small_dir = work / "idle-small"
+    small_dir.mkdir()
+    small_env = env_file(small_dir, bed, small)
+    run_child([sys.executable, "-m", "keepwarm", "--env-file", str(small_env), "poll", "--quiet"])
+    # The daemon's steady state: store open, nothing new in the mailbox.
+    idle_big = best(_IdlePoller(env_file(work / "backfill-0", bed, big)).poll, repeat=5)
+    idle_small = best(_IdlePoller(small_env).poll, repeat=5)
+    ratio_ok = idle_big / idle_small <= 1.3
+    results.append(
+        Result(
+            f"idle poll at {messages}",
+            idle_big,
+            "s",
+            idle_small,
+            f"idle poll at {messages // 20}",
+            "<= 1.3x",
+            ratio_ok,
+        )
+    )
+    return results
+
+
+class _IdlePoller:
+    """A daemon's poll: configuration loaded and store open once, then polled repeatedly."""
+
+    def __init__(self, env: Path) -> None:
+        self.config = config_module.load(env_file=env, environ={})
+        self.store = Store(self.config.state_dir)
+        self.who = wiring.identity(self.config)
+        self.store.touch_keys()  # built at the daemon's first poll, not at every poll
+
+    def poll(self) -> None:
+        mailbox = wiring.open_mailbox(self.config)
+        try:
+            folders = mailbox.watched_folders(("auto",))
+            report = sync.poll(
+                mailbox, self.store, self.who, folders, datetime.now(UTC), backfill=self.config.backfill
+            )
+        finally:
+            mailbox.close()
+        assert report.messages == 0, "an idle poll read old messages"
+
+
+def build_store(directory: Path, contacts: int, touches: int, due: int, now: datetime) -> None:
+    """A store of ``contacts`` people and ``touches`` touches; the first ``due`` people are overdue
+    (last touched 40 to 340 days ago on a 30-day cadence), everyone else was touched this month."""
+    rng = random.Random(7)
+    store = Store(directory)
+    with store.transaction():
+        for i in range(contacts):
+            store.add_contact(
+                Contact(f"Person {i}", (f"p{i}@example.org",), now - timedelta(days=900), cadence_days=30)
+            )
+        store.add_touches(
+            Touch(
+                f"p{j % contacts}@example.org",
+                now - timedelta(days=40 + rng.randrange(300) if j % contacts < due else rng.randrange(25)),
+                Direction.OUT if j % 2 else Direction.IN,
+                subject=f"Subject number {j}",
+                message_id=f"store-{j}@example.org",
+                source="imap:INBOX",
+            )
+            for j in range(touches)
+        )
+
+
+def store_scale(bed: Testbed, contacts: int, touches: int, work: Path) -> list[Result]:
+    """Open a big store; a poll that adds 10 touches to it; the file's size."""
+    now = datetime.now(UTC)
+    directory = work / "scale" / "state"
+    build_store(directory, contacts, touches, 0, now)
+    path = directory / "keepwarm.json"
+    opening = best(lambda: Store(directory).count("touches"), repeat=3)
+    bare_load = best(lambda: json.loads(path.read_bytes()), repeat=3)
+    size = path.stat().st_size / 1e6
+    big = _poll_ten(bed, work / "scale", Store(directory))
+    small = _poll_ten(bed, work / "scale-empty", Store(work / "scale-empty" / "state"))
+    label = f"{contacts:,} contacts, {touches:,} touches"
+    return [
+        Result(
+            f"store open ({label})",
+            opening,
+            "s",
+            bare_load,
+            "json.loads of the file",
+            "<= 1 s",
+            opening <= 1.0,
+        ),
+        Result(
+            "poll adding 10 touches to that store",
+            big,
+            "s",
+            small,
+            "same poll, empty store",
+            "<= 0.3 s",
+            big <= 0.3,
+        ),
+        Result("store file size", size, "MB", 60, "target", "< 60 MB", size < 60),
+    ]
+
+
+def _poll_ten(bed: Testbed, directory: Path, store: Store) -> float:
+    """The best of three polls that each find 10 new messages from tracked people."""
+    directory.mkdir(parents=True, exist_ok=True)
+    account = bed.new_account("ten")
+    config = config_module.load(env_file=env_file(directory, bed, account), environ={})
+    store.mark_seen(["warm-up"])  # a running daemon has saved once already (the costly first save)
+    who = wiring.identity(config)
+    times = []
+    for round_ in range(3):
+        for i in range(10):
+            raw = (
+                f"From: Person {i} <p{i}@example.org>\r\nTo: {account.address}\r\nSubject: hi {i}\r\n"
+                f"Message-ID: <ten-{round_}-{i}@{account.user}>\r\n\r\nhello\r\n"
+            )
+            bed.deliver(account.address, raw.encode())
+        start = time.perf_counter()
+        mailbox = wiring.open_mailbox(config)
+        try:
+            report = sync.poll(mailbox, store, who, ["INBOX"], datetime.now(UTC), backfill=config.backfill)
+        finally:
+            mailbox.close()
+        times.append(time.perf_counter() - start)
+        assert sum(report.touches.values()) == 10, report
+    return min(times)
+
+
+def reminder_run(bed: Testbed, contacts: int, due: int, work: Path) -> list[Result]:
+    """The reminder job (queueing, no SMTP) over a big book with ``due`` people due, cap ``due``."""
+    now = datetime.now(UTC)
+    account = bed.new_account("remind")
+
+    def run(total: int, label: str) -> float:
+        directory = work / label
+        directory.mkdir(parents=True)
+        config = config_module.load(
+            env_file=env_file(directory, bed, account, MAX_REMINDERS_PER_DAY=str(due)), environ={}
+        )
+        build_store(config.state_dir, total, total * 4, due, now)
+        store = Store(config.state_dir)
+        renderer = Renderer(None)
+        start = time.perf_counter()
+        messages = reminding.run(store, renderer, reminder_settings(config), now)
+        took = time.perf_counter() - start
+        assert len(messages) == due, len(messages)
+        return took
+
+    big = run(contacts, "remind-big")
+    small = run(due, "remind-small")
+    return [
+        Result(
+            f"reminder run ({contacts:,} contacts, {due} due, cap {due})",
+            big,
+            "s",
+            small,
+            f"same run, {due} contacts",
+            "<= 3 s",
+            big <= 3.0,
+        )
+    ]
+
+
+def startup() -> list[Result]:
+    """keepwarm --help against a bare interpreter start."""
+    help_time = min(run_child([sys.executable, "-m", "keepwarm", "--help"])[0] for _ in range(5))
+    bare = min(run_child([sys.executable, "-c", "pass"])[0] for _ in range(5))
+    return [Result("keepwarm --help", help_time, "s", bare, "python -c pass", "<= 0.3 s", help_time <= 0.3)]
