@@ -11,22 +11,21 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from email.message import EmailMessage
 from email.parser import BytesHeaderParser
 from email.policy import compat32
 
-from keepwarm import manage, views
+from keepwarm import manage, outbox, views
 from keepwarm.domain.authn import Verdict, authenticate, looks_like_reply
 from keepwarm.domain.classify import Identity
 from keepwarm.domain.command_plan import Changes, plan_daemon_mail, plan_reply
 from keepwarm.domain.commands import CommandError, parse_daemon_mail, parse_reply
 from keepwarm.domain.extras import for_whom
 from keepwarm.domain.inbound import InboundMail
-from keepwarm.domain.tokens import make_token
 from keepwarm.mail import compose
 from keepwarm.mail.reply import body_text, new_text
 from keepwarm.render import Renderer
 from keepwarm.store import Store
-from keepwarm.store.reminders import OutboxItem
 
 log = logging.getLogger("keepwarm.commands")
 
@@ -220,25 +219,22 @@ class CommandHandler:
     def _queue(
         self, kind: str, to: str, subject: str, text: str, *, now: datetime, mail: InboundMail | None
     ) -> None:
-        store = self.store
-        placeholder = store.reminders.add_outbox(OutboxItem(0, kind, "pending", now, raw=""))
-        token = make_token(self.settings.secret, placeholder.id, now)
-        msg = compose.build(
-            kind=kind,
-            daemon_address=self.settings.daemon_address,
-            owner_address=to,
-            subject=subject,
-            text=text,
-            html=None,
-            token=token,
-            now=now,
-            plus_addressing=self.settings.plus_addressing,
-            in_reply_to=mail.message_id if mail else None,
-            references=mail.references if mail else (),
-        )
-        store.reminders.update_outbox(
-            placeholder.with_changes(raw=msg.as_string(), subject=subject, token=token)
-        )
+        def build(token: str) -> EmailMessage:
+            return compose.build(
+                kind=kind,
+                daemon_address=self.settings.daemon_address,
+                owner_address=to,
+                subject=subject,
+                text=text,
+                html=None,
+                token=token,
+                now=now,
+                plus_addressing=self.settings.plus_addressing,
+                in_reply_to=mail.message_id if mail else None,
+                references=mail.references if mail else (),
+            )
+
+        outbox.enqueue(self.store, kind, self.settings.secret, now, build)
 
     def _notify_rejection(self, mail: InboundMail, sender: str, reason: str, now: datetime) -> None:
         """Tell the owner (never the sender), at most once a day."""

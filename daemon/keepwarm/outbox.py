@@ -8,18 +8,35 @@ on later cycles with a doubling pause; a 5xx is final and shown by ``keepwarm st
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from email import message_from_string, policy
 from email.message import EmailMessage
 
+from keepwarm.domain.tokens import make_token
 from keepwarm.ports import MailSender, SendResult
 from keepwarm.store import Store
+from keepwarm.store.reminders import OutboxItem
 
 log = logging.getLogger("keepwarm.outbox")
 
 FIRST_RETRY = timedelta(minutes=1)
 MAX_RETRY = timedelta(hours=1)
+
+
+def enqueue(
+    store: Store, kind: str, secret: bytes, now: datetime, build: Callable[[str], EmailMessage]
+) -> tuple[int, EmailMessage]:
+    """Reserve an outbox row, sign the token that names it, build the message around that token,
+    and keep it: one transaction, so a message and its row exist together or not at all."""
+    with store.transaction():
+        item = store.reminders.add_outbox(OutboxItem(0, kind, "pending", now, raw=""))
+        token = make_token(secret, item.id, now)
+        msg = build(token)
+        subject = str(msg["Subject"])
+        store.reminders.update_outbox(item.with_changes(raw=msg.as_string(), subject=subject, token=token))
+    return item.id, msg
 
 
 def retry_after(attempts: int) -> timedelta:

@@ -4,16 +4,15 @@ from ``overview.txt.j2`` and ``overview.html.j2`` (bars drawn with table cells, 
 from __future__ import annotations
 
 from datetime import datetime
+from email.message import EmailMessage
 from typing import Any
 
-from keepwarm import manage, views
+from keepwarm import manage, outbox, views
 from keepwarm.domain.overview import GroupGlance, Overview, weekly
-from keepwarm.domain.tokens import make_token
 from keepwarm.mail import compose
 from keepwarm.reminding import ReminderSettings
 from keepwarm.render import Renderer
 from keepwarm.store import Store
-from keepwarm.store.reminders import OutboxItem
 
 BAR_WIDTH = 20
 
@@ -74,10 +73,9 @@ def queue(store: Store, renderer: Renderer, settings: ReminderSettings, now: dat
         **context(overview, now),
         "owner": views.owner_view(settings.owner_name, settings.owner_address),
     }
-    with store.transaction():
-        item = store.reminders.add_outbox(OutboxItem(0, "overview", "pending", now, raw=""))
-        token = make_token(settings.secret, item.id, now)
-        msg = compose.build(
+
+    def build(token: str) -> EmailMessage:
+        return compose.build(
             kind="overview",
             daemon_address=settings.daemon_address,
             owner_address=settings.owner_address,
@@ -88,7 +86,7 @@ def queue(store: Store, renderer: Renderer, settings: ReminderSettings, now: dat
             now=now,
             plus_addressing=settings.plus_addressing,
         )
-        store.reminders.update_outbox(
-            item.with_changes(raw=msg.as_string(), subject=str(msg["Subject"]), token=token)
-        )
+
+    with store.transaction():
+        outbox.enqueue(store, "overview", settings.secret, now, build)
         store.reminders.note_run("last_overview_run", now)

@@ -13,17 +13,15 @@ from datetime import datetime
 from email.message import EmailMessage
 from typing import Any
 
-from keepwarm import manage, views
+from keepwarm import manage, outbox, views
 from keepwarm.domain.due import Standing
 from keepwarm.domain.extras import News, Opener
 from keepwarm.domain.model import Contact
 from keepwarm.domain.reminders import Entry, EntryState, Pick, pick, settle
 from keepwarm.domain.rhythm import typical_gap_days
-from keepwarm.domain.tokens import make_token
 from keepwarm.mail import compose
 from keepwarm.render import Renderer
 from keepwarm.store import Store
-from keepwarm.store.reminders import OutboxItem
 
 log = logging.getLogger("keepwarm.reminders")
 
@@ -245,11 +243,12 @@ def _queue(
     store: Store, renderer: Renderer, settings: ReminderSettings, group: list[Pick], now: datetime
 ) -> EmailMessage:
     """Reserve an outbox row (its id is in the token), render, and record the entries."""
-    placeholder = store.reminders.add_outbox(OutboxItem(0, "reminder", "pending", now, raw=""))
-    token = make_token(settings.secret, placeholder.id, now)
-    msg = compose_message(store, renderer, settings, group, token=token, now=now)
-    store.reminders.update_outbox(
-        placeholder.with_changes(raw=msg.as_string(), subject=str(msg["Subject"]), token=token)
+    outbox_id, msg = outbox.enqueue(
+        store,
+        "reminder",
+        settings.secret,
+        now,
+        lambda token: compose_message(store, renderer, settings, group, token=token, now=now),
     )
     store.reminders.set_entry_states(
         (p.supersedes, EntryState.SUPERSEDED) for p in group if p.supersedes is not None
@@ -263,10 +262,10 @@ def _queue(
                 now,
                 chosen.nth,
                 EntryState.OPEN,
-                placeholder.id,
+                outbox_id,
                 number,
                 news_key=news.key if news else "",
             )
         )
-    log.info("queued reminder %s: %s", placeholder.id, msg["Subject"])
+    log.info("queued reminder %s: %s", outbox_id, msg["Subject"])
     return msg

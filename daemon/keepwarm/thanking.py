@@ -6,13 +6,12 @@ from __future__ import annotations
 
 from datetime import datetime
 from email.message import EmailMessage
+from typing import Any
 
-from keepwarm import manage, reminding, views
-from keepwarm.domain.tokens import make_token
+from keepwarm import manage, outbox, reminding, views
 from keepwarm.mail import compose
 from keepwarm.render import Renderer
 from keepwarm.store import Store
-from keepwarm.store.reminders import OutboxItem
 
 
 def queue_thanks(
@@ -46,22 +45,28 @@ def queue_thanks(
             "commands": views.commands_view(),
             "fallback_notes": [n for n in [draft.fallback_note] if n],
         }
-        placeholder = store.reminders.add_outbox(OutboxItem(0, "thanks", "pending", now, raw=""))
-        token = make_token(settings.secret, placeholder.id, now)
-        msg = compose.build(
-            kind="thanks",
-            daemon_address=settings.daemon_address,
-            owner_address=settings.owner_address,
-            subject=compose.one_line(f"Say thanks to {contact.name or contact.primary_email} for {what}"),
-            text=renderer.render("reminder.txt.j2", {**context, **common, "token": token}).text,
-            html=renderer.render("reminder.html.j2", {**context, **common, "token": token}).text,
-            token=token,
-            now=now,
-            plus_addressing=settings.plus_addressing,
-        )
-        store.reminders.update_outbox(
-            placeholder.with_changes(raw=msg.as_string(), subject=str(msg["Subject"]), token=token)
-        )
+        subject = compose.one_line(f"Say thanks to {contact.name or contact.primary_email} for {what}")
+
+        def build(
+            token: str,
+            context: dict[str, Any] = context,
+            common: dict[str, Any] = common,
+            subject: str = subject,
+        ) -> EmailMessage:
+            variables = {**context, **common, "token": token}
+            return compose.build(
+                kind="thanks",
+                daemon_address=settings.daemon_address,
+                owner_address=settings.owner_address,
+                subject=subject,
+                text=renderer.render("reminder.txt.j2", variables).text,
+                html=renderer.render("reminder.html.j2", variables).text,
+                token=token,
+                now=now,
+                plus_addressing=settings.plus_addressing,
+            )
+
+        _, msg = outbox.enqueue(store, "thanks", settings.secret, now, build)
         messages.append(msg)
     store.extras.mark_thanks_delivered(delivered, now)
     return messages

@@ -10,16 +10,15 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 from datetime import datetime
+from email.message import EmailMessage
 
 from keepwarm import outbox, overviewing, reminding, sync, thanking, wiring
 from keepwarm.commanding import CommandHandler, CommandSettings
 from keepwarm.config import Config
 from keepwarm.domain.timing import run_is_due
-from keepwarm.domain.tokens import make_token
 from keepwarm.mail import compose
 from keepwarm.render import Renderer
 from keepwarm.store import Store
-from keepwarm.store.reminders import OutboxItem
 
 log = logging.getLogger("keepwarm.service")
 
@@ -141,10 +140,10 @@ class Service:
         config = self.config
         if config.daemon_address is None or config.secret is None or not config.owner_emails:
             return False
-        with self.store.transaction():
-            item = self.store.reminders.add_outbox(OutboxItem(0, "notice", "pending", now, raw=""))
-            token = make_token(config.secret.reveal().encode(), item.id, now)
-            msg = compose.build(
+
+        def build(token: str) -> EmailMessage:
+            assert config.daemon_address is not None
+            return compose.build(
                 kind="notice",
                 daemon_address=config.daemon_address,
                 owner_address=config.owner_address,
@@ -155,9 +154,8 @@ class Service:
                 now=now,
                 plus_addressing=config.plus_addressing,
             )
-            self.store.reminders.update_outbox(
-                item.with_changes(raw=msg.as_string(), subject=subject, token=token)
-            )
+
+        outbox.enqueue(self.store, "notice", config.secret.reveal().encode(), now, build)
         return True
 
     def deliver(self, now: datetime) -> outbox.DeliveryReport:
