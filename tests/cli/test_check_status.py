@@ -2,76 +2,28 @@
 
 from __future__ import annotations
 
-import contextlib
 import email.utils
-import json
-import logging
-import os
-from collections.abc import Iterator
-from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import Any
 
 import pytest
 
-from keepwarm.cli import main
 from keepwarm.runtime.service import Service
 from keepwarm.store import Store
+from tests.clitools import CliRun as Run
+from tests.clitools import clear_environment
+from tests.clitools import run_cli as run
 from tests.testbed.config import ConfigFactory
 from tests.testbed.fixtures import Account, Testbed
 
 CHECK_NAMES = ["configuration", "mail settings", "state file", "IMAP", "SMTP", "templates"]
 
 
-@dataclass(frozen=True)
-class Run:
-    """What one command did."""
-
-    code: int
-    out: str
-    err: str
-
-    @property
-    def lines(self) -> list[str]:
-        return self.out.splitlines()
-
-    def json(self) -> Any:
-        return json.loads(self.out)
-
-
-@contextlib.contextmanager
-def preserved_root_logger() -> Iterator[None]:
-    """main() calls logs.setup, which replaces the root handlers (pytest's among them)."""
-    root = logging.getLogger()
-    handlers, level = list(root.handlers), root.level
-    try:
-        yield
-    finally:
-        for handler in list(root.handlers):
-            root.removeHandler(handler)
-        for handler in handlers:
-            root.addHandler(handler)
-        root.setLevel(level)
-
-
 @pytest.fixture(autouse=True)
 def clean_environment(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """Only the env file configures keepwarm: no KEEPWARM_ variables, no ./.env, no journal."""
-    for name in list(os.environ):
-        if name.startswith("KEEPWARM_"):
-            monkeypatch.delenv(name)
-    for name in ("STATE_DIRECTORY", "CREDENTIALS_DIRECTORY", "JOURNAL_STREAM", "NOTIFY_SOCKET"):
-        monkeypatch.delenv(name, raising=False)
+    clear_environment(monkeypatch)
     monkeypatch.chdir(tmp_path)
-
-
-def run(capsys: pytest.CaptureFixture[str], *argv: str) -> Run:
-    capsys.readouterr()
-    with preserved_root_logger():
-        code = main(list(argv))
-    captured = capsys.readouterr()
-    return Run(code, captured.out, captured.err)
 
 
 def write_env(path: Path, settings: dict[str, str]) -> Path:

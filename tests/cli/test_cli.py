@@ -3,23 +3,20 @@
 from __future__ import annotations
 
 import argparse
-import contextlib
-import json
-import logging
 import os
 import subprocess
 import sys
-from collections.abc import Iterator
-from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import Any, Protocol
+from typing import Protocol
 
 import pytest
 
 from keepwarm.cli import build_parser, main
 from keepwarm.domain.model import Channel, Direction, Touch
 from keepwarm.store import Store
+from tests.clitools import CliRun as Run
+from tests.clitools import clear_environment, preserved_root_logger, run_cli
 
 ALICE = "Alice Example <alice@example.org>"
 BOB = "Bob Builder <bob@example.org>"
@@ -40,51 +37,16 @@ EX_DATAERR = 65
 EX_CONFIG = 78
 
 
-@dataclass(frozen=True)
-class Run:
-    """What one command did."""
-
-    code: int
-    out: str
-    err: str
-
-    def json(self) -> Any:
-        return json.loads(self.out)
-
-    @property
-    def err_lines(self) -> list[str]:
-        return self.err.splitlines()
-
-
 class Runner(Protocol):
     """The ``run`` fixture: keepwarm's main() with these arguments."""
 
     def __call__(self, *argv: str) -> Run: ...
 
 
-@contextlib.contextmanager
-def preserved_root_logger() -> Iterator[None]:
-    """main() calls logs.setup, which replaces the root handlers (pytest's among them)."""
-    root = logging.getLogger()
-    handlers, level = list(root.handlers), root.level
-    try:
-        yield
-    finally:
-        for handler in list(root.handlers):
-            root.removeHandler(handler)
-        for handler in handlers:
-            root.addHandler(handler)
-        root.setLevel(level)
-
-
 @pytest.fixture
 def state(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     """A clean environment: state in tmp_path, UTC, no stray ./.env or KEEPWARM_ variables."""
-    for name in list(os.environ):
-        if name.startswith("KEEPWARM_"):
-            monkeypatch.delenv(name)
-    for name in ("STATE_DIRECTORY", "CREDENTIALS_DIRECTORY", "JOURNAL_STREAM"):
-        monkeypatch.delenv(name, raising=False)
+    clear_environment(monkeypatch)
     monkeypatch.setenv("KEEPWARM_STATE_DIR", str(tmp_path))
     monkeypatch.setenv("KEEPWARM_TIMEZONE", "UTC")
     monkeypatch.chdir(tmp_path)
@@ -96,11 +58,7 @@ def run(state: Path, capsys: pytest.CaptureFixture[str]) -> Runner:
     """Call keepwarm.cli.main in-process and capture what it printed."""
 
     def invoke(*argv: str) -> Run:
-        capsys.readouterr()
-        with preserved_root_logger():
-            code = main(list(argv))
-        captured = capsys.readouterr()
-        return Run(code, captured.out, captured.err)
+        return run_cli(capsys, *argv)
 
     return invoke
 

@@ -2,11 +2,9 @@
 
 from __future__ import annotations
 
-import contextlib
 import io
 import logging
 import re
-from collections.abc import Iterator
 from datetime import time, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
@@ -17,6 +15,7 @@ from keepwarm import config, logs
 from keepwarm.config.loader import gather
 from keepwarm.config.secrets import PasswordSource, Secret
 from keepwarm.errors import ConfigError
+from tests.clitools import preserved_root_logger
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 EXAMPLE_ENV = REPO_ROOT / "config.example.env"
@@ -391,21 +390,6 @@ def test_redact_masks_registered_secrets() -> None:
     Secret("redact-me-please-42")
     assert logs.redact("login redact-me-please-42 failed; redact-me-please-42") == "login *** failed; ***"
     assert logs.redact("nothing secret here") == "nothing secret here"
-
-
-@contextlib.contextmanager
-def preserved_root_logger() -> Iterator[None]:
-    """logs.setup replaces the root handlers (pytest's among them): put them back afterwards."""
-    root = logging.getLogger()
-    handlers, level = list(root.handlers), root.level
-    try:
-        yield
-    finally:
-        for handler in list(root.handlers):
-            root.removeHandler(handler)
-        for handler in handlers:
-            root.addHandler(handler)
-        root.setLevel(level)
 
 
 def test_log_lines_are_redacted(monkeypatch: pytest.MonkeyPatch) -> None:

@@ -2,14 +2,9 @@
 
 from __future__ import annotations
 
-import contextlib
 import csv
 import io
 import json
-import logging
-import os
-from collections.abc import Iterator
-from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Protocol
@@ -17,9 +12,10 @@ from typing import Protocol
 import pytest
 
 from keepwarm import exchange
-from keepwarm.cli import main
 from keepwarm.domain.model import Birthday, Contact, Direction, Touch
 from keepwarm.store import Store
+from tests.clitools import CliRun as Run
+from tests.clitools import clear_environment, run_cli
 
 VCARD4 = """\
 BEGIN:VCARD
@@ -89,48 +85,16 @@ Dan Nobody,,
 """
 
 
-@dataclass(frozen=True)
-class Run:
-    """What one command did."""
-
-    code: int
-    out: str
-    err: str
-
-    @property
-    def lines(self) -> list[str]:
-        return self.out.splitlines()
-
-
 class Runner(Protocol):
     """The ``run`` fixture: keepwarm's main() with these arguments."""
 
     def __call__(self, *argv: str) -> Run: ...
 
 
-@contextlib.contextmanager
-def preserved_root_logger() -> Iterator[None]:
-    """main() calls logs.setup, which replaces the root handlers (pytest's among them)."""
-    root = logging.getLogger()
-    handlers, level = list(root.handlers), root.level
-    try:
-        yield
-    finally:
-        for handler in list(root.handlers):
-            root.removeHandler(handler)
-        for handler in handlers:
-            root.addHandler(handler)
-        root.setLevel(level)
-
-
 @pytest.fixture
 def state(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     """A clean environment: state in tmp_path/state, UTC, cwd in tmp_path, no stray settings."""
-    for name in list(os.environ):
-        if name.startswith("KEEPWARM_"):
-            monkeypatch.delenv(name)
-    for name in ("STATE_DIRECTORY", "CREDENTIALS_DIRECTORY", "JOURNAL_STREAM"):
-        monkeypatch.delenv(name, raising=False)
+    clear_environment(monkeypatch)
     state_dir = tmp_path / "state"
     monkeypatch.setenv("KEEPWARM_STATE_DIR", str(state_dir))
     monkeypatch.setenv("KEEPWARM_TIMEZONE", "UTC")
@@ -143,11 +107,7 @@ def run(state: Path, capsys: pytest.CaptureFixture[str]) -> Runner:
     """Call keepwarm.cli.main in-process and capture what it printed."""
 
     def invoke(*argv: str) -> Run:
-        capsys.readouterr()
-        with preserved_root_logger():
-            code = main(list(argv))
-        captured = capsys.readouterr()
-        return Run(code, captured.out, captured.err)
+        return run_cli(capsys, *argv)
 
     return invoke
 

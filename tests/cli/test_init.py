@@ -14,10 +14,10 @@ import pytest
 
 from keepwarm import config, onboarding
 from keepwarm.errors import UsageError
+from tests.clitools import SYSTEMD_VARIABLES
 from tests.testbed.fixtures import Account, Testbed
 
 EX_USAGE = 64
-FOREIGN_ENVIRONMENT = ("STATE_DIRECTORY", "CREDENTIALS_DIRECTORY", "JOURNAL_STREAM", "NOTIFY_SOCKET")
 
 
 @dataclass(frozen=True)
@@ -39,7 +39,7 @@ class Done:
 def keepwarm(cwd: Path, *argv: str) -> Done:
     """Run keepwarm as a user would: a fresh process, stdin closed, no KEEPWARM_ variables."""
     env = {
-        k: v for k, v in os.environ.items() if not k.startswith("KEEPWARM_") and k not in FOREIGN_ENVIRONMENT
+        k: v for k, v in os.environ.items() if not k.startswith("KEEPWARM_") and k not in SYSTEMD_VARIABLES
     }
     done = subprocess.run(
         [sys.executable, "-m", "keepwarm", *argv],

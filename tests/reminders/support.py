@@ -2,25 +2,19 @@
 
 from __future__ import annotations
 
-import contextlib
 import email
-import json
-import logging
 import os
-from collections.abc import Iterator
-from dataclasses import dataclass
 from datetime import datetime, timedelta
 from email import policy
 from email.message import EmailMessage
 from pathlib import Path
-from typing import Any
 from zoneinfo import ZoneInfo
 
 import pytest
 
-from keepwarm.cli import main
 from keepwarm.domain.model import Contact, Direction, Touch
 from keepwarm.store import Store
+from tests.clitools import SYSTEMD_VARIABLES, clear_environment
 from tests.testbed.fixtures import Account, Testbed
 from tests.testbed.smtp import ReceivedMessage, SmtpServer
 
@@ -28,7 +22,6 @@ LISBON = ZoneInfo("Europe/Lisbon")
 # REMINDER_TIME (08:30) in make_config's zone, on a Friday.
 MORNING = datetime(2026, 11, 20, 8, 30, tzinfo=LISBON)
 # Variables that would leak into keepwarm's configuration or change its log format.
-FOREIGN_ENVIRONMENT = ("STATE_DIRECTORY", "CREDENTIALS_DIRECTORY", "JOURNAL_STREAM", "NOTIFY_SOCKET")
 
 
 def add_contact(
@@ -134,52 +127,12 @@ def write_env_file(path: Path, settings: dict[str, str]) -> Path:
 
 def clean_environment(monkeypatch: pytest.MonkeyPatch, cwd: Path) -> None:
     """No KEEPWARM_ variables or systemd hints from the outer environment, and no stray ./.env."""
-    for name in list(os.environ):
-        if name.startswith("KEEPWARM_"):
-            monkeypatch.delenv(name)
-    for name in FOREIGN_ENVIRONMENT:
-        monkeypatch.delenv(name, raising=False)
+    clear_environment(monkeypatch)
     monkeypatch.chdir(cwd)
 
 
 def subprocess_environment() -> dict[str, str]:
     """The current environment without anything that would configure keepwarm behind the env file."""
     return {
-        k: v for k, v in os.environ.items() if not k.startswith("KEEPWARM_") and k not in FOREIGN_ENVIRONMENT
+        k: v for k, v in os.environ.items() if not k.startswith("KEEPWARM_") and k not in SYSTEMD_VARIABLES
     }
-
-
-@dataclass(frozen=True)
-class CliRun:
-    """What one in-process command did."""
-
-    code: int
-    out: str
-    err: str
-
-    def json(self) -> Any:
-        return json.loads(self.out)
-
-
-@contextlib.contextmanager
-def _preserved_root_logger() -> Iterator[None]:
-    """main() calls logs.setup, which replaces the root handlers (pytest's among them)."""
-    root = logging.getLogger()
-    handlers, level = list(root.handlers), root.level
-    try:
-        yield
-    finally:
-        for handler in list(root.handlers):
-            root.removeHandler(handler)
-        for handler in handlers:
-            root.addHandler(handler)
-        root.setLevel(level)
-
-
-def run_cli(capsys: pytest.CaptureFixture[str], *argv: str) -> CliRun:
-    """keepwarm's main() in this process, with what it printed."""
-    capsys.readouterr()
-    with _preserved_root_logger():
-        code = main(list(argv))
-    captured = capsys.readouterr()
-    return CliRun(code, captured.out, captured.err)

@@ -11,13 +11,13 @@ from keepwarm.domain.model import Contact, Direction, Touch
 from keepwarm.reminding import DRY_RUN_TOKEN
 from keepwarm.render import shipped_dir
 from keepwarm.store import Store
+from tests.clitools import run_cli
 from tests.reminders.support import (
     LISBON,
     Outgoing,
     clean_environment,
     env_settings,
     parse,
-    run_cli,
     text_of,
     write_env_file,
 )

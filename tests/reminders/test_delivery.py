@@ -15,6 +15,7 @@ from keepwarm.ports import MailSender, SendResult
 from keepwarm.runtime.service import Service, reminder_settings
 from keepwarm.store import Store
 from keepwarm.wiring import sender
+from tests.clitools import run_cli
 from tests.reminders.conftest import ConfigFactory
 from tests.reminders.support import (
     MORNING,
@@ -22,7 +23,6 @@ from tests.reminders.support import (
     add_contact,
     clean_environment,
     env_settings,
-    run_cli,
     write_env_file,
 )
 from tests.testbed.fixtures import Account, Testbed, free_ports
