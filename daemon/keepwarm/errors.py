@@ -37,6 +37,12 @@ class StoreError(KeepwarmError):
     exit_code = os.EX_DATAERR
 
 
+class StoreWriteError(StoreError):
+    """The state file could not be saved (disk full, read-only): the previous file is intact."""
+
+    exit_code = os.EX_IOERR
+
+
 class StoreBusyError(KeepwarmError):
     """Another process holds the store (a second daemon, or a long write); try again later."""
 

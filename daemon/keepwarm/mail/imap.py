@@ -61,7 +61,7 @@ class ImapMailbox:
         *,
         token: Callable[[], str] | None = None,
         connect_timeout: float = 15,
-        read_timeout: float = 60,
+        read_timeout: float = 30,
     ) -> None:
         if server.host is None or server.user is None or (server.password is None and token is None):
             raise ConfigError(["KEEPWARM_IMAP_HOST, _USER and a password (or OAuth) are needed to read mail"])

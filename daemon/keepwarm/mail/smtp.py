@@ -47,7 +47,7 @@ class SmtpSender:
         server: ServerConfig,
         sender: str,
         allowed: frozenset[str],
-        timeout: float = 60,
+        timeout: float = 15,
         token: Callable[[], str] | None = None,
     ) -> None:
         if server.host is None:
@@ -128,6 +128,15 @@ class SmtpSender:
                 try:
                     await client.send_message(msg, sender=self._sender, recipients=recipients)
                     results.append(SendResult(item_id, True))
+                    self._on_result(results[-1])
+                except aiosmtplib.SMTPRecipientsRefused as exc:
+                    # Refused at RCPT (a policy 550, greylisting's 451): this message only; the
+                    # connection is still good for the rest of the batch.
+                    refusal = exc.recipients[0]
+                    permanent = 500 <= refusal.code < 600
+                    results.append(
+                        SendResult(item_id, False, permanent, f"{where}: {refusal.code} {refusal.message}")
+                    )
                     self._on_result(results[-1])
                 except aiosmtplib.SMTPResponseException as exc:
                     permanent = 500 <= exc.code < 600

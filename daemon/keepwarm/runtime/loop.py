@@ -52,8 +52,12 @@ def daemon_lock(state_dir: Path) -> Iterator[None]:
             raise StoreBusyError(
                 f"another keepwarm daemon (pid {other}) is already running on {state_dir}"
             ) from None
-        os.ftruncate(fd, 0)
-        os.write(fd, f"{os.getpid()}\n".encode())
+        try:
+            os.ftruncate(fd, 0)
+            os.write(fd, f"{os.getpid()}\n".encode())
+        except OSError as exc:
+            # The pid is only for the message above; the flock is what keeps a second daemon out.
+            log.warning("cannot write the pid to %s: %s", path, exc.strerror)
         yield
     finally:
         os.close(fd)

@@ -18,7 +18,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-from keepwarm.errors import StoreBusyError, StoreError
+from keepwarm.errors import StoreBusyError, StoreError, StoreWriteError
 
 TMP_PREFIX = ".tmp-"
 
@@ -94,7 +94,9 @@ def write_atomically(path: Path, text: str | list[bytes]) -> None:
     except OSError as exc:
         with contextlib.suppress(OSError):
             tmp.unlink()
-        raise StoreError(f"cannot save {path}: {exc.strerror or exc}; the previous file is intact") from exc
+        raise StoreWriteError(
+            f"cannot save {path}: {exc.strerror or exc}; the previous file is intact"
+        ) from exc
     fsync_directory(path.parent)
 
 
