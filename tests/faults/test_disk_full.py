@@ -140,7 +140,7 @@ def test_the_cli_on_a_full_disk_says_one_line_and_keeps_the_previous_file(
         f"keepwarm: cannot save {store_file(state_dir)}: {REASON[disk.kind]}; the previous file is intact"
     )
     for name, result in refused.items():
-        assert result.returncode != 0, name
+        assert result.returncode == os.EX_IOERR, (name, result.returncode)
         assert "Traceback" not in result.stderr, result.stderr
         assert _messages(result.stderr) == [expected], (name, result.stderr)
     assert intact and leftovers == []
