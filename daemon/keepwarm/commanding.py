@@ -22,6 +22,7 @@ from keepwarm.domain.command_plan import Changes, plan_daemon_mail, plan_reply
 from keepwarm.domain.commands import CommandError, parse_daemon_mail, parse_reply
 from keepwarm.domain.extras import for_whom
 from keepwarm.domain.inbound import InboundMail
+from keepwarm.errors import KeepwarmError
 from keepwarm.mail import compose
 from keepwarm.mail.reply import body_text, new_text
 from keepwarm.render import Renderer
@@ -74,7 +75,21 @@ class CommandHandler:
         self.settings = settings
 
     def handle(self, mail: InboundMail, raw: bytes, now: datetime) -> str:
-        """Act on one message to the daemon; returns what happened (for the poll report)."""
+        """Act on one message to the daemon; returns what happened (for the poll report).
+
+        Never raises for a message, whatever it holds: it runs inside the poll's transaction, and
+        one message that kept failing would stop every later poll. A bug is logged with its
+        traceback and the message counted as "failed".
+        """
+        try:
+            return self._handle(mail, raw, now)
+        except (KeepwarmError, OSError):
+            raise  # the store or the network: the poll must fail and retry, not skip the message
+        except Exception:
+            log.exception("command message %s could not be handled", mail.key)
+            return "failed"
+
+    def _handle(self, mail: InboundMail, raw: bytes, now: datetime) -> str:
         if is_automatic(mail):
             log.info("not answering automatic mail %s", mail.key)
             return "ignored-automatic"

@@ -92,7 +92,7 @@ class Command:
 def _entry_and_rest(words: list[str], *, duration: bool = False) -> tuple[int | None, list[str]]:
     """Split off a digest entry number. For durations, "every 3 weeks" means three weeks, not
     entry 3: the number is an entry only if what follows it is a duration on its own."""
-    if not (words and words[0].isdigit() and len(words[0]) <= 3):
+    if not (words and words[0].isascii() and words[0].isdigit() and len(words[0]) <= 3):
         return None, words
     if len(words) > 1 and words[1] == "until":
         return int(words[0]), words[1:]  # "snooze 2 until 2027-01-10"
@@ -258,7 +258,7 @@ def _special(line: str) -> Command | None:
             raise CommandError(f"{line.strip()!r}: write 'thanks Lena for The Overstory'")
         return Command("thanks", name=parsed[0], text=parsed[1])
     if words[:2] == ["drop", "opener"]:
-        if len(words) != 3 or not words[2].isdigit():
+        if len(words) != 3 or not (words[2].isascii() and words[2].isdigit()):
             raise CommandError(f"{line.strip()!r}: write 'drop opener 3' (the number keepwarm showed)")
         return Command("drop-opener", entry=int(words[2]))
     return None

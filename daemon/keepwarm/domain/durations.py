@@ -91,7 +91,10 @@ def parse_duration(text: str) -> timedelta:
 
 def parse_cadence(text: str) -> int:
     """Read a cadence in whole days (``m`` is months). Raises DurationError outside 1 day..10 years."""
-    days = round(_seconds(text, m_means_months=True) / _DAY)
+    seconds = _seconds(text, m_means_months=True)
+    if seconds > (MAX_CADENCE_DAYS + 1) * _DAY:  # also catches a number too big to be finite
+        raise DurationError(f"{text!r}: a cadence can be at most 10 years")
+    days = round(seconds / _DAY)
     if days < 1:
         raise DurationError(f"{text!r}: a cadence must be at least one day")
     if days > MAX_CADENCE_DAYS:

@@ -7,7 +7,9 @@ contact's display name carrying CR/LF can never smuggle a header in.
 
 from __future__ import annotations
 
+import re
 from datetime import datetime
+from email.header import decode_header, make_header
 from email.headerregistry import Address
 from email.message import EmailMessage
 from email.utils import format_datetime
@@ -21,6 +23,36 @@ SENDER_NAME = "keepwarm"
 def one_line(text: str) -> str:
     """Collapse all whitespace, CR and LF included, to single spaces."""
     return " ".join(text.split())
+
+
+def header_text(text: str) -> str:
+    """Text safe in a header: one line, with no RFC 2047 word left for the email package to decode.
+
+    The email package decodes ``=?utf-8?q?…?=`` words in values it is given; one hiding an encoded
+    CR LF would become a header of its own. So words are decoded here (nested ones too) and what
+    still looks like one is broken with an invisible space.
+    """
+    for _ in range(4):
+        text = one_line(text)
+        if "=?" not in text:
+            return text
+        try:
+            decoded = one_line(str(make_header(decode_header(text))))
+        except Exception:  # CharsetError, LookupError, UnicodeError…: leave it to the breaker below
+            break
+        if decoded == text:
+            break
+        text = decoded
+    return text.replace("=?", "=\u200b?")
+
+
+_MSGID_TEXT = re.compile(r"^[!-;=?-~]+$")  # printable ASCII without spaces, '<' or '>'
+
+
+def _msgid(value: str) -> str | None:
+    """A message id fit to be quoted back, or None: anything odd is left out, not repaired."""
+    value = value.strip().strip("<>")
+    return value if _MSGID_TEXT.match(value) and "=?" not in value else None
 
 
 def reply_address(daemon_address: str, token: str, plus_addressing: bool) -> str:
@@ -62,12 +94,14 @@ def build(
     msg["From"] = Address(SENDER_NAME, addr_spec=daemon_address)
     msg["To"] = Address(addr_spec=owner_address)
     msg["Reply-To"] = Address(SENDER_NAME, addr_spec=reply_address(daemon_address, token, plus_addressing))
-    msg["Subject"] = one_line(subject)
+    msg["Subject"] = header_text(subject)
     msg["Date"] = format_datetime(now)
     msg["Message-ID"] = message_id(token, daemon_address)
-    if in_reply_to:
-        msg["In-Reply-To"] = f"<{one_line(in_reply_to)}>"
-        msg["References"] = " ".join(f"<{one_line(r)}>" for r in (*references, in_reply_to))
+    parent = _msgid(in_reply_to) if in_reply_to else None
+    if parent:
+        chain = [m for m in (_msgid(r) for r in references) if m]
+        msg["In-Reply-To"] = f"<{parent}>"
+        msg["References"] = " ".join(f"<{m}>" for m in (*chain, parent))
     # RFC 3834: automatic mail; tells vacation responders (Exchange included) not to answer.
     msg["Auto-Submitted"] = "auto-replied" if kind == "confirmation" else "auto-generated"
     msg["X-Auto-Response-Suppress"] = "All"

@@ -12,7 +12,6 @@ import contextlib
 import hashlib
 import re
 from datetime import UTC, datetime
-from email.errors import HeaderParseError
 from email.header import decode_header, make_header
 from email.utils import getaddresses, parsedate_to_datetime
 
@@ -59,7 +58,9 @@ def _decoded(value: str) -> str:
     """Decode RFC 2047 words; undecodable ones stay as written rather than failing the message."""
     text = value
     if "=?" in value:
-        with contextlib.suppress(HeaderParseError, LookupError, UnicodeError, ValueError):
+        # The email package raises many kinds of error on hostile words (CharsetError for a
+        # charset named "é", LookupError, UnicodeError…); any of them leaves the text as written.
+        with contextlib.suppress(Exception):
             text = _clean(str(make_header(decode_header(value))))
     return " ".join(text.split())
 

@@ -8,6 +8,7 @@ some phones) into text first. A reply is read from at most MAX_BYTES of the mess
 from __future__ import annotations
 
 import logging
+import re
 from email import policy
 from email.message import EmailMessage, Message
 from email.parser import BytesParser
@@ -31,7 +32,7 @@ def _decoded(part: Message) -> str:
     for charset in (part.get_content_charset() or "utf-8", "utf-8", "cp1252"):
         try:
             return payload.decode(charset)
-        except (LookupError, UnicodeDecodeError):
+        except (LookupError, UnicodeError, ValueError):  # unknown, "undefined", or a NUL in the name
             continue
     return payload.decode("utf-8", "replace")
 
@@ -43,7 +44,11 @@ def _html_to_text(html: str, *, links: bool) -> str:
     converter.ignore_images = True
     # Commands want plain lines; something shared wants its links, as [text](url).
     converter.ignore_links = not links
-    return str(converter.handle(html))
+    try:
+        return str(converter.handle(html))
+    except Exception:  # the HTML parser asserts on some malformed markup; keep the words anyway
+        log.warning("HTML part could not be converted; reading its text without markup")
+        return re.sub(r"<[^>]*>", " ", html)
 
 
 def body_text(raw: bytes, *, links: bool = False) -> str:
