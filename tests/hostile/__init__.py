@@ -1,0 +1,1 @@
+"""Hostile-input tests: the email corpus, generated mail (hypothesis), and spoofing attempts."""
