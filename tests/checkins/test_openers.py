@@ -15,12 +15,12 @@ from keepwarm.domain.model import Contact, Direction, Touch
 from keepwarm.runtime.service import Service
 from keepwarm.store import Store
 from keepwarm.sync import PollReport
+from tests.clitools import run_cli
 from tests.reminders.support import (
     LISBON,
     Outgoing,
     clean_environment,
     env_settings,
-    run_cli,
     text_of,
     write_env_file,
 )

@@ -16,13 +16,13 @@ from keepwarm.domain.model import Contact, Direction, Touch
 from keepwarm.render import shipped_dir
 from keepwarm.runtime.service import Service
 from keepwarm.store import Store
+from tests.clitools import run_cli
 from tests.reminders.support import (
     LISBON,
     Outgoing,
     clean_environment,
     env_settings,
     html_of,
-    run_cli,
     text_of,
     write_env_file,
 )
