@@ -79,8 +79,8 @@ def init_argv(
         "ssl",
         "--imap-user",
         account.user,
-        "--imap-password",
-        password or account.password,
+        # "=" form: a generated password may begin with "-", which argparse would take for an option.
+        f"--imap-password={password or account.password}",
         "--imap-ca-file",
         ca,
         "--smtp-host",

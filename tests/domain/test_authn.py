@@ -343,3 +343,11 @@ def test_plain_mail_to_the_daemon_does_not_look_like_a_reply() -> None:
 
 def test_a_non_token_plus_tag_does_not_look_like_a_reply() -> None:
     assert not looks_like_reply(mail(to="naomi+keepwarm+3w@example.com"), WHO)
+
+
+def test_a_signature_by_a_bare_top_level_domain_aligns_with_nothing() -> None:
+    """Relaxed alignment compares domains, but "com" is nobody's domain."""
+    stamp = ["mx.example.com; dkim=pass header.d=com header.s=x"]
+    assert authentication_passes(stamp, "mx.example.com", "example.com") is False
+    aligned = ["mx.example.com; dkim=pass header.d=example.com header.s=x"]
+    assert authentication_passes(aligned, "mx.example.com", "mail.example.com") is True

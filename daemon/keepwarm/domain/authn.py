@@ -34,8 +34,11 @@ class Verdict:
 
 
 def _aligned(domain: str, from_domain: str) -> bool:
-    """Relaxed alignment: the same domain, or one a subdomain of the other."""
+    """Relaxed alignment: the same domain, or one a subdomain of the other — but never a bare
+    top-level name: a signature by "com" aligns with nothing."""
     domain, from_domain = domain.lower().strip("."), from_domain.lower().strip(".")
+    if "." not in domain or "." not in from_domain:
+        return False
     return domain == from_domain or from_domain.endswith("." + domain) or domain.endswith("." + from_domain)
 
 
@@ -53,6 +56,7 @@ def authentication_passes(headers: Sequence[str], servid: str, from_domain: str)
                 continue
             method = match.group("method").lower()
             props = {m.group("key").lower(): m.group("value") for m in _PROP.finditer(match.group("props"))}
+            # Our own server's DMARC verdict is about the From domain; when it names it, it must match.
             if method == "dmarc" and _aligned(props.get("header.from", from_domain), from_domain):
                 return True
             if method == "dkim" and "header.d" in props and _aligned(props["header.d"], from_domain):

@@ -65,9 +65,18 @@ class SmtpSender:
         on_result: Callable[[SendResult], None] = lambda _: None,
     ) -> list[SendResult]:
         """Send each message; ``on_result`` hears about each one as soon as the server answers."""
-        envelopes = [(item_id, msg, guard(msg, self._allowed)) for item_id, msg in batch]
         self._on_result = on_result
-        return asyncio.run(self._send_all(envelopes))
+        envelopes, refused = [], []
+        for item_id, msg in batch:
+            try:
+                envelopes.append((item_id, msg, guard(msg, self._allowed)))
+            except RecipientRefusedError as exc:
+                # Never sent, and it must not hold back the rest of the batch.
+                log.error("message %s not sent: %s", item_id, exc)
+                refused.append(SendResult(item_id, False, True, str(exc)))
+        for result in refused:
+            on_result(result)
+        return refused + (asyncio.run(self._send_all(envelopes)) if envelopes else [])
 
     def check_login(self) -> None:
         """Connect, log in and quit: raises AuthError or TransientError saying what failed."""
