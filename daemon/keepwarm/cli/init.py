@@ -116,6 +116,10 @@ def _init(args: argparse.Namespace, ctx: Context) -> int:
             return 1
     onboarding.write_env(target, text, force=True)
     print(f"wrote {target} (mode 0600); next: keepwarm --env-file {target} check")
+    print(
+        "tip: set KEEPWARM_AUTH_SERVID to your provider's authserv-id (the first word of its "
+        "Authentication-Results headers) so that commands must also pass DMARC or DKIM"
+    )
     return 0
 
 
