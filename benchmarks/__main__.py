@@ -76,7 +76,8 @@ def main() -> int:
     for r in results:
         value = f"{r.value:>8.3f}{r.unit:>2}"
         base = f"{r.baseline:>8.3f}{r.unit:>2}"
-        missed = "" if r.ok else "   MISSED"
+        # The targets are for the full sizes: a short run shows them for reference only.
+        missed = "" if r.ok or size == "short" else "   MISSED"
         print(f"{r.name:<52} {value} {base} {r.ratio:>7.2f}  {r.target:<10}  {r.baseline_name}{missed}")
     ratios = {r.name: round(r.ratio, 3) for r in results}
     # The targets are set for the full sizes; the short run (CI) is held to its saved ratios.
