@@ -20,6 +20,7 @@ from keepwarm.domain.due import (
     standings,
 )
 from keepwarm.domain.model import Contact, Direction, Touch
+from keepwarm.domain.reminders import urgency
 
 NY = ZoneInfo("America/New_York")
 ADDED = datetime(2024, 1, 1, 9, 0, tzinfo=UTC)
@@ -167,7 +168,7 @@ def test_first_due_date_falls_within_the_first_cadence(cadence: int, index: int)
     assert ADDED < item.next_due <= ADDED + timedelta(days=cadence)
     assert item.last_touch is None
     assert item.days_since_last_touch is None
-    assert item.overdue_ratio == 0.0
+    assert urgency(item, ADDED) == 0.0  # never touched, added just now: not overdue at all
 
 
 def test_first_due_date_is_deterministic_across_calls() -> None:
@@ -313,10 +314,9 @@ def test_standings_are_sorted_soonest_first_with_paused_last() -> None:
     ]
 
 
-def test_overdue_ratio() -> None:
+def test_urgency_is_time_since_the_last_touch_over_the_cadence() -> None:
     now = datetime(2024, 3, 1, 12, 0, tzinfo=UTC)
     late = standing(make_contact(), make_touch(now - timedelta(days=45)), (30, CadenceSource.CONTACT), now)
     early = standing(make_contact(), make_touch(now - timedelta(days=7)), (28, CadenceSource.CONTACT), now)
-    assert late.overdue_ratio == pytest.approx(1.5)
-    assert early.overdue_ratio == pytest.approx(0.25)
-    assert late.overdue_ratio > early.overdue_ratio
+    assert urgency(late, now) == pytest.approx(1.5)
+    assert urgency(early, now) == pytest.approx(0.25)

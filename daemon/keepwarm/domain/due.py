@@ -50,13 +50,6 @@ class Standing:
     days_since_last_touch: int | None
     days_until_due: int | None
 
-    @property
-    def overdue_ratio(self) -> float:
-        """Time since the last touch relative to the cadence: 1.0 means exactly due. Ranks reminders."""
-        if self.days_since_last_touch is None:
-            return 0.0
-        return self.days_since_last_touch / self.cadence_days
-
 
 def effective_cadence(
     contact: Contact, group_cadences: Mapping[str, int], default_days: int
