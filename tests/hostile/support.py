@@ -141,8 +141,8 @@ def reply_address(token: str, daemon: str = DAEMON) -> str:
 
 def header_fields(raw: bytes) -> bytes:
     """What ``BODY.PEEK[HEADER.FIELDS (...)]`` returns: keepwarm's fields, folding kept, then a blank
-    line. CR, LF and CRLF all end a line and the first empty line ends the header, as Dovecot
-    stores a message (it turns a bare CR into CRLF)."""
+    line. CR, LF and CRLF all end a line and the first empty line ends the header, as Dovecot stores
+    an APPENDed message (it turns a bare CR into CRLF; over LMTP it keeps the CR inside the line)."""
     wanted = {name.encode() for name in HEADER_FIELDS}
     kept: list[bytes] = []
     keep = False
