@@ -53,7 +53,8 @@ def imap_server(account: DemoAccount) -> Iterator[int]:
     port = free_port()
     code = "import sys; from pymap.main import main; sys.argv[0] = 'pymap'; main()"
     args = [sys.executable, "-c", code, "--host", HOST, "--port", str(port), "--no-tls", "dict"]
-    args += ["--demo-user", account.address, "--demo-password", account.password]
+    # The "=" form: a generated password may begin with "-", which argparse would take for an option.
+    args += [f"--demo-user={account.address}", f"--demo-password={account.password}"]
     proc = subprocess.Popen(args, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
     try:
         _wait_for_greeting(port, proc)
