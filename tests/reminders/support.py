@@ -15,6 +15,7 @@ import pytest
 from keepwarm.domain.model import Contact, Direction, Touch
 from keepwarm.store import Store
 from tests.clitools import SYSTEMD_VARIABLES, clear_environment
+from tests.testbed.config import settings_for
 from tests.testbed.fixtures import Account, Testbed
 from tests.testbed.smtp import ReceivedMessage, SmtpServer
 
@@ -94,29 +95,7 @@ def sent_mail(owner: str, to: str, subject: str, when: datetime, msgid: str) -> 
 
 def env_settings(testbed: Testbed, account: Account, state_dir: Path, **overrides: str) -> dict[str, str]:
     """The same settings as the ``make_config`` fixture; keyword arguments override KEEPWARM_ keys."""
-    settings = {
-        "KEEPWARM_OWNER_NAME": "Naomi Owner",
-        "KEEPWARM_OWNER_EMAILS": account.address,
-        "KEEPWARM_DAEMON_ADDRESS": account.plus("keepwarm"),
-        "KEEPWARM_IMAP_HOST": testbed.host,
-        "KEEPWARM_IMAP_PORT": str(testbed.imaps_port),
-        "KEEPWARM_IMAP_SECURITY": "ssl",
-        "KEEPWARM_IMAP_USER": account.user,
-        "KEEPWARM_IMAP_PASSWORD": account.password,
-        "KEEPWARM_IMAP_CA_FILE": str(testbed.ca_file),
-        "KEEPWARM_SMTP_HOST": testbed.host,
-        "KEEPWARM_SMTP_PORT": str(testbed.smtp_starttls_port),
-        "KEEPWARM_SMTP_SECURITY": "starttls",
-        "KEEPWARM_SMTP_USER": account.user,
-        "KEEPWARM_SMTP_PASSWORD": account.password,
-        "KEEPWARM_SMTP_CA_FILE": str(testbed.ca_file),
-        "KEEPWARM_STATE_DIR": str(state_dir),
-        "KEEPWARM_TIMEZONE": "Europe/Lisbon",
-        "KEEPWARM_REMINDER_TIME": "08:30",
-        "KEEPWARM_SECRET": "test-secret-0123456789abcdef",
-    }
-    settings.update({f"KEEPWARM_{k.upper()}": v for k, v in overrides.items()})
-    return settings
+    return settings_for(testbed, account, state_dir, **overrides)
 
 
 def write_env_file(path: Path, settings: dict[str, str]) -> Path:
