@@ -8,7 +8,7 @@ import logging
 import os
 from collections.abc import Iterator
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Protocol
 
 import pytest
 
@@ -68,3 +68,16 @@ def clear_environment(monkeypatch: pytest.MonkeyPatch) -> None:
             monkeypatch.delenv(name)
     for name in SYSTEMD_VARIABLES:
         monkeypatch.delenv(name, raising=False)
+
+
+class Runner(Protocol):
+    """A ``run`` fixture: keepwarm's main() with these arguments."""
+
+    def __call__(self, *argv: str) -> CliRun: ...
+
+
+def ok(result: CliRun) -> CliRun:
+    """The command succeeded, without a traceback."""
+    assert result.code == 0, result.err
+    assert "Traceback" not in result.err
+    return result

@@ -8,7 +8,6 @@ import subprocess
 import sys
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import Protocol
 
 import pytest
 
@@ -16,7 +15,7 @@ from keepwarm.cli import build_parser, main
 from keepwarm.domain.model import Channel, Direction, Touch
 from keepwarm.store import Store
 from tests.clitools import CliRun as Run
-from tests.clitools import clear_environment, preserved_root_logger, run_cli
+from tests.clitools import Runner, clear_environment, ok, preserved_root_logger, run_cli
 
 ALICE = "Alice Example <alice@example.org>"
 BOB = "Bob Builder <bob@example.org>"
@@ -37,12 +36,6 @@ EX_DATAERR = 65
 EX_CONFIG = 78
 
 
-class Runner(Protocol):
-    """The ``run`` fixture: keepwarm's main() with these arguments."""
-
-    def __call__(self, *argv: str) -> Run: ...
-
-
 @pytest.fixture
 def state(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     """A clean environment: state in tmp_path, UTC, no stray ./.env or KEEPWARM_ variables."""
@@ -61,12 +54,6 @@ def run(state: Path, capsys: pytest.CaptureFixture[str]) -> Runner:
         return run_cli(capsys, *argv)
 
     return invoke
-
-
-def ok(result: Run) -> Run:
-    assert result.code == 0, result.err
-    assert "Traceback" not in result.err
-    return result
 
 
 def assert_one_line_error(result: Run, code: int = EX_USAGE) -> str:

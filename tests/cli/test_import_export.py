@@ -7,7 +7,6 @@ import io
 import json
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Protocol
 
 import pytest
 
@@ -15,7 +14,7 @@ from keepwarm import exchange
 from keepwarm.domain.model import Birthday, Contact, Direction, Touch
 from keepwarm.store import Store
 from tests.clitools import CliRun as Run
-from tests.clitools import clear_environment, run_cli
+from tests.clitools import Runner, clear_environment, ok, run_cli
 
 VCARD4 = """\
 BEGIN:VCARD
@@ -85,12 +84,6 @@ Dan Nobody,,
 """
 
 
-class Runner(Protocol):
-    """The ``run`` fixture: keepwarm's main() with these arguments."""
-
-    def __call__(self, *argv: str) -> Run: ...
-
-
 @pytest.fixture
 def state(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     """A clean environment: state in tmp_path/state, UTC, cwd in tmp_path, no stray settings."""
@@ -110,12 +103,6 @@ def run(state: Path, capsys: pytest.CaptureFixture[str]) -> Runner:
         return run_cli(capsys, *argv)
 
     return invoke
-
-
-def ok(result: Run) -> Run:
-    assert result.code == 0, result.err
-    assert "Traceback" not in result.err
-    return result
 
 
 def write(tmp_path: Path, name: str, text: str) -> Path:
