@@ -17,10 +17,11 @@ from pathlib import Path
 from benchmarks.mailbox import fill
 from benchmarks.measure import best, run_child
 from keepwarm import config as config_module
-from keepwarm import reminding, sync, wiring
+from keepwarm.app import poll, reminders
 from keepwarm.domain.model import Contact, Direction, Touch
 from keepwarm.mail.message import HEADER_FIELDS
-from keepwarm.render import Renderer
+from keepwarm.render.engine import Renderer
+from keepwarm.runtime import wiring
 from keepwarm.runtime.service import reminder_settings
 from keepwarm.store import Store
 from tests.testbed.fixtures import Account, Testbed
@@ -81,8 +82,8 @@ def bare_fetch(bed: Testbed, account: Account) -> int:
         for folder in ("INBOX", "Sent"):
             client.select_folder(folder, readonly=True)
             uids = client.search("ALL")
-            for start in range(0, len(uids), sync.BATCH_SIZE):
-                fetched = client.fetch(uids[start : start + sync.BATCH_SIZE], [peek, "INTERNALDATE"])
+            for start in range(0, len(uids), poll.BATCH_SIZE):
+                fetched = client.fetch(uids[start : start + poll.BATCH_SIZE], [peek, "INTERNALDATE"])
                 for data in fetched.values():
                     headers = next(v for k, v in data.items() if k.startswith(b"BODY[HEADER"))
                     msg = parser.parsebytes(headers)
@@ -156,7 +157,7 @@ class _IdlePoller:
         mailbox = wiring.open_mailbox(self.config)
         try:
             folders = mailbox.watched_folders(("auto",))
-            report = sync.poll(
+            report = poll.poll(
                 mailbox, self.store, self.who, folders, datetime.now(UTC), backfill=self.config.backfill
             )
         finally:
@@ -240,7 +241,7 @@ def _poll_ten(bed: Testbed, directory: Path, store: Store) -> float:
         start = time.perf_counter()
         mailbox = wiring.open_mailbox(config)
         try:
-            report = sync.poll(mailbox, store, who, ["INBOX"], datetime.now(UTC), backfill=config.backfill)
+            report = poll.poll(mailbox, store, who, ["INBOX"], datetime.now(UTC), backfill=config.backfill)
         finally:
             mailbox.close()
         times.append(time.perf_counter() - start)
@@ -263,7 +264,7 @@ def reminder_run(bed: Testbed, contacts: int, due: int, work: Path) -> list[Resu
         store = Store(config.state_dir)
         renderer = Renderer(None)
         start = time.perf_counter()
-        messages = reminding.run(store, renderer, reminder_settings(config), now)
+        messages = reminders.run(store, renderer, reminder_settings(config), now)
         took = time.perf_counter() - start
         assert len(messages) == due, len(messages)
         return took

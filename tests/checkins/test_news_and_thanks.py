@@ -9,11 +9,11 @@ from email.utils import format_datetime
 
 import pytest
 
-from keepwarm import manage
+from keepwarm.app import contacts
+from keepwarm.app.poll import PollReport
 from keepwarm.domain.model import Contact, Direction, Touch
 from keepwarm.runtime.service import Service
 from keepwarm.store import Store
-from keepwarm.sync import PollReport
 from tests.reminders.support import LISBON, Outgoing, html_of, text_of
 from tests.testbed.config import ConfigFactory
 from tests.testbed.fixtures import Account, Testbed
@@ -262,7 +262,7 @@ def test_thanks_for_someone_removed_is_an_error_and_nothing_is_stored(
 ) -> None:
     store = Store(make_config().state_dir)
     _add(store, "Lena Park", "lena@example.org", days_since=2)
-    manage.remove_contact(store, "Lena")
+    contacts.remove_contact(store, "Lena")
     service = Service(make_config(), store)
     outgoing = Outgoing(smtp_server)
 
@@ -285,7 +285,7 @@ def test_a_thank_you_for_someone_removed_before_the_run_is_dropped(
     _add(store, "Lena Park", "lena@example.org", days_since=2)
     service = Service(make_config(), store)
     _command(testbed, account, service, "thanks Lena for The Overstory", "", EVENING_BEFORE)
-    manage.remove_contact(store, "Lena")
+    contacts.remove_contact(store, "Lena")
 
     sent = Outgoing(smtp_server)
     count, _ = service.remind(MORNING)

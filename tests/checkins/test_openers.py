@@ -10,11 +10,11 @@ from pathlib import Path
 
 import pytest
 
-from keepwarm import manage
+from keepwarm.app import contacts
+from keepwarm.app.poll import PollReport
 from keepwarm.domain.model import Contact, Direction, Touch
 from keepwarm.runtime.service import Service
 from keepwarm.store import Store
-from keepwarm.sync import PollReport
 from tests.clitools import run_cli
 from tests.reminders.support import (
     LISBON,
@@ -280,10 +280,10 @@ def test_contacts_show_lists_pending_openers_and_the_rhythm(
     config = make_config()
     store = Store(config.state_dir)
     now = datetime.now(LISBON)  # the CLI reads the real clock
-    priya = manage.add_contact(
+    priya = contacts.add_contact(
         store, "Priya Raman <priya@example.org>", now - timedelta(days=200), every="6w"
     )
-    manage.add_contact(store, "Omar Haddad <omar@example.org>", now - timedelta(days=200), every="6w")
+    contacts.add_contact(store, "Omar Haddad <omar@example.org>", now - timedelta(days=200), every="6w")
     _converse(testbed, account, "priya@example.org", [now - timedelta(days=12 + 14 * k) for k in range(5)])
     _converse(testbed, account, "omar@example.org", [now - timedelta(days=10 + 14 * k) for k in range(3)])
     service = Service(config, store)

@@ -11,9 +11,9 @@ from pathlib import Path
 
 import pytest
 
-from keepwarm import manage
+from keepwarm.app import contacts
 from keepwarm.domain.model import Contact, Direction, Touch
-from keepwarm.render import shipped_dir
+from keepwarm.render.engine import shipped_dir
 from keepwarm.runtime.service import Service
 from keepwarm.store import Store
 from tests.clitools import run_cli
@@ -106,13 +106,13 @@ def test_a_reminder_offers_the_usual_rhythm_but_keepwarm_never_changes_a_cadence
 ) -> None:
     config = make_config()
     store = Store(config.state_dir)
-    mira = manage.add_contact(
+    mira = contacts.add_contact(
         store, "Mira Stone <mira@example.org>", SUNDAY - timedelta(days=400), every="2mo"
     )
-    omar = manage.add_contact(
+    omar = contacts.add_contact(
         store, "Omar Haddad <omar@example.org>", SUNDAY - timedelta(days=400), every="30d"
     )
-    manage.add_contact(store, "Nell Brook <nell@example.org>", SUNDAY - timedelta(days=400), every="30d")
+    contacts.add_contact(store, "Nell Brook <nell@example.org>", SUNDAY - timedelta(days=400), every="30d")
     # Mira: every two weeks, the last time 70 days ago (cadence 60: overdue, rhythm differs).
     _converse(testbed, account, "mira@example.org", [SUNDAY - timedelta(days=70 + 14 * k) for k in range(5)])
     # Omar: monthly, as his cadence says; overdue too, but no rhythm to offer.

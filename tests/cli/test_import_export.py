@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from keepwarm import exchange
+from keepwarm.addressbook import exchange
 from keepwarm.domain.model import Birthday, Contact, Direction, Touch
 from keepwarm.store import Store
 from tests.clitools import CliRun as Run

@@ -12,7 +12,8 @@ from pathlib import Path
 
 import pytest
 
-from keepwarm import config, onboarding
+from keepwarm import config
+from keepwarm.config import onboarding
 from keepwarm.errors import UsageError
 from tests.clitools import SYSTEMD_VARIABLES
 from tests.testbed.fixtures import Account, Testbed

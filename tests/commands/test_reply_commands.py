@@ -10,13 +10,13 @@ from email.message import EmailMessage
 from email.utils import format_datetime
 from zoneinfo import ZoneInfo
 
+from keepwarm.app.poll import PollReport
 from keepwarm.domain.model import Channel, Contact, Direction, Touch
 from keepwarm.domain.reminders import EntryState
 from keepwarm.domain.tokens import find_tokens
 from keepwarm.runtime.service import Service
 from keepwarm.store import Store
 from keepwarm.store.reminders import OutboxItem
-from keepwarm.sync import PollReport
 from tests.testbed.config import ConfigFactory
 from tests.testbed.fixtures import Account, Testbed
 from tests.testbed.smtp import ReceivedMessage, SmtpServer

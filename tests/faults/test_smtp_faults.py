@@ -15,7 +15,7 @@ from typing import Any
 
 import pytest
 
-from keepwarm import outbox, reminding
+from keepwarm.app import outbox, reminders
 from keepwarm.mail.smtp import SmtpSender
 from keepwarm.runtime.service import Service, reminder_settings
 from keepwarm.store import Store
@@ -208,7 +208,7 @@ def _stall_setup(
     store = Store(config.state_dir)
     subjects = _seed(store, people)
     service = Service(config, store)
-    reminding.run(store, service.renderer, reminder_settings(config), MORNING)
+    reminders.run(store, service.renderer, reminder_settings(config), MORNING)
     return service, subjects
 
 

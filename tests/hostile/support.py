@@ -22,14 +22,14 @@ from aiosmtplib.email import flatten_message
 from hypothesis import HealthCheck, Phase, settings
 from hypothesis.configuration import set_hypothesis_home_dir
 
-from keepwarm import outbox, reminding, sync, thanking
-from keepwarm.commanding import CommandHandler, CommandSettings
+from keepwarm.app import outbox, poll, reminders, thanks
+from keepwarm.app.commands import CommandHandler, CommandSettings
 from keepwarm.domain.classify import Identity
 from keepwarm.domain.model import Contact, Direction, Touch
 from keepwarm.mail.message import HEADER_FIELDS
 from keepwarm.mail.smtp import guard
 from keepwarm.ports import FolderInfo, FolderStatus, RawMail, SendResult
-from keepwarm.render import Renderer
+from keepwarm.render.engine import Renderer
 from keepwarm.store import Store
 from keepwarm.store.reminders import OutboxItem
 from keepwarm.store.repository import FILE_NAME
@@ -334,8 +334,8 @@ class Keepwarm:
         return CommandHandler(self.store, renderer(), self.settings)
 
     @property
-    def reminder_settings(self) -> reminding.ReminderSettings:
-        return reminding.ReminderSettings(
+    def reminder_settings(self) -> reminders.ReminderSettings:
+        return reminders.ReminderSettings(
             owner_name=OWNER_NAME,
             owner_address=self.owner,
             daemon_address=self.daemon,
@@ -346,10 +346,10 @@ class Keepwarm:
             default_cadence_days=30,
         )
 
-    def receive(self, raw: bytes, at: datetime = NOW) -> sync.PollReport:
+    def receive(self, raw: bytes, at: datetime = NOW) -> poll.PollReport:
         """The message arrives and keepwarm polls: classify, record, and handle it if a command."""
         self.mailbox.add(raw, at)
-        return sync.poll(
+        return poll.poll(
             self.mailbox,
             self.store,
             self.who,
@@ -361,9 +361,9 @@ class Keepwarm:
 
     def remind(self, at: datetime) -> list[EmailMessage]:
         """Run the reminder job and queue pending thank-yous, as Service.remind does (no sending)."""
-        messages = reminding.run(self.store, renderer(), self.reminder_settings, at)
+        messages = reminders.run(self.store, renderer(), self.reminder_settings, at)
         with self.store.transaction():
-            messages += thanking.queue_thanks(self.store, renderer(), self.reminder_settings, at)
+            messages += thanks.queue_thanks(self.store, renderer(), self.reminder_settings, at)
         return messages
 
     def deliver(self, at: datetime) -> outbox.DeliveryReport:

@@ -11,7 +11,7 @@ from aiosmtplib.email import flatten_message
 from hypothesis import given
 from hypothesis import strategies as st
 
-from keepwarm import reminding
+from keepwarm.app import reminders
 from keepwarm.domain.due import CadenceSource, DueStatus, Standing
 from keepwarm.domain.model import Contact
 from keepwarm.domain.reminders import Pick
@@ -97,7 +97,7 @@ def _pick(name: str, address: str, days: int | None) -> Pick:
 )
 def test_reminder_subjects_from_hostile_names_are_one_line(names: list[str], days: int | None) -> None:
     picks = [_pick(name, f"c{i}@example.org", days) for i, name in enumerate(names)]
-    subject = reminding.subject_for(picks)
+    subject = reminders.subject_for(picks)
     assert len(subject.splitlines()) <= 1 and "\r" not in subject and "\n" not in subject, subject
     msg = compose.build(
         kind="reminder",

@@ -16,9 +16,10 @@ from urllib.parse import parse_qs, urlencode, urlparse
 
 import pytest
 
-from keepwarm import oauth, wiring
 from keepwarm.config import Config
 from keepwarm.errors import AuthError
+from keepwarm.mail import oauth
+from keepwarm.runtime import wiring
 from keepwarm.runtime.loop import Daemon
 from keepwarm.store import Store
 from tests.testbed.config import ConfigFactory

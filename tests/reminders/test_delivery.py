@@ -10,11 +10,11 @@ from pathlib import Path
 
 import pytest
 
-from keepwarm import outbox, reminding
+from keepwarm.app import outbox, reminders
 from keepwarm.ports import MailSender, SendResult
 from keepwarm.runtime.service import Service, reminder_settings
+from keepwarm.runtime.wiring import sender
 from keepwarm.store import Store
-from keepwarm.wiring import sender
 from tests.clitools import run_cli
 from tests.reminders.conftest import ConfigFactory
 from tests.reminders.support import (
@@ -194,7 +194,7 @@ def test_a_crash_mid_batch_duplicates_only_the_message_in_flight(
     store = Store(config.state_dir)
     _seed(store)
     service = Service(config, store)
-    assert len(reminding.run(store, service.renderer, reminder_settings(config), MORNING)) == 3
+    assert len(reminders.run(store, service.renderer, reminder_settings(config), MORNING)) == 3
     outgoing = Outgoing(smtp_server)
 
     with pytest.raises(_SimulatedCrashError):

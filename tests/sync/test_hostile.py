@@ -7,7 +7,7 @@ from collections import Counter
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-from keepwarm import sync
+from keepwarm.app import poll
 from keepwarm.store import Store
 from tests.sync.support import (
     CountingSource,
@@ -28,10 +28,10 @@ MB = 1024 * 1024
 
 def _poll(
     testbed: Testbed, account: Account, store: Store, folders: list[str]
-) -> tuple[sync.PollReport, CountingSource]:
+) -> tuple[poll.PollReport, CountingSource]:
     source = CountingSource(open_mailbox(testbed, account))
     try:
-        return sync.poll(source, store, identity(account), folders, NOW, backfill=BACKFILL), source
+        return poll.poll(source, store, identity(account), folders, NOW, backfill=BACKFILL), source
     finally:
         source.close()
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-from keepwarm import sync
+from keepwarm.app import poll
 from keepwarm.config import PasswordSource, Secret, ServerConfig
 from keepwarm.domain.classify import Identity
 from keepwarm.domain.model import Direction
@@ -55,8 +55,8 @@ def test_poll_counts_inbox_and_sent_once(testbed: Testbed, account: Account, tmp
     try:
         folders = mailbox.watched_folders(("auto",))
         assert folders == ["INBOX", "Sent"]
-        report = sync.poll(mailbox, store, who, folders, NOW, backfill=timedelta(days=730))
-        again = sync.poll(mailbox, store, who, folders, NOW, backfill=timedelta(days=730))
+        report = poll.poll(mailbox, store, who, folders, NOW, backfill=timedelta(days=730))
+        again = poll.poll(mailbox, store, who, folders, NOW, backfill=timedelta(days=730))
     finally:
         mailbox.close()
 

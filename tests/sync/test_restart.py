@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from keepwarm import sync
+from keepwarm.app import poll
 from keepwarm.errors import TransientError
 from keepwarm.store import Store
 from tests.sync.mailgen import DEFAULT_BACKFILL
@@ -19,12 +19,12 @@ BATCH = 100
 STOP_AFTER = 4
 
 
-def _full_poll(testbed: Testbed, realistic: Realistic, store: Store, batch_size: int) -> sync.PollReport:
+def _full_poll(testbed: Testbed, realistic: Realistic, store: Store, batch_size: int) -> poll.PollReport:
     box = realistic.box
     mailbox = open_mailbox(testbed, realistic.account)
     try:
         who = identity(realistic.account, box.alias, daemon=box.daemon)
-        return sync.poll(
+        return poll.poll(
             mailbox, store, who, ["INBOX", "Sent"], box.now, backfill=DEFAULT_BACKFILL, batch_size=batch_size
         )
     finally:
@@ -36,7 +36,7 @@ def test_a_server_restart_mid_backfill_ends_in_the_same_state(
 ) -> None:
     box = realistic.box
     reference = Store(tmp_path / "reference")
-    _full_poll(testbed, realistic, reference, sync.BATCH_SIZE)
+    _full_poll(testbed, realistic, reference, poll.BATCH_SIZE)
 
     store = Store(tmp_path / "interrupted")
     progress: list[tuple[str, int, int]] = []
@@ -49,7 +49,7 @@ def test_a_server_restart_mid_backfill_ends_in_the_same_state(
     mailbox = open_mailbox(testbed, realistic.account)
     try:
         with pytest.raises(TransientError):
-            sync.poll(
+            poll.poll(
                 mailbox,
                 store,
                 identity(realistic.account, box.alias, daemon=box.daemon),

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from keepwarm import sync
+from keepwarm.app import poll
 from keepwarm.errors import AuthError, TransientError
 from keepwarm.mail.imap import ImapMailbox
 from keepwarm.store import Store
@@ -37,7 +37,7 @@ def test_starttls_on_the_plain_port_reads_mail_over_tls(
 
     mailbox = ImapMailbox(config, connect_timeout=5, read_timeout=10)
     try:
-        report = sync.poll(
+        report = poll.poll(
             mailbox, Store(tmp_path), identity(account), ["INBOX"], NOW, backfill=timedelta(days=30)
         )
     finally:

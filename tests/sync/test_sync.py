@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from keepwarm import sync
+from keepwarm.app import poll
 from keepwarm.domain.model import Contact, Direction
 from keepwarm.store import Store
 from tests.sync.support import (
@@ -32,10 +32,10 @@ def _ago(days: float) -> datetime:
     return NOW - timedelta(days=days)
 
 
-def _poll(testbed: Testbed, account: Account, store: Store, folders: list[str]) -> sync.PollReport:
+def _poll(testbed: Testbed, account: Account, store: Store, folders: list[str]) -> poll.PollReport:
     mailbox = open_mailbox(testbed, account)
     try:
-        return sync.poll(mailbox, store, identity(account), folders, NOW, backfill=BACKFILL)
+        return poll.poll(mailbox, store, identity(account), folders, NOW, backfill=BACKFILL)
     finally:
         mailbox.close()
 
@@ -56,7 +56,7 @@ def test_auto_watches_inbox_and_the_special_use_sent_folder(
     try:
         roles = {f.name: f.special_use for f in mailbox.folders()}
         watched = mailbox.watched_folders(("auto",))
-        report = sync.poll(mailbox, store, identity(account), watched, NOW, backfill=BACKFILL)
+        report = poll.poll(mailbox, store, identity(account), watched, NOW, backfill=BACKFILL)
     finally:
         mailbox.close()
 
@@ -79,7 +79,7 @@ def test_an_explicit_folder_list_overrides_auto(testbed: Testbed, account: Accou
     mailbox = open_mailbox(testbed, account)
     try:
         watched = mailbox.watched_folders(("Archive", "INBOX"))
-        report = sync.poll(mailbox, store, identity(account), watched, NOW, backfill=BACKFILL)
+        report = poll.poll(mailbox, store, identity(account), watched, NOW, backfill=BACKFILL)
     finally:
         mailbox.close()
 
@@ -386,15 +386,15 @@ def test_a_second_poll_fetches_no_old_message(testbed: Testbed, account: Account
     who = identity(account)
     window = timedelta(days=30)
     try:
-        first = sync.poll(source, store, who, ["INBOX", "Sent"], NOW, backfill=window, batch_size=3)
+        first = poll.poll(source, store, who, ["INBOX", "Sent"], NOW, backfill=window, batch_size=3)
         first_fetches = list(source.fetched_uids)
         source.reset()
-        second = sync.poll(source, store, who, ["INBOX", "Sent"], NOW, backfill=window, batch_size=3)
+        second = poll.poll(source, store, who, ["INBOX", "Sent"], NOW, backfill=window, batch_size=3)
         second_fetches = list(source.fetches)
         second_opened = list(source.opened)
         source.reset()
         newest = testbed.append(account, "INBOX", mail(BOB, owner, "new", "new@x", _ago(0)))
-        third = sync.poll(source, store, who, ["INBOX", "Sent"], NOW, backfill=window, batch_size=3)
+        third = poll.poll(source, store, who, ["INBOX", "Sent"], NOW, backfill=window, batch_size=3)
     finally:
         mailbox.close()
 

@@ -13,7 +13,7 @@ from keepwarm.errors import UsageError
 
 
 def _auth(args: argparse.Namespace, ctx: Context) -> int:
-    from keepwarm import oauth
+    from keepwarm.mail import oauth
 
     config = ctx.config
     settings = config.oauth

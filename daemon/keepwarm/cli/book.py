@@ -16,7 +16,8 @@ from keepwarm.errors import UsageError
 
 
 def _import(args: argparse.Namespace, ctx: Context) -> int:
-    from keepwarm import exchange, manage
+    from keepwarm.addressbook import exchange
+    from keepwarm.app import contacts
 
     try:
         text = Path(args.file).read_text(encoding="utf-8-sig", errors="replace")
@@ -24,7 +25,7 @@ def _import(args: argparse.Namespace, ctx: Context) -> int:
         raise UsageError(f"cannot read {args.file}: {exc.strerror}") from None
     kind = args.format or ("csv" if args.file.lower().endswith(".csv") else "vcard")
     records, problems = exchange.read_csv(text) if kind == "csv" else exchange.read_vcards(text)
-    plan = manage.import_records(
+    plan = contacts.import_records(
         ctx.store, records, ctx.now(), every=args.every, group=args.group, dry_run=args.dry_run
     )
     for problem in [*problems, *plan.problems]:
@@ -42,7 +43,7 @@ def _import(args: argparse.Namespace, ctx: Context) -> int:
 
 
 def _export(args: argparse.Namespace, ctx: Context) -> int:
-    from keepwarm import exchange
+    from keepwarm.addressbook import exchange
 
     contacts = ctx.store.contacts()
     if args.format == "vcard":

@@ -1,11 +1,11 @@
-"""``keepwarm contacts …``, ``history``, ``due`` and ``groups``: thin shells over keepwarm.manage."""
+"""``keepwarm contacts …``, ``history``, ``due`` and ``groups``: thin shells over keepwarm.app.contacts."""
 
 from __future__ import annotations
 
 import argparse
 from typing import Any
 
-from keepwarm import manage
+from keepwarm.app import contacts
 from keepwarm.cli import book, output
 from keepwarm.cli.context import Context
 from keepwarm.domain.due import UPCOMING_DAYS, DueStatus
@@ -14,10 +14,10 @@ from keepwarm.domain.rhythm import as_cadence_text, typical_gap_days
 
 
 def _add(args: argparse.Namespace, ctx: Context) -> int:
-    contact = manage.add_contact(
+    contact = contacts.add_contact(
         ctx.store, args.contact, ctx.now(), every=args.every, group=args.group, note=args.note
     )
-    item = manage.standing_of(ctx.store, contact, ctx.config.default_cadence_days, ctx.now())
+    item = contacts.standing_of(ctx.store, contact, ctx.config.default_cadence_days, ctx.now())
     print(
         f"added {contact.label}, {output.cadence_text(item)}, next due {output.day(item.next_due, ctx.now())}"
     )
@@ -26,7 +26,7 @@ def _add(args: argparse.Namespace, ctx: Context) -> int:
 
 def _list(args: argparse.Namespace, ctx: Context) -> int:
     now = ctx.now()
-    items = manage.due_list(ctx.store, ctx.config.default_cadence_days, now)
+    items = contacts.due_list(ctx.store, ctx.config.default_cadence_days, now)
     items = sorted(items, key=lambda s: s.contact.name.casefold() or s.contact.primary_email)
     if args.group:
         items = [s for s in items if (s.contact.group or "").casefold() == args.group.casefold()]
@@ -53,8 +53,8 @@ def _list(args: argparse.Namespace, ctx: Context) -> int:
 
 def _show(args: argparse.Namespace, ctx: Context) -> int:
     now = ctx.now()
-    contact = manage.resolve(ctx.store, args.contact)
-    item = manage.standing_of(ctx.store, contact, ctx.config.default_cadence_days, now)
+    contact = contacts.resolve(ctx.store, args.contact)
+    item = contacts.standing_of(ctx.store, contact, ctx.config.default_cadence_days, now)
     openers = ctx.store.extras.openers(contact.id)
     rhythm = typical_gap_days(t.at for t in ctx.store.touches_for(contact.emails))
     if args.json:
@@ -94,7 +94,7 @@ def _show(args: argparse.Namespace, ctx: Context) -> int:
 
 
 def _edit(args: argparse.Namespace, ctx: Context) -> int:
-    edit = manage.Edit(
+    edit = contacts.Edit(
         name=args.name,
         add_emails=tuple(args.add_email or ()),
         remove_emails=tuple(args.remove_email or ()),
@@ -106,20 +106,20 @@ def _edit(args: argparse.Namespace, ctx: Context) -> int:
         paused=True if args.pause else (False if args.resume else None),
         birthday=args.birthday,
     )
-    contact = manage.edit_contact(ctx.store, args.contact, edit, ctx.now())
+    contact = contacts.edit_contact(ctx.store, args.contact, edit, ctx.now())
     print(f"updated {contact.label}")
     return 0
 
 
 def _remove(args: argparse.Namespace, ctx: Context) -> int:
-    contact = manage.remove_contact(ctx.store, args.contact)
+    contact = contacts.remove_contact(ctx.store, args.contact)
     print(f"removed {contact.label} (their history is kept; adding them again brings it back)")
     return 0
 
 
 def _history(args: argparse.Namespace, ctx: Context) -> int:
     now = ctx.now()
-    contact, touches = manage.history(ctx.store, args.contact)
+    contact, touches = contacts.history(ctx.store, args.contact)
     if args.limit:
         touches = touches[-args.limit :]
     if args.json:
@@ -139,7 +139,7 @@ def _history(args: argparse.Namespace, ctx: Context) -> int:
 def _due(args: argparse.Namespace, ctx: Context) -> int:
     now = ctx.now()
     within = parse_cadence(args.within) if args.within else UPCOMING_DAYS
-    items = manage.due_list(ctx.store, ctx.config.default_cadence_days, now, within)
+    items = contacts.due_list(ctx.store, ctx.config.default_cadence_days, now, within)
     if not args.all:
         shown = (DueStatus.OVERDUE, DueStatus.DUE, DueStatus.UPCOMING)
         items = [s for s in items if s.status in shown]
@@ -156,7 +156,7 @@ def _due(args: argparse.Namespace, ctx: Context) -> int:
 
 def _groups(args: argparse.Namespace, ctx: Context) -> int:
     if args.name is not None:
-        days = manage.set_group_cadence(ctx.store, args.name, None if args.clear else args.every)
+        days = contacts.set_group_cadence(ctx.store, args.name, None if args.clear else args.every)
         print(f"group {args.name}: " + (format_cadence(days) if days else "uses the default cadence"))
         return 0
     cadences = ctx.store.group_cadences()

@@ -22,14 +22,14 @@ def _run(args: argparse.Namespace, ctx: Context) -> int:
 
 
 def _remind(args: argparse.Namespace, ctx: Context) -> int:
-    from keepwarm import reminding
+    from keepwarm.app import reminders
     from keepwarm.runtime.service import Service, reminder_settings
 
     now = ctx.now()
     service = Service(ctx.config, ctx.store)
     if args.dry_run:
         settings = reminder_settings(ctx.config)
-        messages = reminding.run(ctx.store, service.renderer, settings, now, dry_run=True)
+        messages = reminders.run(ctx.store, service.renderer, settings, now, dry_run=True)
         if not messages:
             print("nobody is due: no reminder would be sent")
         for msg in messages:
@@ -85,8 +85,8 @@ def _status(args: argparse.Namespace, ctx: Context) -> int:
 
 
 def _templates_check(args: argparse.Namespace, ctx: Context) -> int:
-    from keepwarm import samples
-    from keepwarm.render import Renderer
+    from keepwarm.render import samples
+    from keepwarm.render.engine import Renderer
 
     renderer = Renderer(ctx.config.template_dir)
     now = ctx.now()
@@ -100,21 +100,21 @@ def _templates_check(args: argparse.Namespace, ctx: Context) -> int:
 
 
 def _templates_render(args: argparse.Namespace, ctx: Context) -> int:
-    from keepwarm import manage, reminding
+    from keepwarm.app import contacts, reminders
     from keepwarm.domain.reminders import Pick
-    from keepwarm.render import Renderer
+    from keepwarm.render.engine import Renderer
     from keepwarm.runtime.service import reminder_settings
 
     now = ctx.now()
-    contact = manage.resolve(ctx.store, args.contact)
-    item = manage.standing_of(ctx.store, contact, ctx.config.default_cadence_days, now)
+    contact = contacts.resolve(ctx.store, args.contact)
+    item = contacts.standing_of(ctx.store, contact, ctx.config.default_cadence_days, now)
     settings = reminder_settings(ctx.config)
-    msg = reminding.compose_message(
+    msg = reminders.compose_message(
         ctx.store,
         Renderer(ctx.config.template_dir),
         settings,
         [Pick(item, 1, None)],
-        token=reminding.DRY_RUN_TOKEN,
+        token=reminders.DRY_RUN_TOKEN,
         now=now,
     )
     print(msg.as_string())
@@ -128,9 +128,9 @@ def _demo(args: argparse.Namespace, ctx: Context) -> int:
 
 
 def _check(args: argparse.Namespace, ctx: Context) -> int:
-    from keepwarm import doctor
+    from keepwarm.runtime import check
 
-    results = doctor.run_checks(ctx.env_file)
+    results = check.run_checks(ctx.env_file)
     for item in results:
         print(f"{'PASS' if item.ok else 'FAIL'}  {item.name}: {item.detail}")
     return 0 if all(item.ok for item in results) else 1

@@ -10,12 +10,12 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from keepwarm import config as config_module
-from keepwarm import onboarding
 from keepwarm.cli.context import Context
+from keepwarm.config import onboarding
 from keepwarm.errors import UsageError
 
 if TYPE_CHECKING:
-    from keepwarm.doctor import Check
+    from keepwarm.runtime.check import Check
 
 
 class _Asker:
@@ -84,12 +84,12 @@ def _answers(args: argparse.Namespace) -> tuple[dict[str, str], str]:
 
 
 def _try(text: str) -> list[Check]:
-    from keepwarm import doctor
+    from keepwarm.runtime import check
 
     with tempfile.TemporaryDirectory() as tmp:
         candidate = Path(tmp, "candidate.env")
         candidate.write_text(text)
-        return doctor.run_checks(candidate)
+        return check.run_checks(candidate)
 
 
 def _init(args: argparse.Namespace, ctx: Context) -> int:

@@ -1,4 +1,4 @@
-"""``keepwarm poll``, ``folders``, ``suggest`` and ``run``: thin shells over keepwarm.sync.
+"""``keepwarm poll``, ``folders``, ``suggest`` and ``run``: thin shells over keepwarm.app.poll.
 
 Libraries that take long to import are imported inside the handlers, so ``--help`` stays fast.
 """
@@ -19,7 +19,7 @@ from keepwarm.domain.rhythm import as_cadence_text, typical_gap_days
 from keepwarm.domain.suggest import suggest
 
 if TYPE_CHECKING:
-    from keepwarm.sync import PollReport
+    from keepwarm.app.poll import PollReport
 
 log = logging.getLogger("keepwarm")
 
@@ -44,12 +44,13 @@ class _ProgressPrinter:
 
 
 def _poll_once(ctx: Context, progress: Callable[[str, int, int], None] | None) -> PollReport:
-    from keepwarm import sync, wiring
+    from keepwarm.app import poll
+    from keepwarm.runtime import wiring
 
     mailbox = wiring.open_mailbox(ctx.config)
     try:
         folders = mailbox.watched_folders(ctx.config.imap_folders)
-        return sync.poll(
+        return poll.poll(
             mailbox,
             ctx.store,
             wiring.identity(ctx.config),
@@ -93,7 +94,7 @@ def _poll(args: argparse.Namespace, ctx: Context) -> int:
 
 
 def _folders(args: argparse.Namespace, ctx: Context) -> int:
-    from keepwarm import wiring
+    from keepwarm.runtime import wiring
 
     mailbox = wiring.open_mailbox(ctx.config)
     try:

@@ -16,7 +16,7 @@ from email.utils import format_datetime, make_msgid
 from pathlib import Path
 
 from keepwarm import config as config_module
-from keepwarm import manage
+from keepwarm.app import contacts
 from keepwarm.demo import sample
 from keepwarm.demo.servers import HOST, DemoAccount, demo_account, imap_login, imap_server, smtp_server
 from keepwarm.domain.durations import format_cadence, parse_cadence
@@ -134,12 +134,12 @@ class _Demo:
             every = CADENCES.get(suggestion.address)
             if every is not None:
                 mailbox = f"{suggestion.name} <{suggestion.address}>"
-                contact = manage.add_contact(self.store, mailbox, self.now(), every=every)
+                contact = contacts.add_contact(self.store, mailbox, self.now(), every=every)
                 self.say(f"   + {contact.label}, {format_cadence(parse_cadence(every))}")
 
     def due(self) -> None:
         self.say("\n4. Who is due (keepwarm due):")
-        for standing in manage.due_list(self.store, self.config.default_cadence_days, self.now()):
+        for standing in contacts.due_list(self.store, self.config.default_cadence_days, self.now()):
             days = standing.days_since_last_touch
             self.say(f"   {standing.contact.name:<14} last touch {days} days ago, {standing.status.value}")
 

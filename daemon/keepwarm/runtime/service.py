@@ -12,22 +12,23 @@ from collections.abc import Callable
 from datetime import datetime
 from email.message import EmailMessage
 
-from keepwarm import outbox, overviewing, reminding, sync, thanking, wiring
-from keepwarm.commanding import CommandHandler, CommandSettings
+from keepwarm.app import outbox, overview, poll, reminders, thanks
+from keepwarm.app.commands import CommandHandler, CommandSettings
 from keepwarm.config import Config
 from keepwarm.domain.timing import run_is_due
 from keepwarm.mail import compose
-from keepwarm.render import Renderer
+from keepwarm.render.engine import Renderer
+from keepwarm.runtime import wiring
 from keepwarm.store import Store
 
 log = logging.getLogger("keepwarm.service")
 
 
-def reminder_settings(config: Config) -> reminding.ReminderSettings:
+def reminder_settings(config: Config) -> reminders.ReminderSettings:
     """The reminder job's view of the configuration (needs the mail settings and SECRET)."""
     config.require_mail()
     assert config.daemon_address is not None and config.secret is not None
-    return reminding.ReminderSettings(
+    return reminders.ReminderSettings(
         owner_name=config.owner_name,
         owner_address=config.owner_address,
         daemon_address=config.daemon_address,
@@ -52,12 +53,12 @@ class Service:
         self.config = config
         self.renderer = Renderer(config.template_dir)
 
-    def poll(self, now: datetime, stop: Callable[[], bool] = lambda: False) -> sync.PollReport:
+    def poll(self, now: datetime, stop: Callable[[], bool] = lambda: False) -> poll.PollReport:
         """Read new mail, record touches, settle reminders the new touches answer."""
         mailbox = wiring.open_mailbox(self.config)
         try:
             folders = mailbox.watched_folders(self.config.imap_folders)
-            report = sync.poll(
+            report = poll.poll(
                 mailbox,
                 self.store,
                 wiring.identity(self.config),
@@ -69,8 +70,8 @@ class Service:
             )
         finally:
             mailbox.close()
-        reminding.settle_open(self.store, now)
-        reminding.settle_openers(self.store)
+        reminders.settle_open(self.store, now)
+        reminders.settle_openers(self.store)
         self.store.reminders.note_run("last_poll", now, last_poll_messages=report.messages)
         if report.messages:
             log.info(
@@ -109,9 +110,9 @@ class Service:
     def remind(self, now: datetime) -> tuple[int, outbox.DeliveryReport]:
         """Queue today's reminders and send them: (messages queued, what delivery did)."""
         settings = reminder_settings(self.config)
-        messages = reminding.run(self.store, self.renderer, settings, now)
+        messages = reminders.run(self.store, self.renderer, settings, now)
         with self.store.transaction():
-            messages += thanking.queue_thanks(self.store, self.renderer, settings, now)
+            messages += thanks.queue_thanks(self.store, self.renderer, settings, now)
         return len(messages), self.deliver(now)
 
     def overview_due(self, now: datetime) -> bool:
@@ -126,7 +127,7 @@ class Service:
 
     def overview(self, now: datetime) -> outbox.DeliveryReport:
         """Queue this week's overview and send it."""
-        overviewing.queue(self.store, self.renderer, reminder_settings(self.config), now)
+        overview.queue(self.store, self.renderer, reminder_settings(self.config), now)
         return self.deliver(now)
 
     def notify_owner(self, now: datetime, subject: str, text: str) -> bool:

@@ -21,7 +21,7 @@ from keepwarm.mail.message import parse_headers
 from keepwarm.ports import MailSource
 from keepwarm.store import Store
 
-log = logging.getLogger("keepwarm.sync")
+log = logging.getLogger("keepwarm.poll")
 
 BATCH_SIZE = 500
 COMMIT_EVERY = 2500

@@ -12,9 +12,10 @@ from datetime import datetime
 from pathlib import Path
 
 from keepwarm import config as config_module
-from keepwarm import samples, wiring
 from keepwarm.errors import KeepwarmError
-from keepwarm.render import Renderer
+from keepwarm.render import samples
+from keepwarm.render.engine import Renderer
+from keepwarm.runtime import wiring
 from keepwarm.store import Store
 
 

@@ -15,7 +15,7 @@ from email.message import EmailMessage
 from email.parser import BytesHeaderParser
 from email.policy import compat32
 
-from keepwarm import manage, outbox, views
+from keepwarm.app import contacts, outbox
 from keepwarm.domain.authn import Verdict, authenticate, looks_like_reply
 from keepwarm.domain.classify import Identity
 from keepwarm.domain.command_plan import Changes, plan_daemon_mail, plan_reply
@@ -25,7 +25,8 @@ from keepwarm.domain.inbound import InboundMail
 from keepwarm.errors import KeepwarmError
 from keepwarm.mail import compose
 from keepwarm.mail.reply import body_text, new_text
-from keepwarm.render import Renderer
+from keepwarm.render import views
+from keepwarm.render.engine import Renderer
 from keepwarm.store import Store
 
 log = logging.getLogger("keepwarm.commands")
@@ -269,7 +270,7 @@ class CommandHandler:
         self._queue("rejection", owner, "keepwarm rejected a command", text, now=now, mail=None)
 
     def _due_lines(self, now: datetime) -> list[str]:
-        items = manage.due_list(self.store, self.settings.default_cadence_days, now)
+        items = contacts.due_list(self.store, self.settings.default_cadence_days, now)
         shown = [s for s in items if s.status.value in ("overdue", "due", "upcoming")]
         return [
             f"{views.ago(s.days_since_last_touch):>14}  {s.contact.label}  ({s.status.value})" for s in shown

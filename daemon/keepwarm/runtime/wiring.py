@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from keepwarm import oauth
 from keepwarm.config import Config
 from keepwarm.domain.classify import Identity
+from keepwarm.mail import oauth
 from keepwarm.mail.imap import ImapMailbox
 from keepwarm.mail.smtp import SmtpSender
 

@@ -4,14 +4,14 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-from keepwarm import views
+from keepwarm.app.overview import context as overview_context
+from keepwarm.app.reminders import DRY_RUN_TOKEN, Extras, entry_context
 from keepwarm.domain.due import CadenceSource, DueStatus, Standing
 from keepwarm.domain.extras import News, Opener
 from keepwarm.domain.model import Contact, Direction, Note, Touch
 from keepwarm.domain.overview import GroupGlance, Overview
-from keepwarm.overviewing import context as overview_context
-from keepwarm.reminding import DRY_RUN_TOKEN, Extras, entry_context
-from keepwarm.render import Renderer
+from keepwarm.render import views
+from keepwarm.render.engine import Renderer
 
 
 def sample_standing(now: datetime) -> Standing:

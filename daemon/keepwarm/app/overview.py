@@ -7,11 +7,12 @@ from datetime import datetime
 from email.message import EmailMessage
 from typing import Any
 
-from keepwarm import manage, outbox, views
+from keepwarm.app import contacts, outbox
+from keepwarm.app.reminders import ReminderSettings
 from keepwarm.domain.overview import GroupGlance, Overview, weekly
 from keepwarm.mail import compose
-from keepwarm.reminding import ReminderSettings
-from keepwarm.render import Renderer
+from keepwarm.render import views
+from keepwarm.render.engine import Renderer
 from keepwarm.store import Store
 
 BAR_WIDTH = 20
@@ -67,7 +68,7 @@ def context(overview: Overview, now: datetime) -> dict[str, Any]:
 
 def queue(store: Store, renderer: Renderer, settings: ReminderSettings, now: datetime) -> None:
     """Render the overview and put it in the outbox."""
-    standings = manage.due_list(store, settings.default_cadence_days, now)
+    standings = contacts.due_list(store, settings.default_cadence_days, now)
     overview = weekly(standings, store.touches(), store.extras.openers(), now)
     variables = {
         **context(overview, now),

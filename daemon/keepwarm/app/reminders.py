@@ -13,14 +13,15 @@ from datetime import datetime
 from email.message import EmailMessage
 from typing import Any
 
-from keepwarm import manage, outbox, views
+from keepwarm.app import contacts, outbox
 from keepwarm.domain.due import Standing
 from keepwarm.domain.extras import News, Opener
 from keepwarm.domain.model import Contact
 from keepwarm.domain.reminders import Entry, EntryState, Pick, pick, settle
 from keepwarm.domain.rhythm import typical_gap_days
 from keepwarm.mail import compose
-from keepwarm.render import Renderer
+from keepwarm.render import views
+from keepwarm.render.engine import Renderer
 from keepwarm.store import Store
 
 log = logging.getLogger("keepwarm.reminders")
@@ -95,7 +96,7 @@ def _cancel_unsent(store: Store, entries: list[Entry], closed: set[int]) -> None
 
 def choose(store: Store, settings: ReminderSettings, now: datetime) -> list[Pick]:
     """Who gets a reminder now, most overdue first, within today's cap."""
-    standings = manage.due_list(store, settings.default_cadence_days, now)
+    standings = contacts.due_list(store, settings.default_cadence_days, now)
     entries = store.reminders.entries()
     open_entries = {e.contact_id: e for e in entries if e.state is EntryState.OPEN}
     # The cap counts people reminded today, whether one email each or one digest for all.

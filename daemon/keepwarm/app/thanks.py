@@ -8,14 +8,16 @@ from datetime import datetime
 from email.message import EmailMessage
 from typing import Any
 
-from keepwarm import manage, outbox, reminding, views
+from keepwarm.app import outbox, reminders
+from keepwarm.app.contacts import standing_of
 from keepwarm.mail import compose
-from keepwarm.render import Renderer
+from keepwarm.render import views
+from keepwarm.render.engine import Renderer
 from keepwarm.store import Store
 
 
 def queue_thanks(
-    store: Store, renderer: Renderer, settings: reminding.ReminderSettings, now: datetime
+    store: Store, renderer: Renderer, settings: reminders.ReminderSettings, now: datetime
 ) -> list[EmailMessage]:
     """One email per pending thank-you, whether or not the person is due; logs no touch."""
     messages = []
@@ -26,9 +28,9 @@ def queue_thanks(
         delivered.append(thanks_id)
         if contact is None:
             continue  # removed since: nothing to thank them through
-        item = manage.standing_of(store, contact, settings.default_cadence_days, now)
+        item = standing_of(store, contact, settings.default_cadence_days, now)
         owner = views.owner_view(settings.owner_name, settings.owner_address)
-        context, _ = reminding.entry_context(renderer, item, number=1, rotation=0, now=now, owner=owner)
+        context, _ = reminders.entry_context(renderer, item, number=1, rotation=0, now=now, owner=owner)
         context["thanks"] = {"what": what}
         draft = renderer.draft(
             contact.primary_email, contact.group, context, 0, names=["drafts/thanks.txt.j2"]
