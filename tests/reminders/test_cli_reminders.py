@@ -7,9 +7,9 @@ from pathlib import Path
 
 import pytest
 
-from keepwarm.app.reminders import DRY_RUN_TOKEN
 from keepwarm.domain.model import Contact, Direction, Touch
 from keepwarm.render.engine import shipped_dir
+from keepwarm.render.samples import DRY_RUN_TOKEN
 from keepwarm.store import Store
 from tests.clitools import run_cli
 from tests.reminders.support import (

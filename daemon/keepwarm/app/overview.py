@@ -5,65 +5,14 @@ from __future__ import annotations
 
 from datetime import datetime
 from email.message import EmailMessage
-from typing import Any
 
 from keepwarm.app import contacts, outbox
 from keepwarm.app.reminders import ReminderSettings
-from keepwarm.domain.overview import GroupGlance, Overview, weekly
+from keepwarm.domain.overview import weekly
 from keepwarm.mail import compose
 from keepwarm.render import views
 from keepwarm.render.engine import Renderer
 from keepwarm.store import Store
-
-BAR_WIDTH = 20
-
-
-def _bar(glance: GroupGlance) -> dict[str, Any]:
-    """Widths (in percent, and in characters for the text part) of each part of a group's bar."""
-    total = max(1, glance.total)
-    parts = [
-        ("fine", glance.fine),
-        ("upcoming", glance.upcoming),
-        ("overdue", glance.overdue),
-        ("paused", glance.paused),
-    ]
-    return {
-        "name": glance.name,
-        "total": glance.total,
-        **dict(parts),
-        "percent": {name: round(100 * count / total) for name, count in parts},
-        "text": "".join(
-            ch * round(BAR_WIDTH * count / total) for (_, count), ch in zip(parts, "=+!.", strict=True)
-        ),
-    }
-
-
-def context(overview: Overview, now: datetime) -> dict[str, Any]:
-    """Template variables of the overview (documented in templates/README.md)."""
-    return {
-        "week_ending": now.strftime("%-d %B %Y"),
-        "touched": [
-            {"name": c.name or c.primary_email, "email": c.primary_email, "count": n}
-            for c, n in overview.touched
-        ],
-        "slipping": [
-            {
-                "name": s.contact.name or s.contact.primary_email,
-                "days_since": s.days_since_last_touch,
-                "cadence": views.contact_view(s.contact, s)["cadence"],
-                "story": views.story(s, now),
-            }
-            for s in overview.slipping
-        ],
-        "birthdays": [
-            {"name": c.name or c.primary_email, "date": d.strftime("%-d %B"), "age": age}
-            for c, d, age in overview.birthdays
-        ],
-        "openers": [
-            {"name": c.name or c.primary_email, "title": o.title, "id": o.id} for c, o in overview.openers
-        ],
-        "groups": [_bar(g) for g in overview.groups],
-    }
 
 
 def queue(store: Store, renderer: Renderer, settings: ReminderSettings, now: datetime) -> None:
@@ -71,7 +20,7 @@ def queue(store: Store, renderer: Renderer, settings: ReminderSettings, now: dat
     standings = contacts.due_list(store, settings.default_cadence_days, now)
     overview = weekly(standings, store.touches(), store.extras.openers(), now)
     variables = {
-        **context(overview, now),
+        **views.overview_view(overview, now),
         "owner": views.owner_view(settings.owner_name, settings.owner_address),
     }
 

@@ -11,23 +11,17 @@ import logging
 from dataclasses import dataclass
 from datetime import datetime
 from email.message import EmailMessage
-from typing import Any
 
 from keepwarm.app import contacts, outbox
-from keepwarm.domain.due import Standing
-from keepwarm.domain.extras import News, Opener
 from keepwarm.domain.model import Contact
 from keepwarm.domain.reminders import Entry, EntryState, Pick, pick, settle
 from keepwarm.domain.rhythm import typical_gap_days
 from keepwarm.mail import compose
-from keepwarm.render import views
+from keepwarm.render import samples, views
 from keepwarm.render.engine import Renderer
 from keepwarm.store import Store
 
 log = logging.getLogger("keepwarm.reminders")
-
-# Shown in --dry-run output instead of a real token; it authenticates nothing.
-DRY_RUN_TOKEN = "r0-dryrun-aaaaaaaaaaaaaaaa"  # noqa: S105
 
 
 @dataclass(frozen=True)
@@ -105,16 +99,7 @@ def choose(store: Store, settings: ReminderSettings, now: datetime) -> list[Pick
     return pick(standings, open_entries, sent_today, settings.cap, now)
 
 
-@dataclass(frozen=True)
-class Extras:
-    """What gives one check-in something to say: finds to share, news, the usual rhythm."""
-
-    openers: tuple[Opener, ...] = ()
-    news: News | None = None
-    rhythm_days: int | None = None
-
-
-def extras_for(store: Store, contact: Contact, now: datetime) -> Extras:
+def extras_for(store: Store, contact: Contact, now: datetime) -> views.Extras:
     """The contact's pending openers, the owner's news if this contact has not heard it, and the
     rhythm of their past conversations."""
     news = store.extras.news(now)
@@ -123,39 +108,7 @@ def extras_for(store: Store, contact: Contact, now: datetime) -> Extras:
     ):
         news = None  # told once is enough
     times = [t.at for t in store.touches_for(contact.emails)]
-    return Extras(tuple(store.extras.openers(contact.id)), news, typical_gap_days(times))
-
-
-def entry_context(
-    renderer: Renderer,
-    item: Standing,
-    *,
-    number: int,
-    rotation: int,
-    now: datetime,
-    owner: dict[str, Any],
-    extras: Extras = Extras(),
-) -> tuple[dict[str, Any], list[str]]:
-    """One contact's template variables, with the rendered draft (variant ``rotation``)."""
-    contact = item.contact
-    base = {
-        "owner": {**owner, "news": extras.news.text if extras.news else None},
-        "contact": views.contact_view(contact, item),
-        "last_touch": views.touch_view(item.last_touch, now),
-        "days_since": item.days_since_last_touch,
-        "story": views.story(item, now),
-        "number": number,
-        "openers": views.openers_view(extras.openers),
-        "rhythm": views.rhythm_view(extras.rhythm_days, item.cadence_days),
-    }
-    draft = renderer.draft(contact.primary_email, contact.group, base, rotation)
-    base["draft"] = {
-        "subject": draft.subject,
-        "body": draft.body,
-        "template": draft.template,
-        "mailto": compose.mailto(contact.primary_email, draft.subject, draft.body),
-    }
-    return base, [draft.fallback_note] if draft.fallback_note else []
+    return views.Extras(tuple(store.extras.openers(contact.id)), news, typical_gap_days(times))
 
 
 def subject_for(picks: list[Pick]) -> str:
@@ -185,7 +138,7 @@ def compose_message(
     for number, chosen in enumerate(picks, start=1):
         # Each earlier reminder moves the draft on to its next variant.
         rotation = sum(1 for e in store.reminders.entries() if e.contact_id == chosen.standing.contact.id)
-        context, fallback = entry_context(
+        context, fallback = views.entry_view(
             renderer,
             chosen.standing,
             number=number,
@@ -231,7 +184,10 @@ def run(
     picks = choose(store, settings, now)
     groups = [picks] if settings.digest and picks else [[p] for p in picks]
     if dry_run:
-        return [compose_message(store, renderer, settings, g, token=DRY_RUN_TOKEN, now=now) for g in groups]
+        return [
+            compose_message(store, renderer, settings, g, token=samples.DRY_RUN_TOKEN, now=now)
+            for g in groups
+        ]
     messages = []
     with store.transaction():
         for group in groups:

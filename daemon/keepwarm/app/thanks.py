@@ -30,17 +30,12 @@ def queue_thanks(
             continue  # removed since: nothing to thank them through
         item = standing_of(store, contact, settings.default_cadence_days, now)
         owner = views.owner_view(settings.owner_name, settings.owner_address)
-        context, _ = reminders.entry_context(renderer, item, number=1, rotation=0, now=now, owner=owner)
+        context, _ = views.entry_view(renderer, item, number=1, rotation=0, now=now, owner=owner)
         context["thanks"] = {"what": what}
         draft = renderer.draft(
             contact.primary_email, contact.group, context, 0, names=["drafts/thanks.txt.j2"]
         )
-        context["draft"] = {
-            "subject": draft.subject,
-            "body": draft.body,
-            "template": draft.template,
-            "mailto": compose.mailto(contact.primary_email, draft.subject, draft.body),
-        }
+        context["draft"] = views.draft_view(draft, contact.primary_email)
         name = views.first_name(contact.name, contact.primary_email)
         context["story"] = f"You wanted to thank {name} for {what}."
         common = {

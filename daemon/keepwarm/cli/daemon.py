@@ -102,6 +102,7 @@ def _templates_check(args: argparse.Namespace, ctx: Context) -> int:
 def _templates_render(args: argparse.Namespace, ctx: Context) -> int:
     from keepwarm.app import contacts, reminders
     from keepwarm.domain.reminders import Pick
+    from keepwarm.render import samples
     from keepwarm.render.engine import Renderer
     from keepwarm.runtime.service import reminder_settings
 
@@ -114,7 +115,7 @@ def _templates_render(args: argparse.Namespace, ctx: Context) -> int:
         Renderer(ctx.config.template_dir),
         settings,
         [Pick(item, 1, None)],
-        token=reminders.DRY_RUN_TOKEN,
+        token=samples.DRY_RUN_TOKEN,
         now=now,
     )
     print(msg.as_string())

@@ -4,14 +4,15 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-from keepwarm.app.overview import context as overview_context
-from keepwarm.app.reminders import DRY_RUN_TOKEN, Extras, entry_context
 from keepwarm.domain.due import CadenceSource, DueStatus, Standing
 from keepwarm.domain.extras import News, Opener
 from keepwarm.domain.model import Contact, Direction, Note, Touch
 from keepwarm.domain.overview import GroupGlance, Overview
 from keepwarm.render import views
 from keepwarm.render.engine import Renderer
+
+# Shown in --dry-run output instead of a real token; it authenticates nothing.
+DRY_RUN_TOKEN = "r0-dryrun-aaaaaaaaaaaaaaaa"  # noqa: S105
 
 
 def sample_standing(now: datetime) -> Standing:
@@ -47,12 +48,12 @@ def _sample_overview(now: datetime) -> Overview:
 def check_templates(renderer: Renderer, now: datetime, owner_name: str | None) -> list[str]:
     """Render every template against sample data; one ``file:line: problem`` per failure."""
     owner = views.owner_view(owner_name or "Naomi Example", "naomi@example.com")
-    sample = Extras(
+    sample = views.Extras(
         (Opener(1, "A great piece on night trains", "https://example.org/trains", now, id=1),),
         News("we moved to Lisbon in October", now, now + timedelta(weeks=6)),
         35,
     )
-    entry, _ = entry_context(
+    entry, _ = views.entry_view(
         renderer, sample_standing(now), number=1, rotation=0, now=now, owner=owner, extras=sample
     )
     common = {"owner": owner, "commands": views.commands_view(), "token": DRY_RUN_TOKEN, "fallback_notes": []}
@@ -71,7 +72,7 @@ def check_templates(renderer: Renderer, now: datetime, owner_name: str | None) -
         "reminder": {**common, **entry},
         "digest": {**common, "entries": [entry]},
         "confirmation": answer,
-        "overview": {**overview_context(_sample_overview(now), now), "owner": owner},
+        "overview": {**views.overview_view(_sample_overview(now), now), "owner": owner},
         "rejection": {
             "sender": "mallory@example.net",
             "reason": "not the owner",

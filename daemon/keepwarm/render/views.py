@@ -1,4 +1,5 @@
-"""What templates see: plain dicts and sentences built from domain objects (pure presentation).
+"""What templates see: plain dicts and sentences built from domain objects, and the contexts of
+a reminder entry (with its rendered draft) and of the weekly overview.
 
 Documented for template authors in templates/README.md; keep the two in step.
 """
@@ -6,14 +7,20 @@ Documented for template authors in templates/README.md; keep the two in step.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
 from keepwarm.domain.due import Standing
 from keepwarm.domain.durations import format_cadence, parse_cadence
-from keepwarm.domain.extras import Opener
+from keepwarm.domain.extras import News, Opener
 from keepwarm.domain.model import Contact, Direction, Touch
+from keepwarm.domain.overview import GroupGlance, Overview
 from keepwarm.domain.rhythm import as_cadence_text
+from keepwarm.mail import compose
+from keepwarm.render.engine import Draft, Renderer
+
+BAR_WIDTH = 20
 
 COMMANDS = (
     ("done", "you were in touch; add call, video, coffee... and a note if you like"),
@@ -126,4 +133,98 @@ def rhythm_view(typical_days: int | None, cadence_days: int) -> dict[str, Any] |
         "cadence": format_cadence(parse_cadence(text)),
         "reply": f"every {text}",
         "differs": abs(typical_days - cadence_days) > max(3, cadence_days // 5),
+    }
+
+
+@dataclass(frozen=True)
+class Extras:
+    """What gives one check-in something to say: finds to share, news, the usual rhythm."""
+
+    openers: tuple[Opener, ...] = ()
+    news: News | None = None
+    rhythm_days: int | None = None
+
+
+def draft_view(draft: Draft, address: str) -> dict[str, Any]:
+    """A rendered draft for templates, with the ``mailto:`` link that opens it as a new message."""
+    return {
+        "subject": draft.subject,
+        "body": draft.body,
+        "template": draft.template,
+        "mailto": compose.mailto(address, draft.subject, draft.body),
+    }
+
+
+def entry_view(
+    renderer: Renderer,
+    item: Standing,
+    *,
+    number: int,
+    rotation: int,
+    now: datetime,
+    owner: dict[str, Any],
+    extras: Extras = Extras(),
+) -> tuple[dict[str, Any], list[str]]:
+    """One contact's template variables, with the rendered draft (variant ``rotation``)."""
+    contact = item.contact
+    base = {
+        "owner": {**owner, "news": extras.news.text if extras.news else None},
+        "contact": contact_view(contact, item),
+        "last_touch": touch_view(item.last_touch, now),
+        "days_since": item.days_since_last_touch,
+        "story": story(item, now),
+        "number": number,
+        "openers": openers_view(extras.openers),
+        "rhythm": rhythm_view(extras.rhythm_days, item.cadence_days),
+    }
+    draft = renderer.draft(contact.primary_email, contact.group, base, rotation)
+    base["draft"] = draft_view(draft, contact.primary_email)
+    return base, [draft.fallback_note] if draft.fallback_note else []
+
+
+def _bar(glance: GroupGlance) -> dict[str, Any]:
+    """Widths (in percent, and in characters for the text part) of each part of a group's bar."""
+    total = max(1, glance.total)
+    parts = [
+        ("fine", glance.fine),
+        ("upcoming", glance.upcoming),
+        ("overdue", glance.overdue),
+        ("paused", glance.paused),
+    ]
+    return {
+        "name": glance.name,
+        "total": glance.total,
+        **dict(parts),
+        "percent": {name: round(100 * count / total) for name, count in parts},
+        "text": "".join(
+            ch * round(BAR_WIDTH * count / total) for (_, count), ch in zip(parts, "=+!.", strict=True)
+        ),
+    }
+
+
+def overview_view(overview: Overview, now: datetime) -> dict[str, Any]:
+    """Template variables of the overview (documented in templates/README.md)."""
+    return {
+        "week_ending": now.strftime("%-d %B %Y"),
+        "touched": [
+            {"name": c.name or c.primary_email, "email": c.primary_email, "count": n}
+            for c, n in overview.touched
+        ],
+        "slipping": [
+            {
+                "name": s.contact.name or s.contact.primary_email,
+                "days_since": s.days_since_last_touch,
+                "cadence": contact_view(s.contact, s)["cadence"],
+                "story": story(s, now),
+            }
+            for s in overview.slipping
+        ],
+        "birthdays": [
+            {"name": c.name or c.primary_email, "date": d.strftime("%-d %B"), "age": age}
+            for c, d, age in overview.birthdays
+        ],
+        "openers": [
+            {"name": c.name or c.primary_email, "title": o.title, "id": o.id} for c, o in overview.openers
+        ],
+        "groups": [_bar(g) for g in overview.groups],
     }
