@@ -22,7 +22,7 @@ from keepwarm.domain.model import Contact, Direction, Touch
 from keepwarm.mail.message import HEADER_FIELDS
 from keepwarm.render.engine import Renderer
 from keepwarm.runtime import wiring
-from keepwarm.runtime.service import reminder_settings
+from keepwarm.runtime.wiring import settings_for
 from keepwarm.store import Store
 from tests.testbed.fixtures import Account, Testbed
 
@@ -264,7 +264,7 @@ def reminder_run(bed: Testbed, contacts: int, due: int, work: Path) -> list[Resu
         store = Store(config.state_dir)
         renderer = Renderer(None)
         start = time.perf_counter()
-        messages = reminders.run(store, renderer, reminder_settings(config), now)
+        messages = reminders.run(store, renderer, settings_for(config), now)
         took = time.perf_counter() - start
         assert len(messages) == due, len(messages)
         return took

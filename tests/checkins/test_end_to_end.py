@@ -12,7 +12,7 @@ from email.utils import format_datetime
 from zoneinfo import ZoneInfo
 
 from keepwarm.domain.model import Contact, Direction, Touch
-from keepwarm.runtime.service import Service
+from keepwarm.runtime.wiring import build_service
 from keepwarm.store import Store
 from tests.testbed.config import ConfigFactory
 from tests.testbed.fixtures import Account, Testbed
@@ -59,7 +59,7 @@ def test_opener_news_and_overview(testbed: Testbed, account: Account, make_confi
         )
     )
     store.add_touches([Touch("priya@example.org", start - timedelta(days=45), Direction.IN, subject="Hello")])
-    service = Service(config, store)
+    service = build_service(config, store)
 
     forwarded = (
         "for Priya\r\n\r\n---------- Forwarded message ---------\r\nFrom: Weekly <news@weekly.example>\r\n"

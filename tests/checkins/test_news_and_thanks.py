@@ -13,6 +13,7 @@ from keepwarm.app import contacts
 from keepwarm.app.poll import PollReport
 from keepwarm.domain.model import Contact, Direction, Touch
 from keepwarm.runtime.service import Service
+from keepwarm.runtime.wiring import build_service
 from keepwarm.store import Store
 from tests.reminders.support import LISBON, Outgoing, html_of, text_of
 from tests.testbed.config import ConfigFactory
@@ -73,7 +74,7 @@ def test_news_colon_with_nothing_after_it_gets_a_clear_error(
     body: str,
 ) -> None:
     store = Store(make_config().state_dir)
-    service = Service(make_config(), store)
+    service = build_service(make_config(), store)
     outgoing = Outgoing(smtp_server)
 
     report = _command(testbed, account, service, subject, body, EVENING_BEFORE)
@@ -92,7 +93,7 @@ def test_news_alone_answers_the_current_news_and_news_clear_clears_it(
     testbed: Testbed, account: Account, make_config: ConfigFactory, smtp_server: SmtpServer
 ) -> None:
     store = Store(make_config().state_dir)
-    service = Service(make_config(), store)
+    service = build_service(make_config(), store)
     outgoing = Outgoing(smtp_server)
     when = EVENING_BEFORE
 
@@ -122,7 +123,7 @@ def test_news_alone_is_answered_even_when_only_errors_are_confirmed(
 ) -> None:
     config = make_config(confirmations="errors")
     store = Store(config.state_dir)
-    service = Service(config, store)
+    service = build_service(config, store)
     outgoing = Outgoing(smtp_server)
 
     _command(testbed, account, service, f"news: {NEWS}", "", EVENING_BEFORE)
@@ -153,7 +154,7 @@ def test_news_is_mentioned_once_to_each_contact(
     store = Store(make_config().state_dir)
     _add(store, "Alice Example", "alice@example.org", days_since=45)
     _add(store, "Bob Example", "bob@example.org", days_since=40)
-    service = Service(make_config(), store)
+    service = build_service(make_config(), store)
     _command(testbed, account, service, f"news: {NEWS}", "", EVENING_BEFORE)
 
     first = Outgoing(smtp_server)
@@ -189,7 +190,7 @@ def test_news_reaches_each_entry_of_a_digest_once(
     store = Store(config.state_dir)
     _add(store, "Alice Example", "alice@example.org", days_since=45)
     _add(store, "Bob Example", "bob@example.org", days_since=40)
-    service = Service(config, store)
+    service = build_service(config, store)
     _command(testbed, account, service, f"news: {NEWS}", "", EVENING_BEFORE)
 
     first = Outgoing(smtp_server)
@@ -214,7 +215,7 @@ def test_thanks_sends_a_thank_you_draft_with_the_next_reminder_run_and_logs_no_t
 ) -> None:
     store = Store(make_config().state_dir)
     lena = _add(store, "Lena Park", "lena@example.org", days_since=2)  # not due for four weeks
-    service = Service(make_config(), store)
+    service = build_service(make_config(), store)
     outgoing = Outgoing(smtp_server)
 
     report = _command(
@@ -263,7 +264,7 @@ def test_thanks_for_someone_removed_is_an_error_and_nothing_is_stored(
     store = Store(make_config().state_dir)
     _add(store, "Lena Park", "lena@example.org", days_since=2)
     contacts.remove_contact(store, "Lena")
-    service = Service(make_config(), store)
+    service = build_service(make_config(), store)
     outgoing = Outgoing(smtp_server)
 
     report = _command(testbed, account, service, "thanks Lena for The Overstory", "", EVENING_BEFORE)
@@ -283,7 +284,7 @@ def test_a_thank_you_for_someone_removed_before_the_run_is_dropped(
 ) -> None:
     store = Store(make_config().state_dir)
     _add(store, "Lena Park", "lena@example.org", days_since=2)
-    service = Service(make_config(), store)
+    service = build_service(make_config(), store)
     _command(testbed, account, service, "thanks Lena for The Overstory", "", EVENING_BEFORE)
     contacts.remove_contact(store, "Lena")
 

@@ -14,6 +14,7 @@ from keepwarm.app import contacts
 from keepwarm.app.poll import PollReport
 from keepwarm.domain.model import Contact, Direction, Touch
 from keepwarm.runtime.service import Service
+from keepwarm.runtime.wiring import build_service
 from keepwarm.store import Store
 from tests.clitools import run_cli
 from tests.reminders.support import (
@@ -73,7 +74,7 @@ def test_an_opener_for_a_name_matching_nobody_is_answered_and_nothing_is_kept(
 ) -> None:
     store = Store(make_config().state_dir)
     _add(store, "Priya Raman", "priya@example.org")
-    service = Service(make_config(), store)
+    service = build_service(make_config(), store)
     outgoing = Outgoing(smtp_server)
 
     report = _command(
@@ -93,7 +94,7 @@ def test_an_opener_for_a_name_matching_several_lists_them_and_nothing_is_kept(
     green = _add(store, "Sam Green", "sam.green@example.org")
     brown = _add(store, "Sam Brown", "sbrown@example.net")
     _add(store, "Priya Raman", "priya@example.org")
-    service = Service(make_config(), store)
+    service = build_service(make_config(), store)
     outgoing = Outgoing(smtp_server)
 
     report = _command(testbed, account, service, "for Sam", "https://example.org/night-trains\n")
@@ -155,7 +156,7 @@ def test_a_big_forwarded_newsletter_keeps_its_subject_and_first_link(
 ) -> None:
     store = Store(make_config().state_dir)
     priya = _add(store, "Priya Raman", "priya@example.org")
-    service = Service(make_config(), store)
+    service = build_service(make_config(), store)
     outgoing = Outgoing(smtp_server)
 
     testbed.deliver(account.plus("keepwarm"), _newsletter(account, html_only=html_only))
@@ -188,7 +189,7 @@ def test_drop_opener_by_email(
 ) -> None:
     store = Store(make_config().state_dir)
     priya = _add(store, "Priya Raman", "priya@example.org")
-    service = Service(make_config(), store)
+    service = build_service(make_config(), store)
     number = _keep_one(testbed, account, service, store, priya)
     outgoing = Outgoing(smtp_server)
 
@@ -211,7 +212,7 @@ def test_a_drop_opener_that_fails_changes_nothing_else_in_the_message(
 ) -> None:
     store = Store(make_config().state_dir)
     _add(store, "Priya Raman", "priya@example.org")
-    service = Service(make_config(), store)
+    service = build_service(make_config(), store)
     outgoing = Outgoing(smtp_server)
 
     report = _command(testbed, account, service, "", "add Zoe Quinn <zoe@example.org>\ndrop opener 99\n")
@@ -233,7 +234,7 @@ def test_drop_opener_by_cli(
     config = make_config()
     store = Store(config.state_dir)
     priya = _add(store, "Priya Raman", "priya@example.org")
-    service = Service(config, store)
+    service = build_service(config, store)
     number = _keep_one(testbed, account, service, store, priya)
     clean_environment(monkeypatch, tmp_path)
     env = str(write_env_file(tmp_path / "cli.env", env_settings(testbed, account, config.state_dir)))
@@ -286,7 +287,7 @@ def test_contacts_show_lists_pending_openers_and_the_rhythm(
     contacts.add_contact(store, "Omar Haddad <omar@example.org>", now - timedelta(days=200), every="6w")
     _converse(testbed, account, "priya@example.org", [now - timedelta(days=12 + 14 * k) for k in range(5)])
     _converse(testbed, account, "omar@example.org", [now - timedelta(days=10 + 14 * k) for k in range(3)])
-    service = Service(config, store)
+    service = build_service(config, store)
     service.poll(now - timedelta(days=5))
     _command(testbed, account, service, "Fwd: Night trains", "for Priya\n\nhttps://example.org/trains\n", now)
     _command(testbed, account, service, "for Priya", "[Lisbon trams](https://example.org/trams)\n", now)

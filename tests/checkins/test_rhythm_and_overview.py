@@ -15,6 +15,7 @@ from keepwarm.app import contacts
 from keepwarm.domain.model import Contact, Direction, Touch
 from keepwarm.render.engine import shipped_dir
 from keepwarm.runtime.service import Service
+from keepwarm.runtime.wiring import build_service
 from keepwarm.store import Store
 from tests.clitools import run_cli
 from tests.reminders.support import (
@@ -119,7 +120,7 @@ def test_a_reminder_offers_the_usual_rhythm_but_keepwarm_never_changes_a_cadence
     _converse(testbed, account, "omar@example.org", [SUNDAY - timedelta(days=35 + 30 * k) for k in range(5)])
     # Nell: weekly, last 40 days ago; her cadence is kept even though the habit is far off.
     _converse(testbed, account, "nell@example.org", [SUNDAY - timedelta(days=40 + 7 * k) for k in range(6)])
-    service = Service(config, store)
+    service = build_service(config, store)
     service.poll(SUNDAY - timedelta(hours=1))
     before = {c.name: c.cadence_days for c in store.contacts()}
     outgoing = Outgoing(smtp_server)
@@ -188,7 +189,7 @@ def test_the_overview_goes_out_on_its_day_at_reminder_time_once_a_week(
     config = make_config(overview="weekly", overview_day=day, reminder_time=time)
     store = Store(config.state_dir)
     store.add_contact(Contact("Alice Example", ("alice@example.org",), SUNDAY - timedelta(days=90)))
-    service = Service(config, store)
+    service = build_service(config, store)
     outgoing = Outgoing(smtp_server)
 
     # The first overview goes out at its slot; from then on the loop asks every quarter hour.
@@ -205,7 +206,7 @@ def test_a_missed_overview_goes_out_once_when_the_daemon_is_back(
     testbed: Testbed, account: Account, make_config: ConfigFactory
 ) -> None:
     config = make_config(overview="weekly", overview_day="sun")
-    service = Service(config, Store(config.state_dir))
+    service = build_service(config, Store(config.state_dir))
     service.overview(SUNDAY)
 
     # Down from Saturday to Tuesday: the Sunday overview goes out on Tuesday, once.
@@ -224,7 +225,7 @@ def test_no_overview_when_it_is_off(
     store = Store(config.state_dir)
     store.add_contact(Contact("Alice Example", ("alice@example.org",), SUNDAY - timedelta(days=90)))
     store.add_touches([Touch("alice@example.org", SUNDAY - timedelta(days=45), Direction.OUT)])
-    service = Service(config, store)
+    service = build_service(config, store)
     outgoing = Outgoing(smtp_server)
 
     sent = _simulate_week(service, SUNDAY - timedelta(hours=1), 8)
@@ -238,7 +239,7 @@ def test_no_overview_when_it_is_off(
 
 def test_the_default_is_no_overview(testbed: Testbed, account: Account, make_config: ConfigFactory) -> None:
     config = make_config()
-    service = Service(config, Store(config.state_dir))
+    service = build_service(config, Store(config.state_dir))
 
     assert config.overview == "off"
     assert not any(service.overview_due(SUNDAY + timedelta(hours=h)) for h in range(0, 24 * 8, 3))
@@ -272,7 +273,7 @@ def test_the_overview_draws_its_bars_with_table_cells_and_both_parts_show_the_sa
     config = make_config(overview="weekly", overview_day="sun")
     store = Store(config.state_dir)
     _seed_groups(store, SUNDAY)
-    service = Service(config, store)
+    service = build_service(config, store)
     outgoing = Outgoing(smtp_server)
 
     report = service.overview(SUNDAY)

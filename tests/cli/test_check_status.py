@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from keepwarm.runtime.service import Service
+from keepwarm.runtime.wiring import build_service
 from keepwarm.store import Store
 from tests.clitools import CliRun as Run
 from tests.clitools import clear_environment
@@ -222,7 +222,7 @@ def test_status_after_a_poll_shows_when_and_what_was_skipped(
     )
     testbed.append(account, "INBOX", _mail("no-reply@shop.example", owner, "Receipt", "n1@x", sent))
     config = make_config()
-    Service(config, Store(config.state_dir)).poll(now)
+    build_service(config, Store(config.state_dir)).poll(now)
     env = status_env(tmp_path, config.state_dir)
 
     data = run(capsys, "--env-file", str(env), "status", "--json").json()

@@ -13,6 +13,7 @@ from zoneinfo import ZoneInfo
 
 from keepwarm.domain.model import Contact, Direction, Touch
 from keepwarm.runtime.service import Service
+from keepwarm.runtime.wiring import build_service
 from keepwarm.store import Store
 from tests.reminders.conftest import ConfigFactory
 from tests.testbed.fixtures import Account, Testbed
@@ -59,7 +60,7 @@ def _setup(testbed: Testbed, account: Account, make_config: ConfigFactory) -> tu
     store.add_touches(
         [Touch("alice@example.org", START - timedelta(days=40), Direction.OUT, subject="Lisbon?")]
     )
-    service = Service(config, store)
+    service = build_service(config, store)
     assert service.remind(START)[0] == 1
     service.poll(START + timedelta(minutes=1))  # sees its own reminder: not a touch, not a command
     reminders = [m for m in _inbox(testbed, account) if str(m["X-Keepwarm"]).startswith("reminder")]

@@ -15,6 +15,7 @@ from keepwarm.domain.model import Channel, Contact, Direction, Touch
 from keepwarm.domain.reminders import EntryState
 from keepwarm.domain.tokens import find_tokens
 from keepwarm.runtime.service import Service
+from keepwarm.runtime.wiring import build_service
 from keepwarm.store import Store
 from keepwarm.store.reminders import OutboxItem
 from tests.testbed.config import ConfigFactory
@@ -67,9 +68,7 @@ class Bed:
 
     @property
     def secret(self) -> bytes:
-        secret = self.service.config.secret
-        assert secret is not None
-        return secret.reveal().encode()
+        return self.service.settings.owner_mail().secret
 
     def deliver(self, raw: bytes, to: str | None = None, mail_from: str = "someone@example.org") -> None:
         """Drop a message into the owner's INBOX (addressed to ``to``, the daemon by default)."""
@@ -121,7 +120,7 @@ def open_bed(
             Contact(name, (address,), START - timedelta(days=400), cadence_days=30, group=group)
         )
         store.add_touches([Touch(address, START - timedelta(days=days), Direction.OUT, subject="Hello")])
-    bed = Bed(testbed, account, smtp, Service(config, store), len(smtp.received))
+    bed = Bed(testbed, account, smtp, build_service(config, store), len(smtp.received))
     if remind:
         queued, _ = bed.service.remind(START)
         assert queued == (1 if overrides.get("reminder_mode") == "digest" else people)

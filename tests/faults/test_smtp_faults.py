@@ -16,8 +16,10 @@ from typing import Any
 import pytest
 
 from keepwarm.app import outbox, reminders
+from keepwarm.config import Config
 from keepwarm.mail.smtp import SmtpSender
-from keepwarm.runtime.service import Service, reminder_settings
+from keepwarm.runtime.service import Service
+from keepwarm.runtime.wiring import build_service, settings_for
 from keepwarm.store import Store
 from tests.faults.stall_smtp import StallingSmtp
 from tests.faults.support import Tally, count, env_file, seconds
@@ -105,7 +107,7 @@ def test_a_faulty_reply_loses_nothing_and_each_reminder_is_delivered_once(
     config = make_config(max_reminders_per_day=str(PEOPLE))
     store = Store(config.state_dir)
     subjects = _seed(store, PEOPLE)
-    service = Service(config, store)
+    service = build_service(config, store)
     before = len(smtp_server.received)
     text = {4: "4.3.0 Try again later", 5: "5.7.1 Refused"}[code // 100]
     smtp_server.fail_next(code, text, count=FAULTS, stage=stage)
@@ -165,7 +167,7 @@ def test_smtp_down_for_several_cycles_then_each_reminder_is_delivered_once(
     down = make_config(smtp_port=str(closed_port), max_reminders_per_day=str(people))
     store = Store(down.state_dir)
     subjects = _seed(store, people)
-    service = Service(down, store)
+    service = build_service(down, store)
     before = len(smtp_server.received)
 
     queued, report = service.remind(MORNING)
@@ -181,7 +183,7 @@ def test_smtp_down_for_several_cycles_then_each_reminder_is_delivered_once(
         assert report.sent == [] and report.failed == [] and len(report.retrying) == people, cycle
     assert {(i.state, i.attempts) for i in store.reminders.outbox()} == {("pending", cycles + 1)}
 
-    service.reload(make_config(max_reminders_per_day=str(people)))  # the server is back
+    service = build_service(make_config(max_reminders_per_day=str(people)), store)  # the server is back
     later = list(_cycles(service, store, now))
     delivered = _received([m.data for m in smtp_server.received[before:]])
     Tally(
@@ -203,13 +205,13 @@ def test_smtp_down_for_several_cycles_then_each_reminder_is_delivered_once(
 
 def _stall_setup(
     make_config: ConfigFactory, stall: StallingSmtp, people: int
-) -> tuple[Service, dict[int, str]]:
+) -> tuple[Service, Config, dict[int, str]]:
     config = make_config(smtp_host="127.0.0.1", smtp_port=str(stall.port), smtp_security="none")
     store = Store(config.state_dir)
     subjects = _seed(store, people)
-    service = Service(config, store)
-    reminders.run(store, service.renderer, reminder_settings(config), MORNING)
-    return service, subjects
+    service = build_service(config, store)
+    reminders.run(store, service.renderer, settings_for(config), MORNING)
+    return service, config, subjects
 
 
 @pytest.fixture
@@ -227,8 +229,7 @@ def test_a_stalling_server_times_out_and_every_reminder_is_then_delivered_once(
 ) -> None:
     stall = seconds("STALL", 30, 30, slow=False)
     client_timeout = 1.0
-    service, subjects = _stall_setup(make_config, stalling_smtp, 3)
-    config = service.config
+    service, config, subjects = _stall_setup(make_config, stalling_smtp, 3)
     assert config.daemon_address is not None
     sender = SmtpSender(
         config.smtp, config.daemon_address, frozenset(config.owner_emails), timeout=client_timeout
@@ -271,7 +272,7 @@ def test_a_stall_with_the_service_s_own_smtp_timeout(
     a stall shorter than it just holds the loop that long; a longer one costs the whole timeout."""
     stall = seconds("STALL", 30, 30, slow=True)
     timeout = float(inspect.signature(SmtpSender).parameters["timeout"].default)
-    service, subjects = _stall_setup(make_config, stalling_smtp, 3)
+    service, _, subjects = _stall_setup(make_config, stalling_smtp, 3)
     stalling_smtp.stall_next(stall)
 
     started = time.monotonic()

@@ -22,14 +22,18 @@ from aiosmtplib.email import flatten_message
 from hypothesis import HealthCheck, Phase, settings
 from hypothesis.configuration import set_hypothesis_home_dir
 
-from keepwarm.app import outbox, poll, reminders, thanks
-from keepwarm.app.commands import CommandHandler, CommandSettings
+from keepwarm.app import outbox, reminders, thanks
+from keepwarm.app.commands import CommandHandler
+from keepwarm.app.outbox import OwnerMail
+from keepwarm.app.poll import PollReport
+from keepwarm.app.settings import Settings
 from keepwarm.domain.classify import Identity
 from keepwarm.domain.model import Contact, Direction, Touch
 from keepwarm.mail.message import HEADER_FIELDS
-from keepwarm.mail.smtp import guard
+from keepwarm.mail.smtp import screen
 from keepwarm.ports import FolderInfo, FolderStatus, RawMail, SendResult
 from keepwarm.render.engine import Renderer
+from keepwarm.runtime.service import Service
 from keepwarm.store import Store
 from keepwarm.store.reminders import OutboxItem
 from keepwarm.store.repository import FILE_NAME
@@ -225,8 +229,8 @@ class Sent:
 
 
 class CheckingSender:
-    """A MailSender that does what SmtpSender does short of the network: ``guard`` on the whole batch
-    first (so a refused message fails the batch, as in production), then aiosmtplib's flattening."""
+    """A MailSender that does what SmtpSender does short of the network: the same ``screen`` by the
+    owner-only guard (a refused message fails alone, for good), then aiosmtplib's flattening."""
 
     def __init__(self, allowed: frozenset[str] = frozenset({OWNER})) -> None:
         self.allowed = allowed
@@ -235,8 +239,9 @@ class CheckingSender:
     def send(
         self, batch: Sequence[tuple[int, EmailMessage]], on_result: Callable[[SendResult], None]
     ) -> list[SendResult]:
-        envelopes = [(item_id, msg, guard(msg, self.allowed)) for item_id, msg in batch]
-        results = []
+        envelopes, results = screen(batch, self.allowed)
+        for result in results:
+            on_result(result)
         for item_id, msg, recipients in envelopes:
             self.sent.append(Sent(item_id, tuple(recipients), flatten_message(msg)))
             results.append(SendResult(item_id, True))
@@ -316,54 +321,47 @@ class Keepwarm:
         return who(frozenset({self.owner}), self.daemon)
 
     @property
-    def settings(self) -> CommandSettings:
-        return CommandSettings(
+    def settings(self) -> Settings:
+        """The settings as runtime.wiring would build them for this owner (answers uncapped)."""
+        return Settings(
             who=self.who,
-            secret=self.secret,
-            servid=self.servid,
-            confirmations="all",
-            max_replies_per_hour=1000,
             owner_name=OWNER_NAME,
-            daemon_address=self.daemon,
-            plus_addressing=True,
+            owner_address=self.owner,
             default_cadence_days=30,
+            backfill=timedelta(days=3650),
+            cap=50,
+            servid=self.servid,
+            max_replies_per_hour=1000,
+            mail=OwnerMail(self.owner, self.daemon, self.secret, plus_addressing=True),
+            can_send=True,
+        )
+
+    @property
+    def service(self) -> Service:
+        """The production Service, with this harness's mailbox and sender as its ports."""
+        return Service(
+            self.settings,
+            self.store,
+            renderer(),
+            mailbox=lambda: self.mailbox,
+            sender=lambda: self.sender,
+            clock=lambda: NOW,
         )
 
     @property
     def handler(self) -> CommandHandler:
         return CommandHandler(self.store, renderer(), self.settings)
 
-    @property
-    def reminder_settings(self) -> reminders.ReminderSettings:
-        return reminders.ReminderSettings(
-            owner_name=OWNER_NAME,
-            owner_address=self.owner,
-            daemon_address=self.daemon,
-            secret=self.secret,
-            digest=False,
-            cap=50,
-            plus_addressing=True,
-            default_cadence_days=30,
-        )
-
-    def receive(self, raw: bytes, at: datetime = NOW) -> poll.PollReport:
-        """The message arrives and keepwarm polls: classify, record, and handle it if a command."""
+    def receive(self, raw: bytes, at: datetime = NOW) -> PollReport:
+        """The message arrives and keepwarm polls, as the daemon does: touches, commands, settling."""
         self.mailbox.add(raw, at)
-        return poll.poll(
-            self.mailbox,
-            self.store,
-            self.who,
-            [self.mailbox.folder],
-            at,
-            backfill=timedelta(days=3650),
-            on_command=self.handler.handle,
-        )
+        return self.service.poll(at)
 
     def remind(self, at: datetime) -> list[EmailMessage]:
         """Run the reminder job and queue pending thank-yous, as Service.remind does (no sending)."""
-        messages = reminders.run(self.store, renderer(), self.reminder_settings, at)
+        messages = reminders.run(self.store, renderer(), self.settings, at)
         with self.store.transaction():
-            messages += thanks.queue_thanks(self.store, renderer(), self.reminder_settings, at)
+            messages += thanks.queue_thanks(self.store, renderer(), self.settings, at)
         return messages
 
     def deliver(self, at: datetime) -> outbox.DeliveryReport:
@@ -391,12 +389,14 @@ class Keepwarm:
 
 
 def seed(state_dir: Path, *, servid: str | None = None, owner: str = OWNER, daemon: str = DAEMON) -> Keepwarm:
-    """A keepwarm tracking Alice (last written 40 days ago, every 30 days) with her reminder queued."""
+    """A keepwarm tracking Alice (last written 40 days ago, every 30 days), reminded an hour ago."""
     store = Store(state_dir)
     store.add_contact(Contact("Alice Example", (ALICE,), NOW - timedelta(days=400), cadence_days=30))
     store.add_touches([Touch(ALICE, NOW - timedelta(days=40), Direction.OUT, subject="Lisbon?")])
     keepwarm = Keepwarm(store, servid=servid, owner=owner, daemon=daemon)
     assert len(keepwarm.remind(REMINDED)) == 1
+    # Delivered before anyone answers it, as in life (an unsent reminder is cancelled by a touch).
+    assert keepwarm.deliver(REMINDED).sent == [keepwarm.outbox("reminder")[0].id]
     return keepwarm
 
 

@@ -11,6 +11,7 @@ import pytest
 from keepwarm.domain.model import Contact, Direction, Touch
 from keepwarm.domain.tokens import make_token
 from keepwarm.runtime.service import Service
+from keepwarm.runtime.wiring import build_service
 from keepwarm.store import Store
 from tests.hostile.support import OTHER_SECRET, Tally, message
 from tests.testbed.config import ConfigFactory
@@ -46,9 +47,7 @@ class Live:
 
     @property
     def secret(self) -> bytes:
-        secret = self.service.config.secret
-        assert secret is not None
-        return secret.reveal().encode()
+        return self.service.settings.owner_mail().secret
 
     def tagged(self, token: str) -> str:
         return self.account.plus(f"keepwarm+{token}")
@@ -85,7 +84,7 @@ def open_live(
     store = Store(config.state_dir)
     store.add_contact(Contact("Alice Example", (ALICE,), START - timedelta(days=200), cadence_days=30))
     store.add_touches([Touch(ALICE, START - timedelta(days=40), Direction.OUT, subject="Lisbon?")])
-    service = Service(config, store)
+    service = build_service(config, store)
     mark = len(smtp.received)
     assert service.remind(START)[0] == 1
     service.poll(START + timedelta(minutes=1))  # its own reminder: neither a touch nor a command

@@ -10,7 +10,6 @@ import sys
 import threading
 import time
 import urllib.request
-from datetime import datetime
 from pathlib import Path
 from urllib.parse import parse_qs, urlencode, urlparse
 
@@ -100,7 +99,7 @@ def test_revoked_refresh_token_needs_reauthorisation(oauth_config: Config, testb
     with pytest.raises(AuthError, match="re-authorisation needed"):
         tokens()
 
-    daemon = Daemon(lambda: oauth_config, clock=lambda config: datetime.now(config.timezone))
+    daemon = Daemon(lambda: oauth_config)
     daemon.poll_job()
     store = Store(oauth_config.state_dir)
     errors = store.reminders.runs()["errors"]

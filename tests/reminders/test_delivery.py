@@ -12,8 +12,7 @@ import pytest
 
 from keepwarm.app import outbox, reminders
 from keepwarm.ports import MailSender, SendResult
-from keepwarm.runtime.service import Service, reminder_settings
-from keepwarm.runtime.wiring import sender
+from keepwarm.runtime.wiring import build_service, sender, settings_for
 from keepwarm.store import Store
 from tests.clitools import run_cli
 from tests.reminders.conftest import ConfigFactory
@@ -44,7 +43,7 @@ def test_a_4xx_reply_keeps_the_message_pending_until_a_later_cycle_sends_it_once
     config = make_config()
     store = Store(config.state_dir)
     _seed(store, NAMES[:2])
-    service = Service(config, store)
+    service = build_service(config, store)
     outgoing = Outgoing(smtp_server)
     smtp_server.fail_next(451, "4.3.0 Mailbox busy, try again later")
 
@@ -86,10 +85,10 @@ def test_a_5xx_reply_fails_for_good_and_status_shows_it(
     _seed(store, NAMES[:1])
     smtp_server.fail_next(554, "5.7.1 Message refused")
 
-    count, report = Service(config, store).remind(MORNING)
+    count, report = build_service(config, store).remind(MORNING)
 
     assert count == 1 and (report.sent, report.retrying, report.failed) == ([], [], [1])
-    assert Service(config, store).deliver(MORNING + timedelta(hours=2)).sent == []
+    assert build_service(config, store).deliver(MORNING + timedelta(hours=2)).sent == []
     assert smtp_server.received_for(account.address) == []
 
     clean_environment(monkeypatch, tmp_path)
@@ -116,7 +115,7 @@ def test_smtp_down_for_several_cycles_then_each_reminder_is_delivered_once(
     down = make_config(smtp_port=str(closed_port))
     store = Store(down.state_dir)
     _seed(store)
-    service = Service(down, store)
+    service = build_service(down, store)
     outgoing = Outgoing(smtp_server)
 
     count, report = service.remind(MORNING)
@@ -128,7 +127,7 @@ def test_smtp_down_for_several_cycles_then_each_reminder_is_delivered_once(
     assert {(i.state, i.attempts) for i in store.reminders.outbox()} == {("pending", 4)}
     assert all("Connect" in (i.last_error or "") for i in store.reminders.outbox())
 
-    service.reload(make_config())  # the server is back
+    service = build_service(make_config(), store)  # the server is back (SIGHUP builds a new Service)
     assert service.deliver(MORNING + timedelta(minutes=14)).sent == []  # the 8-minute pause holds
     assert service.deliver(MORNING + timedelta(minutes=15)).sent == [1, 2, 3]
     assert service.deliver(MORNING + timedelta(hours=1)).sent == []
@@ -150,14 +149,14 @@ def test_a_crash_between_sending_and_recording_repeats_one_message_at_most(
     store = Store(config.state_dir)
     _seed(store, NAMES[:1])
     outgoing = Outgoing(smtp_server)
-    assert Service(config, store).remind(MORNING)[1].sent == [1]
+    assert build_service(config, store).remind(MORNING)[1].sent == [1]
 
     # The process died after the server accepted the message and before the row said so.
     item = store.reminders.outbox_item(1)
     assert item is not None
     store.reminders.update_outbox(item.with_changes(state="pending", sent_at=None))
 
-    restarted = Service(config, Store(config.state_dir))
+    restarted = build_service(config, Store(config.state_dir))
     assert restarted.deliver(MORNING + timedelta(minutes=1)).sent == [1]
     assert restarted.deliver(MORNING + timedelta(minutes=2)).sent == []
     assert restarted.remind(MORNING + timedelta(days=1))[0] == 0
@@ -193,15 +192,15 @@ def test_a_crash_mid_batch_duplicates_only_the_message_in_flight(
     config = make_config()
     store = Store(config.state_dir)
     _seed(store)
-    service = Service(config, store)
-    assert len(reminders.run(store, service.renderer, reminder_settings(config), MORNING)) == 3
+    service = build_service(config, store)
+    assert len(reminders.run(store, service.renderer, settings_for(config), MORNING)) == 3
     outgoing = Outgoing(smtp_server)
 
     with pytest.raises(_SimulatedCrashError):
         outbox.deliver(store, _CrashAfterSending(sender(config), crash_on=2), MORNING)
     assert [i.state for i in store.reminders.outbox()] == ["sent", "pending", "pending"]
 
-    restarted = Service(config, Store(config.state_dir))
+    restarted = build_service(config, Store(config.state_dir))
     assert restarted.deliver(MORNING + timedelta(minutes=1)).sent == [2, 3]
     assert restarted.deliver(MORNING + timedelta(minutes=2)).sent == []
 

@@ -11,7 +11,7 @@ from urllib.parse import parse_qs, unquote, urlparse
 from zoneinfo import ZoneInfo
 
 from keepwarm.domain.model import Contact, Direction, Touch
-from keepwarm.runtime.service import Service
+from keepwarm.runtime.wiring import build_service
 from keepwarm.store import Store
 from tests.reminders.conftest import ConfigFactory
 from tests.testbed.fixtures import Account, Testbed
@@ -47,7 +47,7 @@ def test_one_reminder_then_quiet_until_due_again(
     store.add_touches(
         [Touch("alice@example.org", start - timedelta(days=40), Direction.OUT, subject="Lisbon?")]
     )
-    service = Service(config, store)
+    service = build_service(config, store)
 
     before = start.replace(hour=8, minute=29)
     assert not service.reminders_due(before) or store.reminders.runs().get("last_reminder_run") is None

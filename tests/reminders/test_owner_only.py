@@ -15,7 +15,7 @@ import pytest
 from keepwarm.config import ServerConfig
 from keepwarm.mail.smtp import RecipientRefusedError, SmtpSender, guard
 from keepwarm.ports import SendResult
-from keepwarm.runtime.service import Service
+from keepwarm.runtime.wiring import build_service
 from keepwarm.store import Store
 from tests.reminders.conftest import ConfigFactory
 from tests.reminders.support import MORNING, Outgoing, add_contact, html_of, text_of
@@ -43,7 +43,7 @@ def test_every_envelope_goes_to_the_owner_only(
         store = Store(config.state_dir)
         for number, friend in enumerate(friends):
             add_contact(store, f"Friend {number}", friend.address, days_since=40 + number, now=MORNING)
-        service = Service(config, store)
+        service = build_service(config, store)
         service.remind(MORNING)
         service.remind(MORNING + timedelta(days=3))  # the repeats
 
@@ -127,7 +127,7 @@ def test_a_script_tag_in_a_name_is_escaped_in_html_and_readable_in_text(
     add_contact(store, SCRIPT, "xss@example.org", days_since=40, now=MORNING)
     outgoing = Outgoing(smtp_server)
 
-    assert Service(config, store).remind(MORNING)[0] == 1
+    assert build_service(config, store).remind(MORNING)[0] == 1
 
     [msg] = outgoing.messages()
     html = html_of(msg)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from keepwarm.runtime.service import Service
+from keepwarm.runtime.wiring import build_service
 from keepwarm.store import Store
 from tests.reminders.conftest import ConfigFactory
 from tests.reminders.support import LISBON, Outgoing, add_contact
@@ -16,7 +16,7 @@ NEW_YORK = ZoneInfo("America/New_York")
 
 def test_0830_stays_0830_on_the_dst_sunday_and_the_day_after(make_config: ConfigFactory) -> None:
     config = make_config()
-    service = Service(config, Store(config.state_dir))
+    service = build_service(config, Store(config.state_dir))
     service.store.reminders.note_run("last_reminder_run", datetime(2026, 3, 28, 8, 30, tzinfo=LISBON))
 
     for day in (29, 30):  # clocks go forward at 01:00 on Sunday 29 March 2026
@@ -32,7 +32,7 @@ def test_0830_stays_0830_on_the_dst_sunday_and_the_day_after(make_config: Config
 def test_a_slot_in_the_spring_forward_gap_runs_once(make_config: ConfigFactory) -> None:
     # 02:30 does not exist in New York on Sunday 8 March 2026: clocks jump from 02:00 to 03:00.
     config = make_config(timezone="America/New_York", reminder_time="02:30")
-    service = Service(config, Store(config.state_dir))
+    service = build_service(config, Store(config.state_dir))
     service.store.reminders.note_run("last_reminder_run", datetime(2026, 3, 7, 2, 30, tzinfo=NEW_YORK))
     runs = []
 
@@ -47,7 +47,7 @@ def test_a_slot_in_the_spring_forward_gap_runs_once(make_config: ConfigFactory) 
 
 def test_reminder_days_leave_the_other_days_quiet(make_config: ConfigFactory) -> None:
     config = make_config(reminder_days="mon,thu")
-    service = Service(config, Store(config.state_dir))
+    service = build_service(config, Store(config.state_dir))
     monday = datetime(2026, 11, 16, 8, 30, tzinfo=LISBON)
     service.store.reminders.note_run("last_reminder_run", monday)
 
@@ -69,7 +69,7 @@ def test_catch_up_after_three_days_off_sends_once(
     now = datetime(2026, 11, 20, 11, 0, tzinfo=LISBON)  # after today's 08:30
     add_contact(store, "Alice Example", "alice@example.org", days_since=40, now=now)
     store.reminders.note_run("last_reminder_run", now - timedelta(days=3))
-    service = Service(config, store)
+    service = build_service(config, store)
     outgoing = Outgoing(smtp_server)
 
     assert service.reminders_due(now)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 from keepwarm.domain.reminders import EntryState
-from keepwarm.runtime.service import Service
+from keepwarm.runtime.wiring import build_service
 from keepwarm.store import Store
 from tests.reminders.conftest import ConfigFactory
 from tests.reminders.support import MORNING, Outgoing, add_contact, html_of, sent_mail, text_of
@@ -40,7 +40,7 @@ def test_the_cap_sends_the_most_overdue_today_and_the_rest_tomorrow(
     config = make_config(max_reminders_per_day="3")
     store = Store(config.state_dir)
     _seed_five(store)
-    service = Service(config, store)
+    service = build_service(config, store)
     outgoing = Outgoing(smtp_server)
 
     count, report = service.remind(MORNING)
@@ -73,7 +73,7 @@ def test_digest_is_one_email_with_numbered_entries(
     config = make_config(reminder_mode="digest", max_reminders_per_day="3")
     store = Store(config.state_dir)
     _seed_five(store)
-    service = Service(config, store)
+    service = build_service(config, store)
     outgoing = Outgoing(smtp_server)
 
     count, report = service.remind(MORNING)
@@ -112,7 +112,7 @@ def test_a_detected_touch_resolves_the_reminder_and_stops_repeats(
     store = Store(config.state_dir)
     alice = add_contact(store, "Alice Example", "alice@example.org", days_since=40, now=MORNING)
     bob = add_contact(store, "Bob Example", "bob@example.org", days_since=40, now=MORNING)
-    service = Service(config, store)
+    service = build_service(config, store)
     outgoing = Outgoing(smtp_server)
     assert service.remind(MORNING)[0] == 2
 
@@ -140,7 +140,7 @@ def test_a_touch_cancels_a_reminder_still_waiting_to_be_sent(
     config = make_config()
     store = Store(config.state_dir)
     add_contact(store, "Alice Example", "alice@example.org", days_since=40, now=MORNING)
-    service = Service(config, store)
+    service = build_service(config, store)
     smtp_server.fail_next(451, "4.3.0 Try again later")
     assert service.remind(MORNING)[1].retrying == [1]
 
@@ -159,7 +159,7 @@ def test_an_ignored_reminder_repeats_after_3_then_6_then_12_days(
     config = make_config()
     store = Store(config.state_dir)
     add_contact(store, "Alice Example", "alice@example.org", days_since=40, now=MORNING)
-    service = Service(config, store)
+    service = build_service(config, store)
 
     sent_on = [day for day in range(22) if service.remind(MORNING + timedelta(days=day))[0]]
 

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from keepwarm.runtime.service import Service
+from keepwarm.runtime.wiring import build_service
 from keepwarm.store import Store
 from tests.reminders.conftest import ConfigFactory
 from tests.reminders.support import MORNING, Outgoing, add_contact, html_of, text_of
@@ -44,7 +44,7 @@ def test_a_broken_user_template_falls_back_to_the_shipped_one_and_says_where(
     add_contact(store, "Alice Example", "alice@example.org", days_since=40, now=MORNING)
     outgoing = Outgoing(smtp_server)
 
-    count, report = Service(config, store).remind(MORNING)
+    count, report = build_service(config, store).remind(MORNING)
 
     assert count == 1 and len(report.sent) == 1
     [msg] = outgoing.messages()
@@ -72,7 +72,7 @@ def test_a_user_default_draft_replaces_the_shipped_one(
     add_contact(store, "Alice Example", "alice@example.org", days_since=40, now=MORNING)
     outgoing = Outgoing(smtp_server)
 
-    Service(config, store).remind(MORNING)
+    build_service(config, store).remind(MORNING)
 
     [msg] = outgoing.messages()
     text = text_of(msg)
@@ -88,7 +88,7 @@ def test_the_work_group_gets_the_work_draft(make_config: ConfigFactory, smtp_ser
     add_contact(store, "Alice Example", "alice@example.org", days_since=40, now=MORNING, group="friends")
     outgoing = Outgoing(smtp_server)
 
-    Service(config, store).remind(MORNING)
+    build_service(config, store).remind(MORNING)
 
     wes, alice = (text_of(m) for m in outgoing.messages())
     assert wes.startswith("Draft for Wes Work <wes@corp.example> - subject: Quick hello")
@@ -104,7 +104,7 @@ def test_draft_variants_rotate_between_reminders_to_the_same_contact(
     config = make_config()
     store = Store(config.state_dir)
     add_contact(store, "Alice Example", "alice@example.org", days_since=40, now=MORNING)
-    service = Service(config, store)
+    service = build_service(config, store)
     outgoing = Outgoing(smtp_server)
 
     # The ignored reminder repeats after 3, 6 and 12 days; the shipped default has three variants.

@@ -9,21 +9,19 @@ the owner gets at most one "rejected a command" notice a day instead.
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass
 from datetime import datetime, timedelta
-from email.message import EmailMessage
 from email.parser import BytesHeaderParser
 from email.policy import compat32
 
-from keepwarm.app import contacts, outbox
+from keepwarm.app import contacts
+from keepwarm.app.outbox import Letter
+from keepwarm.app.settings import Settings
 from keepwarm.domain.authn import Verdict, authenticate, looks_like_reply
-from keepwarm.domain.classify import Identity
 from keepwarm.domain.command_plan import Changes, plan_daemon_mail, plan_reply
 from keepwarm.domain.commands import CommandError, parse_daemon_mail, parse_reply
 from keepwarm.domain.extras import for_whom
 from keepwarm.domain.inbound import InboundMail
 from keepwarm.errors import KeepwarmError
-from keepwarm.mail import compose
 from keepwarm.mail.reply import body_text, new_text
 from keepwarm.render import views
 from keepwarm.render.engine import Renderer
@@ -33,21 +31,6 @@ log = logging.getLogger("keepwarm.commands")
 
 MAX_BYTES = 256 * 1024
 _BULK = frozenset({"bulk", "list", "junk"})
-
-
-@dataclass(frozen=True)
-class CommandSettings:
-    """What command handling needs from the configuration."""
-
-    who: Identity
-    secret: bytes
-    servid: str | None
-    confirmations: str
-    max_replies_per_hour: int
-    owner_name: str | None
-    daemon_address: str
-    plus_addressing: bool
-    default_cadence_days: int
 
 
 def is_automatic(mail: InboundMail) -> bool:
@@ -70,10 +53,11 @@ def _auth_results(raw: bytes) -> list[str]:
 class CommandHandler:
     """Handles the command messages one poll finds."""
 
-    def __init__(self, store: Store, renderer: Renderer, settings: CommandSettings) -> None:
+    def __init__(self, store: Store, renderer: Renderer, settings: Settings) -> None:
         self.store = store
         self.renderer = renderer
         self.settings = settings
+        self.mail = settings.owner_mail()
 
     def handle(self, mail: InboundMail, raw: bytes, now: datetime) -> str:
         """Act on one message to the daemon; returns what happened (for the poll report).
@@ -100,7 +84,7 @@ class CommandHandler:
             mail,
             _auth_results(raw),
             who,
-            self.settings.secret,
+            self.mail.secret,
             servid=self.settings.servid,
             now=now,
             needs_token=reply,
@@ -223,42 +207,20 @@ class CommandHandler:
             "error": error,
             "help": error is not None or "help" in (answers or []),
             "commands": views.commands_view(),
-            "daemon_address": self.settings.daemon_address,
+            "daemon_address": self.mail.daemon_address,
             "due": self._due_lines(now) if "due" in (answers or []) else None,
             "contacts": self._contact_lines() if "list" in (answers or []) else None,
             "news": self._news_line(now) if "news" in (answers or []) else None,
         }
         text = self.renderer.render("confirmation.txt.j2", context).text
         subject = mail.subject if mail.subject.lower().startswith("re:") else f"Re: {mail.subject}"
-        self._queue("confirmation", verdict.owner_address, subject, text, now=now, mail=mail)
-
-    def _queue(
-        self, kind: str, to: str, subject: str, text: str, *, now: datetime, mail: InboundMail | None
-    ) -> None:
-        def build(token: str) -> EmailMessage:
-            return compose.build(
-                kind=kind,
-                daemon_address=self.settings.daemon_address,
-                owner_address=to,
-                subject=subject,
-                text=text,
-                html=None,
-                token=token,
-                now=now,
-                plus_addressing=self.settings.plus_addressing,
-                in_reply_to=mail.message_id if mail else None,
-                references=mail.references if mail else (),
-            )
-
-        outbox.enqueue(self.store, kind, self.settings.secret, now, build)
+        letter = Letter(subject, text, in_reply_to=mail.message_id, references=mail.references)
+        self.mail.queue(self.store, "confirmation", now, letter, to=verdict.owner_address)
 
     def _notify_rejection(self, mail: InboundMail, sender: str, reason: str, now: datetime) -> None:
         """Tell the owner (never the sender), at most once a day."""
         day_start = now.replace(hour=0, minute=0, second=0, microsecond=0)
         if self._recent({"rejection"}, day_start) >= 1:
-            return
-        owner = next(iter(sorted(self.settings.who.owner_emails)), None)
-        if owner is None:
             return
         context = {
             "sender": sender,
@@ -267,7 +229,7 @@ class CommandHandler:
             "at": now.strftime("%Y-%m-%d %H:%M"),
         }
         text = self.renderer.render("rejection.txt.j2", context).text
-        self._queue("rejection", owner, "keepwarm rejected a command", text, now=now, mail=None)
+        self.mail.queue(self.store, "rejection", now, Letter("keepwarm rejected a command", text))
 
     def _due_lines(self, now: datetime) -> list[str]:
         items = contacts.due_list(self.store, self.settings.default_cadence_days, now)

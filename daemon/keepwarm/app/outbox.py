@@ -1,8 +1,12 @@
-"""Delivery of queued messages: send what is due, record each result as soon as it is known.
+"""keepwarm's mail to the owner: queued in the outbox one way (``OwnerMail.queue``), then delivered.
 
-A message is marked sent right after the server accepts it, in its own small transaction, so a
-crash can repeat at most the one message in flight. Connection errors and 4xx replies are retried
-on later cycles with a doubling pause; a 5xx is final and shown by ``keepwarm status``.
+Every message keepwarm writes (reminders, digests, answers, notices, the overview) is queued by
+``OwnerMail.queue``: one transaction reserves the outbox row, signs the token that names it, builds
+the message around that token and keeps it. Delivery sends what is due and records each result as
+soon as it is known: a message is marked sent right after the server accepts it, in its own small
+transaction, so a crash can repeat at most the one message in flight. Connection errors and 4xx
+replies are retried on later cycles with a doubling pause; a 5xx is final and shown by
+``keepwarm status``.
 """
 
 from __future__ import annotations
@@ -15,6 +19,7 @@ from email import message_from_string, policy
 from email.message import EmailMessage
 
 from keepwarm.domain.tokens import make_token
+from keepwarm.mail import compose
 from keepwarm.ports import MailSender, SendResult
 from keepwarm.store import Store
 from keepwarm.store.reminders import OutboxItem
@@ -25,18 +30,65 @@ FIRST_RETRY = timedelta(minutes=1)
 MAX_RETRY = timedelta(hours=1)
 
 
-def enqueue(
-    store: Store, kind: str, secret: bytes, now: datetime, build: Callable[[str], EmailMessage]
-) -> tuple[int, EmailMessage]:
-    """Reserve an outbox row, sign the token that names it, build the message around that token,
-    and keep it: one transaction, so a message and its row exist together or not at all."""
-    with store.transaction():
-        item = store.reminders.add_outbox(OutboxItem(0, kind, "pending", now, raw=""))
-        token = make_token(secret, item.id, now)
-        msg = build(token)
-        subject = str(msg["Subject"])
-        store.reminders.update_outbox(item.with_changes(raw=msg.as_string(), subject=subject, token=token))
-    return item.id, msg
+@dataclass(frozen=True)
+class Letter:
+    """What one message to the owner says, and the message it answers (if any)."""
+
+    subject: str
+    text: str
+    html: str | None = None
+    in_reply_to: str | None = None
+    references: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class OwnerMail:
+    """The one way to mail the owner, built once from the settings."""
+
+    owner_address: str
+    daemon_address: str
+    secret: bytes
+    plus_addressing: bool
+
+    def build(
+        self, kind: str, letter: Letter, token: str, now: datetime, *, to: str | None = None
+    ) -> EmailMessage:
+        """The message itself (``queue`` keeps it; a dry run only shows it)."""
+        return compose.build(
+            kind=kind,
+            daemon_address=self.daemon_address,
+            owner_address=to or self.owner_address,
+            subject=letter.subject,
+            text=letter.text,
+            html=letter.html,
+            token=token,
+            now=now,
+            plus_addressing=self.plus_addressing,
+            in_reply_to=letter.in_reply_to,
+            references=letter.references,
+        )
+
+    def queue(
+        self,
+        store: Store,
+        kind: str,
+        now: datetime,
+        letter: Letter | Callable[[str], Letter],
+        *,
+        to: str | None = None,
+    ) -> tuple[int, EmailMessage]:
+        """Queue a message of ``kind``: ``letter``, or a function that writes it around its token
+        (reminders print the token). ``to`` is one of the owner's addresses (default the first)."""
+
+        with store.transaction():
+            item = store.reminders.add_outbox(OutboxItem(0, kind, "pending", now, raw=""))
+            token = make_token(self.secret, item.id, now)
+            msg = self.build(kind, letter(token) if callable(letter) else letter, token, now, to=to)
+            subject = str(msg["Subject"])
+            store.reminders.update_outbox(
+                item.with_changes(raw=msg.as_string(), subject=subject, token=token)
+            )
+        return item.id, msg
 
 
 def retry_after(attempts: int) -> timedelta:

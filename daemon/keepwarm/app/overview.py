@@ -4,18 +4,17 @@ from ``overview.txt.j2`` and ``overview.html.j2`` (bars drawn with table cells, 
 from __future__ import annotations
 
 from datetime import datetime
-from email.message import EmailMessage
 
-from keepwarm.app import contacts, outbox
-from keepwarm.app.reminders import ReminderSettings
+from keepwarm.app import contacts
+from keepwarm.app.outbox import Letter
+from keepwarm.app.settings import Settings
 from keepwarm.domain.overview import weekly
-from keepwarm.mail import compose
 from keepwarm.render import views
 from keepwarm.render.engine import Renderer
 from keepwarm.store import Store
 
 
-def queue(store: Store, renderer: Renderer, settings: ReminderSettings, now: datetime) -> None:
+def queue(store: Store, renderer: Renderer, settings: Settings, now: datetime) -> None:
     """Render the overview and put it in the outbox."""
     standings = contacts.due_list(store, settings.default_cadence_days, now)
     overview = weekly(standings, store.touches(), store.extras.openers(), now)
@@ -24,19 +23,11 @@ def queue(store: Store, renderer: Renderer, settings: ReminderSettings, now: dat
         "owner": views.owner_view(settings.owner_name, settings.owner_address),
     }
 
-    def build(token: str) -> EmailMessage:
-        return compose.build(
-            kind="overview",
-            daemon_address=settings.daemon_address,
-            owner_address=settings.owner_address,
-            subject=f"Your week in touch — {variables['week_ending']}",
-            text=renderer.render("overview.txt.j2", variables).text,
-            html=renderer.render("overview.html.j2", variables).text,
-            token=token,
-            now=now,
-            plus_addressing=settings.plus_addressing,
-        )
-
+    letter = Letter(
+        f"Your week in touch — {variables['week_ending']}",
+        renderer.render("overview.txt.j2", variables).text,
+        renderer.render("overview.html.j2", variables).text,
+    )
     with store.transaction():
-        outbox.enqueue(store, "overview", settings.secret, now, build)
+        settings.owner_mail().queue(store, "overview", now, letter)
         store.reminders.note_run("last_overview_run", now)

@@ -1,5 +1,9 @@
 """One poll of the mailbox: fetch what is new in each watched folder, plan, and commit.
 
+``run`` is the poll every caller runs (the daemon and ``keepwarm poll`` alike): it reads the new
+mail, handles the commands in it, settles the reminders and openers that mail answers, and records
+that it ran. ``poll`` is its core, the folder-by-folder sync.
+
 Each batch of fetched headers becomes one store transaction holding its touches, the keys of the
 messages it read, any contacts a BCC asked for, and the folder's new high-water UID. A crash
 between batches therefore loses nothing and repeats nothing: the next poll resumes after the last
@@ -14,11 +18,15 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
+from keepwarm.app.commands import CommandHandler
+from keepwarm.app.reminders import settle_open, settle_openers
+from keepwarm.app.settings import Settings
 from keepwarm.domain.classify import Identity
 from keepwarm.domain.inbound import InboundMail
 from keepwarm.domain.ingest import BatchPlan, Known, plan_batch
 from keepwarm.mail.message import parse_headers
 from keepwarm.ports import MailSource
+from keepwarm.render.engine import Renderer
 from keepwarm.store import Store
 
 log = logging.getLogger("keepwarm.poll")
@@ -139,6 +147,47 @@ def poll(
     for folder in folders:
         run.folder(folder)
     return run.report
+
+
+def run(
+    connect: Callable[[], MailSource],
+    store: Store,
+    settings: Settings,
+    renderer: Renderer,
+    now: datetime,
+    *,
+    progress: Progress | None = None,
+    stop: Callable[[], bool] = lambda: False,
+) -> PollReport:
+    """Read new mail, act on the commands in it, settle what it answers, and note the poll."""
+    # Commands are answered by mail: without the daemon address and SECRET they wait, unread.
+    handler = CommandHandler(store, renderer, settings).handle if settings.mail is not None else None
+    mailbox = connect()
+    try:
+        report = poll(
+            mailbox,
+            store,
+            settings.who,
+            mailbox.watched_folders(settings.folders),
+            now,
+            backfill=settings.backfill,
+            progress=progress,
+            stop=stop,
+            on_command=handler,
+        )
+    finally:
+        mailbox.close()
+    settle_open(store, now)
+    settle_openers(store)
+    store.reminders.note_run("last_poll", now, last_poll_messages=report.messages)
+    if report.messages:
+        log.info(
+            "poll: %d messages, %d touches, skipped %s",
+            report.messages,
+            sum(report.touches.values()),
+            dict(report.skipped) or "none",
+        )
+    return report
 
 
 def _commit(store: Store, plan: BatchPlan, folder: str, uidvalidity: int, last_uid: int) -> None:

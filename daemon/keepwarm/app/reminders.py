@@ -8,11 +8,12 @@ anything is sent. Delivery is ``outbox.deliver``'s job.
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass
 from datetime import datetime
 from email.message import EmailMessage
 
-from keepwarm.app import contacts, outbox
+from keepwarm.app import contacts
+from keepwarm.app.outbox import Letter
+from keepwarm.app.settings import Settings
 from keepwarm.domain.model import Contact
 from keepwarm.domain.reminders import Entry, EntryState, Pick, pick, settle
 from keepwarm.domain.rhythm import typical_gap_days
@@ -22,20 +23,6 @@ from keepwarm.render.engine import Renderer
 from keepwarm.store import Store
 
 log = logging.getLogger("keepwarm.reminders")
-
-
-@dataclass(frozen=True)
-class ReminderSettings:
-    """What the reminder job needs from the configuration."""
-
-    owner_name: str | None
-    owner_address: str
-    daemon_address: str
-    secret: bytes
-    digest: bool
-    cap: int
-    plus_addressing: bool
-    default_cadence_days: int
 
 
 def settle_open(store: Store, now: datetime) -> int:
@@ -88,7 +75,7 @@ def _cancel_unsent(store: Store, entries: list[Entry], closed: set[int]) -> None
                 store.reminders.update_outbox(item.with_changes(state="cancelled"))
 
 
-def choose(store: Store, settings: ReminderSettings, now: datetime) -> list[Pick]:
+def choose(store: Store, settings: Settings, now: datetime) -> list[Pick]:
     """Who gets a reminder now, most overdue first, within today's cap."""
     standings = contacts.due_list(store, settings.default_cadence_days, now)
     entries = store.reminders.entries()
@@ -123,16 +110,21 @@ def subject_for(picks: list[Pick]) -> str:
     return compose.one_line(f"Check in with {shown}")
 
 
-def compose_message(
+def kind_of(settings: Settings) -> str:
+    """What the reminder job sends: one reminder per person, or one digest for everyone."""
+    return "digest" if settings.digest else "reminder"
+
+
+def write(
     store: Store,
     renderer: Renderer,
-    settings: ReminderSettings,
+    settings: Settings,
     picks: list[Pick],
     *,
     token: str,
     now: datetime,
-) -> EmailMessage:
-    """Render one reminder (one pick) or one digest (several) into a ready message."""
+) -> Letter:
+    """Render one reminder (one pick) or one digest (several)."""
     owner = views.owner_view(settings.owner_name, settings.owner_address)
     entries, notes = [], []
     for number, chosen in enumerate(picks, start=1):
@@ -162,32 +154,20 @@ def compose_message(
     if notes and (text.fallback_note or html.fallback_note):
         text = renderer.render(names[0], {**context, "fallback_notes": notes})
         html = renderer.render(names[1], {**context, "fallback_notes": notes})
-    return compose.build(
-        kind="digest" if settings.digest else "reminder",
-        daemon_address=settings.daemon_address,
-        owner_address=settings.owner_address,
-        subject=subject_for(picks),
-        text=text.text,
-        html=html.text,
-        token=token,
-        now=now,
-        plus_addressing=settings.plus_addressing,
-    )
+    return Letter(subject_for(picks), text.text, html.text)
 
 
 def run(
-    store: Store, renderer: Renderer, settings: ReminderSettings, now: datetime, *, dry_run: bool = False
+    store: Store, renderer: Renderer, settings: Settings, now: datetime, *, dry_run: bool = False
 ) -> list[EmailMessage]:
     """Queue today's reminders (or, with ``dry_run``, only render them). Returns the messages."""
+    settings.owner_mail()  # refuse at once, naming the missing settings, rather than after the work
     if not dry_run:
         settle_open(store, now)
     picks = choose(store, settings, now)
     groups = [picks] if settings.digest and picks else [[p] for p in picks]
     if dry_run:
-        return [
-            compose_message(store, renderer, settings, g, token=samples.DRY_RUN_TOKEN, now=now)
-            for g in groups
-        ]
+        return [preview(store, renderer, settings, g, now) for g in groups]
     messages = []
     with store.transaction():
         for group in groups:
@@ -196,16 +176,32 @@ def run(
     return messages
 
 
+def preview(
+    store: Store, renderer: Renderer, settings: Settings, picks: list[Pick], now: datetime
+) -> EmailMessage:
+    """The message these picks would get, with a token that authenticates nothing (dry runs)."""
+    letter = write(store, renderer, settings, picks, token=samples.DRY_RUN_TOKEN, now=now)
+    return settings.owner_mail().build(kind_of(settings), letter, samples.DRY_RUN_TOKEN, now)
+
+
+def preview_for(
+    store: Store, renderer: Renderer, settings: Settings, term: str, now: datetime
+) -> EmailMessage:
+    """Exactly what one contact's reminder would be now (``keepwarm templates render``)."""
+    contact = contacts.resolve(store, term)
+    item = contacts.standing_of(store, contact, settings.default_cadence_days, now)
+    return preview(store, renderer, settings, [Pick(item, 1, None)], now)
+
+
 def _queue(
-    store: Store, renderer: Renderer, settings: ReminderSettings, group: list[Pick], now: datetime
+    store: Store, renderer: Renderer, settings: Settings, group: list[Pick], now: datetime
 ) -> EmailMessage:
     """Reserve an outbox row (its id is in the token), render, and record the entries."""
-    outbox_id, msg = outbox.enqueue(
+    outbox_id, msg = settings.owner_mail().queue(
         store,
-        "reminder",
-        settings.secret,
+        kind_of(settings),
         now,
-        lambda token: compose_message(store, renderer, settings, group, token=token, now=now),
+        lambda token: write(store, renderer, settings, group, token=token, now=now),
     )
     store.reminders.set_entry_states(
         (p.supersedes, EntryState.SUPERSEDED) for p in group if p.supersedes is not None

@@ -8,18 +8,18 @@ from datetime import datetime
 from email.message import EmailMessage
 from typing import Any
 
-from keepwarm.app import outbox, reminders
 from keepwarm.app.contacts import standing_of
+from keepwarm.app.outbox import Letter
+from keepwarm.app.settings import Settings
 from keepwarm.mail import compose
 from keepwarm.render import views
 from keepwarm.render.engine import Renderer
 from keepwarm.store import Store
 
 
-def queue_thanks(
-    store: Store, renderer: Renderer, settings: reminders.ReminderSettings, now: datetime
-) -> list[EmailMessage]:
+def queue_thanks(store: Store, renderer: Renderer, settings: Settings, now: datetime) -> list[EmailMessage]:
     """One email per pending thank-you, whether or not the person is due; logs no touch."""
+    mail = settings.owner_mail()
     messages = []
     contacts = {c.id: c for c in store.contacts()}
     delivered = []
@@ -44,26 +44,20 @@ def queue_thanks(
         }
         subject = compose.one_line(f"Say thanks to {contact.name or contact.primary_email} for {what}")
 
-        def build(
+        def write(
             token: str,
             context: dict[str, Any] = context,
             common: dict[str, Any] = common,
             subject: str = subject,
-        ) -> EmailMessage:
+        ) -> Letter:
             variables = {**context, **common, "token": token}
-            return compose.build(
-                kind="thanks",
-                daemon_address=settings.daemon_address,
-                owner_address=settings.owner_address,
-                subject=subject,
-                text=renderer.render("reminder.txt.j2", variables).text,
-                html=renderer.render("reminder.html.j2", variables).text,
-                token=token,
-                now=now,
-                plus_addressing=settings.plus_addressing,
+            return Letter(
+                subject,
+                renderer.render("reminder.txt.j2", variables).text,
+                renderer.render("reminder.html.j2", variables).text,
             )
 
-        _, msg = outbox.enqueue(store, "thanks", settings.secret, now, build)
+        _, msg = mail.queue(store, "thanks", now, write)
         messages.append(msg)
     store.extras.mark_thanks_delivered(delivered, now)
     return messages

@@ -23,13 +23,12 @@ def _run(args: argparse.Namespace, ctx: Context) -> int:
 
 def _remind(args: argparse.Namespace, ctx: Context) -> int:
     from keepwarm.app import reminders
-    from keepwarm.runtime.service import Service, reminder_settings
+    from keepwarm.runtime import wiring
 
     now = ctx.now()
-    service = Service(ctx.config, ctx.store)
+    service = wiring.build_service(ctx.config, ctx.store)
     if args.dry_run:
-        settings = reminder_settings(ctx.config)
-        messages = reminders.run(ctx.store, service.renderer, settings, now, dry_run=True)
+        messages = reminders.run(ctx.store, service.renderer, service.settings, now, dry_run=True)
         if not messages:
             print("nobody is due: no reminder would be sent")
         for msg in messages:
@@ -100,24 +99,12 @@ def _templates_check(args: argparse.Namespace, ctx: Context) -> int:
 
 
 def _templates_render(args: argparse.Namespace, ctx: Context) -> int:
-    from keepwarm.app import contacts, reminders
-    from keepwarm.domain.reminders import Pick
-    from keepwarm.render import samples
+    from keepwarm.app import reminders
     from keepwarm.render.engine import Renderer
-    from keepwarm.runtime.service import reminder_settings
+    from keepwarm.runtime import wiring
 
-    now = ctx.now()
-    contact = contacts.resolve(ctx.store, args.contact)
-    item = contacts.standing_of(ctx.store, contact, ctx.config.default_cadence_days, now)
-    settings = reminder_settings(ctx.config)
-    msg = reminders.compose_message(
-        ctx.store,
-        Renderer(ctx.config.template_dir),
-        settings,
-        [Pick(item, 1, None)],
-        token=samples.DRY_RUN_TOKEN,
-        now=now,
-    )
+    renderer = Renderer(ctx.config.template_dir)
+    msg = reminders.preview_for(ctx.store, renderer, wiring.settings_for(ctx.config), args.contact, ctx.now())
     print(msg.as_string())
     return 0
 

@@ -44,23 +44,15 @@ class _ProgressPrinter:
 
 
 def _poll_once(ctx: Context, progress: Callable[[str, int, int], None] | None) -> PollReport:
-    from keepwarm.app import poll
+    """The daemon's own poll (commands, settling, bookkeeping), then delivery of its answers."""
     from keepwarm.runtime import wiring
 
-    mailbox = wiring.open_mailbox(ctx.config)
-    try:
-        folders = mailbox.watched_folders(ctx.config.imap_folders)
-        return poll.poll(
-            mailbox,
-            ctx.store,
-            wiring.identity(ctx.config),
-            folders,
-            ctx.now(),
-            backfill=ctx.config.backfill,
-            progress=progress,
-        )
-    finally:
-        mailbox.close()
+    service = wiring.build_service(ctx.config, ctx.store)
+    now = ctx.now()
+    report = service.poll(now, progress=progress)
+    if service.settings.can_send:
+        service.deliver(now)
+    return report
 
 
 def _poll(args: argparse.Namespace, ctx: Context) -> int:

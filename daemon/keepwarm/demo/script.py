@@ -21,7 +21,7 @@ from keepwarm.demo import sample
 from keepwarm.demo.servers import HOST, DemoAccount, demo_account, imap_login, imap_server, smtp_server
 from keepwarm.domain.durations import format_cadence, parse_cadence
 from keepwarm.domain.suggest import suggest
-from keepwarm.runtime.service import Service
+from keepwarm.runtime import wiring
 from keepwarm.store import Store
 
 Say = Callable[[str], None]
@@ -109,7 +109,7 @@ class _Demo:
         self.imap_port, self.smtp_port = ports
         self.config = config_module.load(env_file=_env(tmp, account, *ports), environ={})
         self.store = Store(self.config.state_dir)
-        self.service = Service(self.config, self.store)
+        self.service = wiring.build_service(self.config, self.store)
 
     def now(self) -> datetime:
         return datetime.now(self.config.timezone)

@@ -39,6 +39,21 @@ def guard(msg: EmailMessage, allowed: frozenset[str]) -> list[str]:
     return recipients
 
 
+def screen(
+    batch: Sequence[tuple[int, EmailMessage]], allowed: frozenset[str]
+) -> tuple[list[tuple[int, EmailMessage, list[str]]], list[SendResult]]:
+    """Split a batch into (id, message, recipients) to send and results for the ones ``guard``
+    refuses: a refused message fails alone (for good), and never holds back the rest."""
+    envelopes, refused = [], []
+    for item_id, msg in batch:
+        try:
+            envelopes.append((item_id, msg, guard(msg, allowed)))
+        except RecipientRefusedError as exc:
+            log.error("message %s not sent: %s", item_id, exc)
+            refused.append(SendResult(item_id, False, True, str(exc)))
+    return envelopes, refused
+
+
 class SmtpSender:
     """Sends batches of messages over one SMTP connection."""
 
@@ -66,14 +81,7 @@ class SmtpSender:
     ) -> list[SendResult]:
         """Send each message; ``on_result`` hears about each one as soon as the server answers."""
         self._on_result = on_result
-        envelopes, refused = [], []
-        for item_id, msg in batch:
-            try:
-                envelopes.append((item_id, msg, guard(msg, self._allowed)))
-            except RecipientRefusedError as exc:
-                # Never sent, and it must not hold back the rest of the batch.
-                log.error("message %s not sent: %s", item_id, exc)
-                refused.append(SendResult(item_id, False, True, str(exc)))
+        envelopes, refused = screen(batch, self._allowed)
         for result in refused:
             on_result(result)
         return refused + (asyncio.run(self._send_all(envelopes)) if envelopes else [])

@@ -26,7 +26,7 @@ import schedule
 
 from keepwarm.config import Config
 from keepwarm.errors import AuthError, ConfigError, KeepwarmError, StoreBusyError, TransientError
-from keepwarm.runtime import systemd
+from keepwarm.runtime import systemd, wiring
 from keepwarm.runtime.backoff import Backoff
 from keepwarm.runtime.service import Service
 from keepwarm.store import Store
@@ -69,12 +69,12 @@ class Daemon:
     def __init__(
         self,
         load_config: Callable[[], Config],
-        clock: Callable[[Config], datetime] = lambda config: datetime.now(config.timezone),
+        build: Callable[[Config, Store], Service] = wiring.build_service,
     ) -> None:
         self._load_config = load_config
-        self._clock = clock
+        self._build = build
         self.config = load_config()
-        self.service = Service(self.config, Store(self.config.state_dir))
+        self.service = build(self.config, Store(self.config.state_dir))
         self.stopping = False
         self._reload_requested = False
         self._backoff = {"poll": Backoff(), "remind": Backoff()}
@@ -102,7 +102,8 @@ class Daemon:
                 log.error("reload refused, keeping the running configuration: %s", problem)
             return
         self.config = config
-        self.service.reload(config)
+        # A new Service over the same store: new settings, adapters and templates.
+        self.service = self._build(config, self.service.store)
         self._scheduler = self._schedule()
         log.info("configuration and templates reloaded")
 
@@ -116,7 +117,7 @@ class Daemon:
 
     def _step(self, name: str, work: Callable[[datetime], object]) -> None:
         """Run one step unless stopping or backing off; errors are logged, noted, and retried later."""
-        now = self._clock(self.config)
+        now = self.service.clock()
         backoff = self._backoff[name]
         if self.stopping or not backoff.ready(now):
             return

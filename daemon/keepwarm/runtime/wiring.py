@@ -1,14 +1,25 @@
-"""Build the objects commands need from the configuration: the mailbox, the owner's identity."""
+"""The one composition root: the settings projection, the adapters and the Service, from a Config.
+
+Everything that turns configuration into working objects lives here, so the daemon, the CLI and
+the tests that want production behaviour build them the same way.
+"""
 
 from __future__ import annotations
 
 from collections.abc import Callable
+from datetime import datetime
 
+from keepwarm.app.outbox import OwnerMail
+from keepwarm.app.settings import Settings
 from keepwarm.config import Config
 from keepwarm.domain.classify import Identity
+from keepwarm.errors import ConfigError
 from keepwarm.mail import oauth
 from keepwarm.mail.imap import ImapMailbox
 from keepwarm.mail.smtp import SmtpSender
+from keepwarm.render.engine import Renderer
+from keepwarm.runtime.service import Service
+from keepwarm.store import Store
 
 
 def identity(config: Config) -> Identity:
@@ -42,4 +53,61 @@ def sender(config: Config) -> SmtpSender:
     assert config.daemon_address is not None
     return SmtpSender(
         config.smtp, config.daemon_address, frozenset(config.owner_emails), token=access_tokens(config)
+    )
+
+
+def owner_mail(config: Config) -> OwnerMail | None:
+    """How keepwarm mails the owner, once the daemon address, SECRET and an owner address are set."""
+    if config.daemon_address is None or config.secret is None or not config.owner_emails:
+        return None
+    return OwnerMail(
+        owner_address=config.owner_address,
+        daemon_address=config.daemon_address,
+        secret=config.secret.reveal().encode(),
+        plus_addressing=config.plus_addressing,
+    )
+
+
+def _mail_problems(config: Config) -> tuple[str, ...]:
+    try:
+        config.require_mail()
+    except ConfigError as exc:
+        return tuple(exc.problems)
+    return ()
+
+
+def settings_for(config: Config) -> Settings:
+    """The use cases' view of the configuration."""
+    problems = _mail_problems(config)
+    return Settings(
+        who=identity(config),
+        owner_name=config.owner_name,
+        owner_address=config.owner_emails[0] if config.owner_emails else "",
+        default_cadence_days=config.default_cadence_days,
+        folders=config.imap_folders,
+        backfill=config.backfill,
+        digest=config.reminder_mode == "digest",
+        cap=config.max_reminders_per_day,
+        servid=config.auth_servid,
+        confirmations=config.confirmations,
+        max_replies_per_hour=config.max_replies_per_hour,
+        overview=config.overview,
+        overview_day=config.overview_day,
+        reminder_time=config.reminder_time,
+        reminder_days=config.reminder_days,
+        mail=owner_mail(config),
+        mail_problems=problems,
+        can_send=not problems,
+    )
+
+
+def build_service(config: Config, store: Store, clock: Callable[[], datetime] | None = None) -> Service:
+    """The daemon's Service over the real IMAP and SMTP adapters, as production runs it."""
+    return Service(
+        settings_for(config),
+        store,
+        Renderer(config.template_dir),
+        mailbox=lambda: open_mailbox(config),
+        sender=lambda: sender(config),
+        clock=clock or (lambda: datetime.now(config.timezone)),
     )

@@ -1,0 +1,45 @@
+"""What the use cases need from the configuration: one projection, built once by ``runtime.wiring``.
+
+The use cases never see the configuration itself (its keys, files and secrets' sources); they get
+these values. Mail to the owner needs the mail settings complete: until they are, ``mail`` is
+None and ``owner_mail()`` raises the configuration's own one-line problems.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import time, timedelta
+
+from keepwarm.app.outbox import OwnerMail
+from keepwarm.domain.classify import Identity
+from keepwarm.errors import ConfigError
+
+
+@dataclass(frozen=True)
+class Settings:
+    """The owner, the mailbox, the reminders and the command answers, as the use cases see them."""
+
+    who: Identity
+    owner_name: str | None
+    owner_address: str
+    default_cadence_days: int
+    folders: tuple[str, ...] = ("auto",)
+    backfill: timedelta = timedelta(days=730)
+    digest: bool = False
+    cap: int = 3
+    servid: str | None = None
+    confirmations: str = "all"
+    max_replies_per_hour: int = 20
+    overview: str = "off"
+    overview_day: int = 6
+    reminder_time: time = time(8, 30)
+    reminder_days: frozenset[int] = frozenset(range(7))
+    mail: OwnerMail | None = None
+    mail_problems: tuple[str, ...] = ()
+    can_send: bool = False
+
+    def owner_mail(self) -> OwnerMail:
+        """The one way to mail the owner; a ConfigError naming the missing keys until it is set up."""
+        if self.mail is None:
+            raise ConfigError(list(self.mail_problems) or ["the mail settings are incomplete"])
+        return self.mail
