@@ -58,6 +58,10 @@ class AuthError(KeepwarmError):
     exit_code = os.EX_NOPERM
 
 
+class ReauthorisationNeeded(AuthError):  # noqa: N818 (named for what the owner must do)
+    """The OAuth grant is gone (revoked, expired, never made): the owner must run ``keepwarm auth``."""
+
+
 class TransientError(KeepwarmError):
     """A server or the network failed in a way that may pass; the caller retries later."""
 

@@ -234,7 +234,7 @@ def test_no_overview_when_it_is_off(
     assert sent == []
     assert _of_kind(outgoing, "overview") == []
     assert len(_of_kind(outgoing, "reminder")) == 1
-    assert "last_overview_run" not in store.reminders.runs()
+    assert "last_overview_run" not in store.runs.get()
 
 
 def test_the_default_is_no_overview(testbed: Testbed, account: Account, make_config: ConfigFactory) -> None:

@@ -10,6 +10,7 @@ import pytest
 
 from keepwarm.runtime.wiring import build_service
 from keepwarm.store import Store
+from keepwarm.store.runs import REAUTHORISATION
 from tests.clitools import CliRun as Run
 from tests.clitools import clear_environment
 from tests.clitools import run_cli as run
@@ -240,7 +241,7 @@ def test_status_reports_recent_errors_and_asks_for_reauthorisation(
 ) -> None:
     store = Store(tmp_path / "state")
     at = datetime(2026, 3, 1, 8, 0, tzinfo=UTC)
-    store.reminders.note_error(at, "IMAP: re-authorisation needed: the refresh token was revoked")
+    store.runs.error(at, "IMAP: re-authorisation needed: the refresh token was revoked", kind=REAUTHORISATION)
     env = status_env(tmp_path, tmp_path / "state")
 
     data = run(capsys, "--env-file", str(env), "status", "--json").json()

@@ -31,7 +31,7 @@ def assert_untouched(bed: Bed, before: list[Contact]) -> None:
     """No contact changed, no manual touch, nothing queued but the reminder itself."""
     assert bed.store.contacts() == before
     assert not [t for t in bed.store.touches() if t.direction is Direction.MANUAL]
-    assert {i.kind for i in bed.store.reminders.outbox()} == {"reminder"}
+    assert {i.kind for i in bed.store.outbox.items()} == {"reminder"}
 
 
 # -- automatic mail -------------------------------------------------------------------------------------
@@ -196,7 +196,7 @@ def test_no_message_is_ever_sent_to_anyone_but_the_owner(
     sent = bed.sent()
     assert len(sent) == 1 + 3  # the reminder, one rejection notice, two answers
     assert all(r.rcpt_tos == (bed.owner,) for r in sent)
-    assert all(parse(i.raw)["To"] == bed.owner for i in bed.store.reminders.outbox())
+    assert all(parse(i.raw)["To"] == bed.owner for i in bed.store.outbox.items())
     assert testbed.messages(stranger, "INBOX") == {}
     assert not any(stranger.address in ",".join(r.rcpt_tos) for r in smtp_server.received)
 

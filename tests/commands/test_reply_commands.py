@@ -12,12 +12,12 @@ from zoneinfo import ZoneInfo
 
 from keepwarm.app.poll import PollReport
 from keepwarm.domain.model import Channel, Contact, Direction, Touch
+from keepwarm.domain.outbox import OutboxItem
 from keepwarm.domain.reminders import EntryState
 from keepwarm.domain.tokens import find_tokens
 from keepwarm.runtime.service import Service
 from keepwarm.runtime.wiring import build_service
 from keepwarm.store import Store
-from keepwarm.store.reminders import OutboxItem
 from tests.testbed.config import ConfigFactory
 from tests.testbed.fixtures import Account, Testbed
 from tests.testbed.smtp import ReceivedMessage, SmtpServer
@@ -88,7 +88,7 @@ class Bed:
         return self.inbox("confirmation")
 
     def outbox(self, kind: str) -> list[OutboxItem]:
-        return [i for i in self.store.reminders.outbox() if i.kind == kind]
+        return [i for i in self.store.outbox.items() if i.kind == kind]
 
     def sent(self) -> list[ReceivedMessage]:
         """Every envelope the SMTP server accepted since this bed was opened."""

@@ -59,7 +59,7 @@ def _prefill(state_dir: Path, now: datetime) -> None:
             Touch(f"old{i % 40}@example.org", now - timedelta(days=1 + i), Direction.IN, subject=f"old {i}")
             for i in range(PREFILL)
         )
-        store.reminders.note_run("last_reminder_run", now)
+        store.runs.note("last_reminder_run", now)
 
 
 def _new_mail(testbed: Testbed, account: Account, tag: str, count: int) -> None:

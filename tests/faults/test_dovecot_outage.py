@@ -72,7 +72,7 @@ def _connected(pid: int, port: int) -> bool:
 def _reconnected(state_dir: Path, high: dict[str, int], since: datetime) -> bool:
     """A poll succeeded after ``since`` (the daemon is back, its backoff reset) and all mail is read."""
     store = Store(state_dir)
-    last = store.reminders.runs().get("last_poll")
+    last = store.runs.get().get("last_poll")
     return last is not None and datetime.fromisoformat(str(last)) > since and _caught_up(state_dir, high)
 
 
@@ -120,7 +120,7 @@ def test_dovecot_stopped_at_random_moments_of_polls_the_daemon_reconnects_and_en
     # No reminder run during the test (the last one was just now, the next is 12 hours away): the
     # daemon only reads, so its store can be compared with a plain poll's.
     now = datetime.now(LISBON)
-    Store(state_dir).reminders.note_run("last_reminder_run", now)
+    Store(state_dir).runs.note("last_reminder_run", now)
     settings = mailbox_settings(
         testbed,
         account,

@@ -68,7 +68,7 @@ def _seed(state_dir: Path, round_no: int, contacts: int) -> list[str]:
 
 def _left(state_dir: Path, contacts: int) -> float:
     """The share of a whole run's work still to do: all of it until queued, then what is unsent."""
-    items = Store(state_dir).reminders.outbox()
+    items = Store(state_dir).outbox.items()
     return 1.0 if not items else sum(i.state == "pending" for i in items) / contacts
 
 
@@ -79,7 +79,7 @@ def _account_for_kill(store: Store, copies: Counter[str], crash_copies: Counter[
     before the kill, and will be sent again: that is the one duplicate a crash may cause.
     """
     caused = 0
-    for item in store.reminders.outbox():
+    for item in store.outbox.items():
         if item.state == "pending":
             extra = copies[item.subject] - crash_copies[item.subject]
             if extra > 0:
@@ -137,7 +137,7 @@ def test_sigkill_during_reminder_sending_loses_none_and_duplicates_at_most_one_p
                     assert idle.wait(RUN_TIMEOUT) == 0
                     idle_seconds = time.monotonic() - idle.started
                 store = Store(state_dir)
-                items = store.reminders.outbox()
+                items = store.outbox.items()
                 assert [i.state for i in items] == ["sent"] * contacts
                 assert _account_for_kill(store, inbox.refresh(), crash_copies) == 0
                 subjects = {i.subject for i in items}

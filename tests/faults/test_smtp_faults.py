@@ -52,7 +52,7 @@ def _cycles(service: Service, store: Store, start: datetime) -> Iterator[outbox.
     """Delivery cycles, each as soon as the earliest pending message may be tried again."""
     now = start
     for _ in range(MAX_CYCLES):
-        pending = [i for i in store.reminders.outbox() if i.state == "pending"]
+        pending = [i for i in store.outbox.items() if i.state == "pending"]
         if not pending:
             return
         now = max(now, min(i.next_attempt_at or now for i in pending))
@@ -120,7 +120,7 @@ def test_a_faulty_reply_loses_nothing_and_each_reminder_is_delivered_once(
     hit = list(range(1, FAULTS + 1))
     spared = list(range(FAULTS + 1, PEOPLE + 1))
     delivered = _received([m.data for m in smtp_server.received[before:]])
-    items = store.reminders.outbox()
+    items = store.outbox.items()
     Tally(
         f"SMTP {code} at {stage}",
         {
@@ -174,14 +174,14 @@ def test_smtp_down_for_several_cycles_then_each_reminder_is_delivered_once(
     assert queued == people and report.retrying == list(range(1, people + 1))
     now, pauses = MORNING, []
     for cycle in range(1, cycles + 1):
-        pending = store.reminders.outbox()
+        pending = store.outbox.items()
         next_try = min(i.next_attempt_at for i in pending if i.next_attempt_at is not None)
         pauses.append(int((next_try - now).total_seconds() // 60))
         assert service.deliver(next_try - timedelta(seconds=1)).retrying == []  # not before its time
         now = next_try
         report = service.deliver(now)
         assert report.sent == [] and report.failed == [] and len(report.retrying) == people, cycle
-    assert {(i.state, i.attempts) for i in store.reminders.outbox()} == {("pending", cycles + 1)}
+    assert {(i.state, i.attempts) for i in store.outbox.items()} == {("pending", cycles + 1)}
 
     service = build_service(make_config(max_reminders_per_day=str(people)), store)  # the server is back
     later = list(_cycles(service, store, now))
@@ -260,7 +260,7 @@ def test_a_stalling_server_times_out_and_every_reminder_is_then_delivered_once(
     assert dropped and _received(stalling_smtp.abandoned) == Counter([subjects[1]])
     assert second.sent == [1, 2, 3] and third.sent == []
     assert kept == Counter(subjects.values())
-    item = service.store.reminders.outbox_item(1)
+    item = service.store.outbox.get(1)
     assert item is not None and item.attempts == 1
 
 

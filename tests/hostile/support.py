@@ -29,13 +29,13 @@ from keepwarm.app.poll import PollReport
 from keepwarm.app.settings import Settings
 from keepwarm.domain.classify import Identity
 from keepwarm.domain.model import Contact, Direction, Touch
+from keepwarm.domain.outbox import OutboxItem
 from keepwarm.mail.message import HEADER_FIELDS
 from keepwarm.mail.smtp import screen
 from keepwarm.ports import FolderInfo, FolderStatus, RawMail, SendResult
 from keepwarm.render.engine import Renderer
 from keepwarm.runtime.service import Service
 from keepwarm.store import Store
-from keepwarm.store.reminders import OutboxItem
 from keepwarm.store.repository import FILE_NAME
 
 OWNER = "naomi@example.com"
@@ -369,7 +369,12 @@ class Keepwarm:
         return outbox.deliver(self.store, self.sender, at)
 
     def outbox(self, kind: str | None = None) -> list[OutboxItem]:
-        return [i for i in self.store.reminders.outbox() if kind is None or i.kind == kind]
+        return [i for i in self.store.outbox.items() if kind is None or i.kind == kind]
+
+    def kept(self) -> list[OutboxItem]:
+        """The outbox rows that still hold their message: a sent one drops it after RETENTION (its
+        copy on the wire is checked through ``sender.sent``)."""
+        return [i for i in self.outbox() if i.raw]
 
     def reminder_token(self) -> str:
         """The token of the (first) reminder queued."""
@@ -516,7 +521,7 @@ def attack(tally: Tally, keepwarm: Keepwarm, label: str, raw: bytes, at: datetim
     ran = {outcome: n for outcome, n in report.commands.items() if outcome in ACCEPTED}
     if ran or keepwarm.state() != before:
         tally.foreign_commands.append(f"{label}: {dict(report.commands)}")
-    for item in keepwarm.outbox():
+    for item in keepwarm.kept():
         tally.check_outgoing(f"{label} (outbox {item.kind})", item.raw, frozenset({keepwarm.owner}))
     for sent in keepwarm.sender.sent:
         if set(sent.recipients) != {keepwarm.owner}:

@@ -151,7 +151,7 @@ def test_a_hostile_display_name_never_reaches_outgoing_headers(
     with clone(template) as keepwarm:
         keepwarm.receive(raw, NOW)
         keepwarm.remind(NOW + timedelta(days=45))  # Eve (and Alice) are due by now
-        for item in keepwarm.outbox():
+        for item in keepwarm.kept():
             assert outgoing_problems(item.raw) == [], item.raw
         keepwarm.deliver(NOW + timedelta(days=45))
         for sent in keepwarm.sender.sent:

@@ -46,7 +46,7 @@ def _identities(raw: bytes) -> list[Identity]:
 def _check_sent(keepwarm: Keepwarm) -> None:
     """Everything queued reads back with keepwarm's own headers only, to the owner only, and sends."""
     owner = frozenset({keepwarm.owner})
-    for item in keepwarm.outbox():
+    for item in keepwarm.kept():
         assert outgoing_problems(item.raw, owner) == [], item.raw
     keepwarm.deliver(NOW)
     for sent in keepwarm.sender.sent:

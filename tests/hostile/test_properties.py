@@ -119,7 +119,7 @@ def test_handler_never_raises_and_mails_only_the_owner(
             assert not [a for a in strict_senders(raw) or [] if a != OWNER], strict_senders(raw)
         else:
             assert keepwarm.state() == before  # refused: nothing changed
-        for item in keepwarm.outbox():
+        for item in keepwarm.kept():
             assert outgoing_problems(item.raw) == [], item.raw
         keepwarm.deliver(NOW + timedelta(minutes=1))
         for sent in keepwarm.sender.sent:

@@ -102,12 +102,12 @@ def test_revoked_refresh_token_needs_reauthorisation(oauth_config: Config, testb
     daemon = Daemon(lambda: oauth_config)
     daemon.poll_job()
     store = Store(oauth_config.state_dir)
-    errors = store.reminders.runs()["errors"]
+    errors = store.runs.get()["errors"]
     assert any("re-authorisation needed" in e["error"] for e in errors)
-    notices = [i for i in store.reminders.outbox() if i.kind == "notice"]
+    notices = [i for i in store.outbox.items() if i.kind == "notice"]
     assert len(notices) == 1 and "re-authorisation needed" in notices[0].subject
     daemon.poll_job()  # backing off: no second notice the same day
-    assert len([i for i in store.reminders.outbox() if i.kind == "notice"]) == 1
+    assert len([i for i in store.outbox.items() if i.kind == "notice"]) == 1
 
 
 def test_loopback_flow_with_pkce(

@@ -180,8 +180,8 @@ def test_remind_now_sends(
     assert result.out == "queued 1 reminder message(s); sent 1, retrying 0, failed 0\n"
     assert outgoing.subjects() == ["Check in with Alice Example — 47 days"]
     assert {e.rcpt_tos for e in outgoing.envelopes} == {(account.address,)}
-    assert [i.state for i in store.reminders.outbox()] == ["sent"]
-    assert store.reminders.runs().get("last_reminder_run")
+    assert [i.state for i in store.outbox.items()] == ["sent"]
+    assert store.runs.get().get("last_reminder_run")
 
     again = run_cli(capsys, "--env-file", env, "remind", "--now")
     assert again.out == "queued 0 reminder message(s); sent 0, retrying 0, failed 0\n"

@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 
 from keepwarm.app import outbox, reminders
+from keepwarm.domain.outbox import OutboxState
 from keepwarm.ports import MailSender, SendResult
 from keepwarm.runtime.wiring import build_service, sender, settings_for
 from keepwarm.store import Store
@@ -51,7 +52,7 @@ def test_a_4xx_reply_keeps_the_message_pending_until_a_later_cycle_sends_it_once
 
     assert count == 2
     assert (report.sent, report.retrying, report.failed) == ([2], [1], [])
-    first = store.reminders.outbox_item(1)
+    first = store.outbox.get(1)
     assert first is not None
     assert (first.state, first.attempts, first.next_attempt_at) == (
         "pending",
@@ -68,7 +69,7 @@ def test_a_4xx_reply_keeps_the_message_pending_until_a_later_cycle_sends_it_once
         {"Check in with Alice Example — 60 days": 1, "Check in with Bob Example — 59 days": 1}
     )
     assert len(smtp_server.received_for(account.address)) == 2
-    assert [(i.state, i.attempts) for i in store.reminders.outbox()] == [("sent", 1), ("sent", 0)]
+    assert [(i.state, i.attempts) for i in store.outbox.items()] == [("sent", 1), ("sent", 0)]
 
 
 def test_a_5xx_reply_fails_for_good_and_status_shows_it(
@@ -124,8 +125,8 @@ def test_smtp_down_for_several_cycles_then_each_reminder_is_delivered_once(
     for minutes in (1, 3, 7):
         report = service.deliver(MORNING + timedelta(minutes=minutes))
         assert report.retrying == [1, 2, 3] and report.sent == [] and report.failed == []
-    assert {(i.state, i.attempts) for i in store.reminders.outbox()} == {("pending", 4)}
-    assert all("Connect" in (i.last_error or "") for i in store.reminders.outbox())
+    assert {(i.state, i.attempts) for i in store.outbox.items()} == {("pending", 4)}
+    assert all("Connect" in (i.last_error or "") for i in store.outbox.items())
 
     service = build_service(make_config(), store)  # the server is back (SIGHUP builds a new Service)
     assert service.deliver(MORNING + timedelta(minutes=14)).sent == []  # the 8-minute pause holds
@@ -152,9 +153,9 @@ def test_a_crash_between_sending_and_recording_repeats_one_message_at_most(
     assert build_service(config, store).remind(MORNING)[1].sent == [1]
 
     # The process died after the server accepted the message and before the row said so.
-    item = store.reminders.outbox_item(1)
+    item = store.outbox.get(1)
     assert item is not None
-    store.reminders.update_outbox(item.with_changes(state="pending", sent_at=None))
+    store.outbox.update(item.with_changes(state=OutboxState.PENDING, sent_at=None))
 
     restarted = build_service(config, Store(config.state_dir))
     assert restarted.deliver(MORNING + timedelta(minutes=1)).sent == [1]
@@ -198,7 +199,7 @@ def test_a_crash_mid_batch_duplicates_only_the_message_in_flight(
 
     with pytest.raises(_SimulatedCrashError):
         outbox.deliver(store, _CrashAfterSending(sender(config), crash_on=2), MORNING)
-    assert [i.state for i in store.reminders.outbox()] == ["sent", "pending", "pending"]
+    assert [i.state for i in store.outbox.items()] == ["sent", "pending", "pending"]
 
     restarted = build_service(config, Store(config.state_dir))
     assert restarted.deliver(MORNING + timedelta(minutes=1)).sent == [2, 3]

@@ -50,8 +50,8 @@ def test_one_reminder_then_quiet_until_due_again(
     service = build_service(config, store)
 
     before = start.replace(hour=8, minute=29)
-    assert not service.reminders_due(before) or store.reminders.runs().get("last_reminder_run") is None
-    service.store.reminders.note_run("last_reminder_run", start)  # the daemon ran earlier today
+    assert not service.reminders_due(before) or store.runs.get().get("last_reminder_run") is None
+    service.store.runs.note("last_reminder_run", start)  # the daemon ran earlier today
     assert not service.reminders_due(before)
     at_time = start.replace(hour=8, minute=30)
     assert service.reminders_due(at_time)

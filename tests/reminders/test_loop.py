@@ -93,7 +93,7 @@ def launch(tmp_path: Path) -> Iterator[Launcher]:
 
 
 def _last_poll(state_dir: Path) -> str | None:
-    value = Store(state_dir).reminders.runs().get("last_poll")
+    value = Store(state_dir).runs.get().get("last_poll")
     return str(value) if value else None
 
 
@@ -200,7 +200,7 @@ def test_a_missed_reminder_run_is_caught_up_once_at_start_up(
     store = Store(state_dir)
     noon = now.replace(hour=12, minute=0, second=0, microsecond=0)  # whole days, whatever the hour
     add_contact(store, "Alice Example", "alice@example.org", days_since=40, now=noon)
-    store.reminders.note_run("last_reminder_run", now - timedelta(days=2))
+    store.runs.note("last_reminder_run", now - timedelta(days=2))
 
     daemon = launch(env, "first")
     daemon.wait_for(lambda: len(smtp_server.received_for(account.address)) > 0, "the caught-up reminder")

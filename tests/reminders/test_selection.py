@@ -148,7 +148,7 @@ def test_a_touch_cancels_a_reminder_still_waiting_to_be_sent(
     testbed.append(account, "Sent", sent_mail(account.address, "alice@example.org", "Hi", wrote, "hi@x"))
     service.poll(MORNING + timedelta(seconds=40))
 
-    assert [(i.id, i.state) for i in store.reminders.outbox()] == [(1, "cancelled")]
+    assert [(i.id, i.state) for i in store.outbox.items()] == [(1, "cancelled")]
     assert service.deliver(MORNING + timedelta(minutes=5)).sent == []
     assert smtp_server.received_for(account.address) == []
 

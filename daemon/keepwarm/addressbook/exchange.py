@@ -16,7 +16,7 @@ import vobject
 from keepwarm.domain.addresses import AddressError, normalize_address
 from keepwarm.domain.merge import Record
 from keepwarm.domain.model import Birthday, Contact, Touch, parse_birthday
-from keepwarm.store.codec import iso
+from keepwarm.domain.records import iso
 
 # Column names as Google Contacts and Outlook write them (lower-cased for matching).
 _EMAIL_COLUMNS = (

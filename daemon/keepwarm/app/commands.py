@@ -21,6 +21,7 @@ from keepwarm.domain.command_plan import Changes, plan_daemon_mail, plan_reply
 from keepwarm.domain.commands import CommandError, parse_daemon_mail, parse_reply
 from keepwarm.domain.extras import for_whom
 from keepwarm.domain.inbound import InboundMail
+from keepwarm.domain.outbox import OutboxKind
 from keepwarm.errors import KeepwarmError
 from keepwarm.mail.reply import body_text, new_text
 from keepwarm.render import views
@@ -64,10 +65,12 @@ class CommandHandler:
 
         Never raises for a message, whatever it holds: it runs inside the poll's transaction, and
         one message that kept failing would stop every later poll. A bug is logged with its
-        traceback and the message counted as "failed".
+        traceback and the message counted as "failed"; what it had written is rolled back (the
+        message runs in a savepoint of its own).
         """
         try:
-            return self._handle(mail, raw, now)
+            with self.store.transaction():
+                return self._handle(mail, raw, now)
         except (KeepwarmError, OSError):
             raise  # the store or the network: the poll must fail and retry, not skip the message
         except Exception:
@@ -96,7 +99,9 @@ class CommandHandler:
             return "rejected"
         try:
             changes = self._plan(mail, raw, verdict, reply, now)
-            lines = self._apply(changes, mail.key, now)
+            # A savepoint: a command that fails half-way leaves nothing of the message behind.
+            with self.store.transaction():
+                lines = self._apply(changes, mail.key, now)
         except CommandError as exc:
             log.info("command error in %s: %s", mail.key, exc)
             self._answer(mail, verdict, now, error=str(exc))
@@ -124,37 +129,29 @@ class CommandHandler:
         first_line = next((line for line in full.splitlines() if line.strip()), "")
         if for_whom(mail.subject) is not None or for_whom(first_line) is not None:
             text = full  # something shared: the forwarded part is the point, keep it
-        changes = plan_daemon_mail(
-            parse_daemon_mail(mail.subject, text), self.store.contacts(), now, mail.key
-        )
-        known = {o.id for o in self.store.extras.openers()}
-        missing = [n for n in changes.drop_openers if n not in known]
-        if missing:  # checked before anything is written: a message applies whole or not at all
-            raise CommandError(f"there is no opener {missing[0]}")
-        return changes
+        return plan_daemon_mail(parse_daemon_mail(mail.subject, text), self.store.contacts(), now, mail.key)
 
     def _apply(self, changes: Changes, key: str, now: datetime) -> list[str]:
         store = self.store
         lines = list(changes.lines)
-        with store.transaction():
-            for contact_id in changes.undo:
-                lines.append(self._undo(contact_id))
-            touches_by_address: dict[str, list[str]] = {}
-            for touch in changes.touches:
-                touches_by_address.setdefault(touch.address, []).append(touch.message_id or "")
-            for contact_id in changes.touched_contacts:
-                before = store.get_contact(contact_id)
-                keys = [k for a in (before.emails if before else ()) for k in touches_by_address.get(a, [])]
-                store.undo.save(contact_id, before, keys, now)
-            for contact in changes.updated.values():
-                store.update_contact(contact)
-            for contact_id in changes.removed:
-                store.remove_contact(contact_id)
-            for contact in changes.added:
-                added = store.add_contact(contact)
-                store.undo.save(added.id, None, [], now)
-            store.add_touches(changes.touches)
-            self._apply_extras(changes, now, lines)
+        for contact_id in changes.undo:
+            lines.append(self._undo(contact_id))
+        touches_by_address: dict[str, list[str]] = {}
+        for touch in changes.touches:
+            touches_by_address.setdefault(touch.address, []).append(touch.message_id or "")
+        for contact_id in changes.touched_contacts:
+            before = store.get_contact(contact_id)
+            keys = [k for a in (before.emails if before else ()) for k in touches_by_address.get(a, [])]
+            store.undo.save(contact_id, before, keys, now)
+        for contact in changes.updated.values():
+            store.update_contact(contact)
+        for contact_id in changes.removed:
+            store.remove_contact(contact_id)
+        for contact in changes.added:
+            added = store.add_contact(contact)
+            store.undo.save(added.id, None, [], now)
+        store.add_touches(changes.touches)
+        self._apply_extras(changes, now, lines)
         return lines
 
     def _apply_extras(self, changes: Changes, now: datetime, lines: list[str]) -> None:
@@ -185,9 +182,6 @@ class CommandHandler:
 
     # -- answering -----------------------------------------------------------------------------
 
-    def _recent(self, kinds: set[str], since: datetime) -> int:
-        return sum(1 for i in self.store.reminders.outbox() if i.kind in kinds and i.created_at >= since)
-
     def _answer(
         self,
         mail: InboundMail,
@@ -198,7 +192,8 @@ class CommandHandler:
         answers: list[str] | None = None,
         error: str | None = None,
     ) -> None:
-        if self._recent({"confirmation"}, now - timedelta(hours=1)) >= self.settings.max_replies_per_hour:
+        answered = self.store.outbox.count({OutboxKind.CONFIRMATION}, now - timedelta(hours=1))
+        if answered >= self.settings.max_replies_per_hour:
             log.warning("not answering %s: MAX_REPLIES_PER_HOUR reached", mail.key)
             return
         context = {
@@ -215,12 +210,12 @@ class CommandHandler:
         text = self.renderer.render("confirmation.txt.j2", context).text
         subject = mail.subject if mail.subject.lower().startswith("re:") else f"Re: {mail.subject}"
         letter = Letter(subject, text, in_reply_to=mail.message_id, references=mail.references)
-        self.mail.queue(self.store, "confirmation", now, letter, to=verdict.owner_address)
+        self.mail.queue(self.store, OutboxKind.CONFIRMATION, now, letter, to=verdict.owner_address)
 
     def _notify_rejection(self, mail: InboundMail, sender: str, reason: str, now: datetime) -> None:
         """Tell the owner (never the sender), at most once a day."""
         day_start = now.replace(hour=0, minute=0, second=0, microsecond=0)
-        if self._recent({"rejection"}, day_start) >= 1:
+        if self.store.outbox.count({OutboxKind.REJECTION}, day_start) >= 1:
             return
         context = {
             "sender": sender,
@@ -229,7 +224,7 @@ class CommandHandler:
             "at": now.strftime("%Y-%m-%d %H:%M"),
         }
         text = self.renderer.render("rejection.txt.j2", context).text
-        self.mail.queue(self.store, "rejection", now, Letter("keepwarm rejected a command", text))
+        self.mail.queue(self.store, OutboxKind.REJECTION, now, Letter("keepwarm rejected a command", text))
 
     def _due_lines(self, now: datetime) -> list[str]:
         items = contacts.due_list(self.store, self.settings.default_cadence_days, now)

@@ -14,20 +14,17 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import datetime
 from email import message_from_string, policy
 from email.message import EmailMessage
 
+from keepwarm.domain.outbox import OutboxItem, OutboxKind, OutboxState, retry_after
 from keepwarm.domain.tokens import make_token
 from keepwarm.mail import compose
 from keepwarm.ports import MailSender, SendResult
 from keepwarm.store import Store
-from keepwarm.store.reminders import OutboxItem
 
 log = logging.getLogger("keepwarm.outbox")
-
-FIRST_RETRY = timedelta(minutes=1)
-MAX_RETRY = timedelta(hours=1)
 
 
 @dataclass(frozen=True)
@@ -51,7 +48,7 @@ class OwnerMail:
     plus_addressing: bool
 
     def build(
-        self, kind: str, letter: Letter, token: str, now: datetime, *, to: str | None = None
+        self, kind: OutboxKind, letter: Letter, token: str, now: datetime, *, to: str | None = None
     ) -> EmailMessage:
         """The message itself (``queue`` keeps it; a dry run only shows it)."""
         return compose.build(
@@ -71,7 +68,7 @@ class OwnerMail:
     def queue(
         self,
         store: Store,
-        kind: str,
+        kind: OutboxKind,
         now: datetime,
         letter: Letter | Callable[[str], Letter],
         *,
@@ -81,19 +78,12 @@ class OwnerMail:
         (reminders print the token). ``to`` is one of the owner's addresses (default the first)."""
 
         with store.transaction():
-            item = store.reminders.add_outbox(OutboxItem(0, kind, "pending", now, raw=""))
+            item = store.outbox.add(OutboxItem(0, kind, OutboxState.PENDING, now, raw=""))
             token = make_token(self.secret, item.id, now)
             msg = self.build(kind, letter(token) if callable(letter) else letter, token, now, to=to)
             subject = str(msg["Subject"])
-            store.reminders.update_outbox(
-                item.with_changes(raw=msg.as_string(), subject=subject, token=token)
-            )
+            store.outbox.update(item.with_changes(raw=msg.as_string(), subject=subject, token=token))
         return item.id, msg
-
-
-def retry_after(attempts: int) -> timedelta:
-    """The pause before attempt ``attempts + 1``: 1, 2, 4 … minutes, at most an hour."""
-    return min(MAX_RETRY, FIRST_RETRY * (1 << min(10, max(0, attempts - 1))))
 
 
 @dataclass
@@ -106,9 +96,10 @@ class DeliveryReport:
 
 
 def deliver(store: Store, sender: MailSender, now: datetime) -> DeliveryReport:
-    """Send every pending message whose time has come."""
+    """Send every pending message whose time has come (and forget old sent messages' text)."""
     report = DeliveryReport()
-    due = store.reminders.sendable(now)
+    store.outbox.prune(now)
+    due = store.outbox.sendable(now)
     if not due:
         return report
     batch: list[tuple[int, EmailMessage]] = []
@@ -118,23 +109,23 @@ def deliver(store: Store, sender: MailSender, now: datetime) -> DeliveryReport:
         batch.append((item.id, parsed))
 
     def record(result: SendResult) -> None:
-        item = store.reminders.outbox_item(result.item_id)
+        item = store.outbox.get(result.item_id)
         if item is None:
             return
         if result.sent:
-            store.reminders.update_outbox(item.with_changes(state="sent", sent_at=now, last_error=None))
+            store.outbox.update(item.with_changes(state=OutboxState.SENT, sent_at=now, last_error=None))
             report.sent.append(item.id)
             return
         attempts = item.attempts + 1
         if result.permanent:
-            store.reminders.update_outbox(
-                item.with_changes(state="failed", attempts=attempts, last_error=result.error)
+            store.outbox.update(
+                item.with_changes(state=OutboxState.FAILED, attempts=attempts, last_error=result.error)
             )
-            store.reminders.note_error(now, f"message {item.id} ({item.subject}) refused: {result.error}")
+            store.runs.error(now, f"message {item.id} ({item.subject}) refused: {result.error}")
             report.failed.append(item.id)
             log.error("message %s refused for good: %s", item.id, result.error)
             return
-        store.reminders.update_outbox(
+        store.outbox.update(
             item.with_changes(
                 attempts=attempts, next_attempt_at=now + retry_after(attempts), last_error=result.error
             )

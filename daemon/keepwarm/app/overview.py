@@ -8,6 +8,7 @@ from datetime import datetime
 from keepwarm.app import contacts
 from keepwarm.app.outbox import Letter
 from keepwarm.app.settings import Settings
+from keepwarm.domain.outbox import OutboxKind
 from keepwarm.domain.overview import weekly
 from keepwarm.render import views
 from keepwarm.render.engine import Renderer
@@ -29,5 +30,5 @@ def queue(store: Store, renderer: Renderer, settings: Settings, now: datetime) -
         renderer.render("overview.html.j2", variables).text,
     )
     with store.transaction():
-        settings.owner_mail().queue(store, "overview", now, letter)
-        store.reminders.note_run("last_overview_run", now)
+        settings.owner_mail().queue(store, OutboxKind.OVERVIEW, now, letter)
+        store.runs.note("last_overview_run", now)

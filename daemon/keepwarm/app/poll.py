@@ -179,7 +179,7 @@ def run(
         mailbox.close()
     settle_open(store, now)
     settle_openers(store)
-    store.reminders.note_run("last_poll", now, last_poll_messages=report.messages)
+    store.runs.note("last_poll", now, last_poll_messages=report.messages)
     if report.messages:
         log.info(
             "poll: %d messages, %d touches, skipped %s",

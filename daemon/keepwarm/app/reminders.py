@@ -15,6 +15,7 @@ from keepwarm.app import contacts
 from keepwarm.app.outbox import Letter
 from keepwarm.app.settings import Settings
 from keepwarm.domain.model import Contact
+from keepwarm.domain.outbox import OutboxKind, OutboxState
 from keepwarm.domain.reminders import Entry, EntryState, Pick, pick, settle
 from keepwarm.domain.rhythm import typical_gap_days
 from keepwarm.mail import compose
@@ -70,9 +71,9 @@ def _cancel_unsent(store: Store, entries: list[Entry], closed: set[int]) -> None
         by_outbox.setdefault(entry.outbox_id, []).append(entry)
     for outbox_id, group in by_outbox.items():
         if all(e.id in closed or e.state is not EntryState.OPEN for e in group):
-            item = store.reminders.outbox_item(outbox_id)
-            if item is not None and item.state == "pending":
-                store.reminders.update_outbox(item.with_changes(state="cancelled"))
+            item = store.outbox.get(outbox_id)
+            if item is not None and item.state is OutboxState.PENDING:
+                store.outbox.update(item.with_changes(state=OutboxState.CANCELLED))
 
 
 def choose(store: Store, settings: Settings, now: datetime) -> list[Pick]:
@@ -110,9 +111,9 @@ def subject_for(picks: list[Pick]) -> str:
     return compose.one_line(f"Check in with {shown}")
 
 
-def kind_of(settings: Settings) -> str:
+def kind_of(settings: Settings) -> OutboxKind:
     """What the reminder job sends: one reminder per person, or one digest for everyone."""
-    return "digest" if settings.digest else "reminder"
+    return OutboxKind.DIGEST if settings.digest else OutboxKind.REMINDER
 
 
 def write(
@@ -172,7 +173,7 @@ def run(
     with store.transaction():
         for group in groups:
             messages.append(_queue(store, renderer, settings, group, now))
-        store.reminders.note_run("last_reminder_run", now, last_reminder_count=len(picks))
+        store.runs.note("last_reminder_run", now, last_reminder_count=len(picks))
     return messages
 
 

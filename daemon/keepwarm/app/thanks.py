@@ -11,6 +11,7 @@ from typing import Any
 from keepwarm.app.contacts import standing_of
 from keepwarm.app.outbox import Letter
 from keepwarm.app.settings import Settings
+from keepwarm.domain.outbox import OutboxKind
 from keepwarm.mail import compose
 from keepwarm.render import views
 from keepwarm.render.engine import Renderer
@@ -57,7 +58,7 @@ def queue_thanks(store: Store, renderer: Renderer, settings: Settings, now: date
                 renderer.render("reminder.html.j2", variables).text,
             )
 
-        _, msg = mail.queue(store, "thanks", now, write)
+        _, msg = mail.queue(store, OutboxKind.THANKS, now, write)
         messages.append(msg)
     store.extras.mark_thanks_delivered(delivered, now)
     return messages

@@ -11,6 +11,7 @@ from typing import Any
 from keepwarm import config as config_module
 from keepwarm.cli import output
 from keepwarm.cli.context import Context
+from keepwarm.store.runs import REAUTHORISATION
 
 
 def _run(args: argparse.Namespace, ctx: Context) -> int:
@@ -44,11 +45,11 @@ def _remind(args: argparse.Namespace, ctx: Context) -> int:
 
 def _status(args: argparse.Namespace, ctx: Context) -> int:
     store = ctx.store
-    runs = store.reminders.runs()
-    items = store.reminders.outbox()
+    runs = store.runs.get()
+    items = store.outbox.items()
     pending = [i for i in items if i.state == "pending"]
     failed = [i for i in items if i.state == "failed"]
-    data = {
+    data: dict[str, Any] = {
         "last_poll": runs.get("last_poll"),
         "last_reminder_run": runs.get("last_reminder_run"),
         "contacts": store.count("contacts"),
@@ -56,10 +57,8 @@ def _status(args: argparse.Namespace, ctx: Context) -> int:
         "skipped": store.counts("skipped"),
         "outbox_pending": len(pending),
         "outbox_failed": [{"id": i.id, "subject": i.subject, "error": i.last_error} for i in failed],
-        "recent_errors": runs.get("errors", [])[-5:],
-        "reauthorisation_needed": any(
-            "re-authorisation needed" in str(e.get("error")) for e in runs.get("errors", [])[-3:]
-        ),
+        "recent_errors": [{"at": e["at"], "error": e["error"]} for e in runs.get("errors", [])[-5:]],
+        "reauthorisation_needed": any(e.get("kind") == REAUTHORISATION for e in runs.get("errors", [])[-3:]),
     }
     if args.json:
         output.print_json(data)

@@ -11,7 +11,7 @@ from typing import Any
 from keepwarm.domain.due import Standing
 from keepwarm.domain.durations import format_cadence
 from keepwarm.domain.model import Contact, Touch
-from keepwarm.store.codec import iso
+from keepwarm.domain.records import iso
 
 
 def print_json(value: Any) -> None:

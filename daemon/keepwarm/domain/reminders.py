@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from enum import StrEnum
 
+from keepwarm.domain.backoff import doubling
 from keepwarm.domain.due import DueStatus, Standing
 
 FIRST_REPEAT = timedelta(days=3)
@@ -51,8 +52,8 @@ class Pick:
 
 
 def repeat_after(nth: int) -> timedelta:
-    """How long an unanswered ``nth`` reminder waits before the next: doubling, capped."""
-    return min(MAX_REPEAT, FIRST_REPEAT * (1 << min(10, max(0, nth - 1))))
+    """How long an unanswered ``nth`` reminder waits before the next: 3, 6, 12, 24, then 30 days."""
+    return doubling(FIRST_REPEAT, nth, MAX_REPEAT)
 
 
 def urgency(item: Standing, now: datetime) -> float:

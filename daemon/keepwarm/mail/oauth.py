@@ -5,8 +5,8 @@ Microsoft 365). authlib speaks the protocol; this module keeps the refresh token
 - ``keepwarm auth google``: the loopback-redirect flow with PKCE (Google's device flow does not
   allow the mail scope); the browser is sent back to a one-shot server on 127.0.0.1.
 - ``keepwarm auth microsoft``: the device-code flow, which suits a headless machine.
-A refresh that fails is an AuthError saying "re-authorisation needed", which status and the
-owner's mail report.
+A refresh that fails raises ReauthorisationNeeded (an AuthError, "re-authorisation needed"), which
+status and the owner's mail report.
 """
 
 from __future__ import annotations
@@ -28,7 +28,7 @@ from authlib.integrations.requests_client import OAuth2Session
 from authlib.oauth2.rfc6749.errors import OAuth2Error
 from requests import RequestException
 
-from keepwarm.errors import AuthError, StoreError, TransientError
+from keepwarm.errors import AuthError, ReauthorisationNeeded, StoreError, TransientError
 from keepwarm.store.atomic import write_atomically
 
 log = logging.getLogger("keepwarm.oauth")
@@ -196,7 +196,7 @@ class AccessTokens:
         try:
             data = json.loads(self._path.read_text())
         except FileNotFoundError:
-            raise AuthError(
+            raise ReauthorisationNeeded(
                 f"re-authorisation needed: no tokens yet; run 'keepwarm auth {self._provider.name}'"
             ) from None
         except (OSError, ValueError) as exc:
@@ -211,14 +211,14 @@ class AccessTokens:
         if token.get("access_token") and float(token.get("expires_at", 0)) - _LEEWAY > time.time():
             return str(token["access_token"])
         if not token.get("refresh_token"):
-            raise AuthError(f"re-authorisation needed: run 'keepwarm auth {self._provider.name}'")
+            raise ReauthorisationNeeded(f"re-authorisation needed: run 'keepwarm auth {self._provider.name}'")
         session = _session(self._client_id, self._client_secret, scope=self._provider.scope)
         try:
             fresh = dict(
                 session.refresh_token(self._provider.token_url, refresh_token=token["refresh_token"])
             )
         except (OAuth2Error, OAuthError) as exc:
-            raise AuthError(
+            raise ReauthorisationNeeded(
                 f"re-authorisation needed ({exc.error}): run 'keepwarm auth {self._provider.name}'"
             ) from None
         except RequestException as exc:

@@ -6,6 +6,8 @@ import random
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
+from keepwarm.domain.backoff import doubling
+
 # A refused login needs the user; retrying often only gets the account locked.
 AUTH_RETRY = timedelta(minutes=30)
 
@@ -31,8 +33,7 @@ class Backoff:
         if auth:
             delay = AUTH_RETRY
         else:
-            full = min(self.cap, self.base * (1 << min(16, self.failures - 1)))
-            delay = full * self.rng.uniform(0.5, 1.0)
+            delay = doubling(self.base, self.failures, self.cap) * self.rng.uniform(0.5, 1.0)
         self.not_before = now + delay
         return delay
 

@@ -25,11 +25,19 @@ from types import FrameType
 import schedule
 
 from keepwarm.config import Config
-from keepwarm.errors import AuthError, ConfigError, KeepwarmError, StoreBusyError, TransientError
+from keepwarm.errors import (
+    AuthError,
+    ConfigError,
+    KeepwarmError,
+    ReauthorisationNeeded,
+    StoreBusyError,
+    TransientError,
+)
 from keepwarm.runtime import systemd, wiring
 from keepwarm.runtime.backoff import Backoff
 from keepwarm.runtime.service import Service
 from keepwarm.store import Store
+from keepwarm.store.runs import REAUTHORISATION
 
 log = logging.getLogger("keepwarm.loop")
 
@@ -124,10 +132,13 @@ class Daemon:
         systemd.notify(f"STATUS={name} at {now:%H:%M}")
         try:
             work(now)
+        except ReauthorisationNeeded as exc:
+            self._failed(
+                name, now, f"{exc} (the user must act; retrying slowly)", auth=True, kind=REAUTHORISATION
+            )
+            self._tell_owner(now, str(exc))
         except AuthError as exc:
             self._failed(name, now, f"{exc} (the user must act; retrying slowly)", auth=True)
-            if "re-authorisation needed" in str(exc):
-                self._tell_owner(now, str(exc))
         except (TransientError, ConfigError, KeepwarmError) as exc:
             self._failed(name, now, str(exc))
         except Exception as exc:  # a bug: keep the daemon alive, keep the traceback
@@ -147,11 +158,11 @@ class Daemon:
             if self.service.notify_owner(now, "keepwarm needs you: re-authorisation needed", text):
                 self.service.deliver(now)
 
-    def _failed(self, name: str, now: datetime, message: str, *, auth: bool = False) -> None:
+    def _failed(self, name: str, now: datetime, message: str, *, auth: bool = False, kind: str = "") -> None:
         delay = self._backoff[name].failed(now, auth=auth)
         log.error("%s failed: %s; next try in %d s", name, message, delay.total_seconds())
         with contextlib.suppress(KeepwarmError, OSError):
-            self.service.store.reminders.note_error(now, f"{name}: {message}")
+            self.service.store.runs.error(now, f"{name}: {message}", kind=kind)
 
     def _between_batches(self) -> bool:
         """Called between fetched batches: keep systemd's watchdog fed during a long backfill,

@@ -18,12 +18,14 @@ from keepwarm.app.overview import queue as queue_overview
 from keepwarm.app.poll import PollReport, Progress
 from keepwarm.app.poll import run as run_poll
 from keepwarm.app.settings import Settings
+from keepwarm.domain.outbox import OutboxKind
 from keepwarm.domain.timing import run_is_due
 from keepwarm.ports import MailSender, MailSource
 from keepwarm.render.engine import Renderer
 from keepwarm.store import Store
 
 log = logging.getLogger("keepwarm.service")
+NOTICE = OutboxKind.NOTICE
 
 
 class Service:
@@ -59,7 +61,7 @@ class Service:
 
     def reminders_due(self, now: datetime) -> bool:
         """Has a reminder slot passed since the last run (catch-up after downtime included)?"""
-        last = self.store.reminders.runs().get("last_reminder_run")
+        last = self.store.runs.get().get("last_reminder_run")
         last_run = datetime.fromisoformat(last) if last else None
         return run_is_due(now, self.settings.reminder_time, last_run, self.settings.reminder_days)
 
@@ -74,7 +76,7 @@ class Service:
         """Weekly overview on: has its slot (OVERVIEW_DAY at REMINDER_TIME) passed since the last?"""
         if self.settings.overview != "weekly":
             return False
-        last = self.store.reminders.runs().get("last_overview_run")
+        last = self.store.runs.get().get("last_overview_run")
         if last is None and now.weekday() != self.settings.overview_day:
             return False  # the first overview waits for its day; only a missed one is caught up
         last_run = datetime.fromisoformat(last) if last else None
@@ -89,17 +91,16 @@ class Service:
         """Queue a plain notice to the owner (at most one a day); False if one went out today."""
         today = now.date()
         if any(
-            i.kind == "notice" and i.created_at.astimezone(now.tzinfo).date() == today
-            for i in self.store.reminders.outbox()
+            i.created_at.astimezone(now.tzinfo).date() == today for i in self.store.outbox.items({NOTICE})
         ):
             return False
         if self.settings.mail is None:
             return False
-        self.settings.mail.queue(self.store, "notice", now, Letter(subject, text))
+        self.settings.mail.queue(self.store, NOTICE, now, Letter(subject, text))
         return True
 
     def deliver(self, now: datetime) -> outbox.DeliveryReport:
         """Send queued messages whose time has come."""
-        if not self.store.reminders.sendable(now):
+        if not self.store.outbox.sendable(now):
             return outbox.DeliveryReport()
         return outbox.deliver(self.store, self._sender(), now)

@@ -4,25 +4,20 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from datetime import datetime
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from keepwarm.domain.extras import News, Opener
+from keepwarm.domain.records import iso
 from keepwarm.errors import StoreError
-from keepwarm.store.codec import iso
-
-if TYPE_CHECKING:
-    from keepwarm.store.repository import Store
+from keepwarm.store.engine import Part
 
 
 def _time(value: Any) -> datetime | None:
     return None if value is None else datetime.fromisoformat(value)
 
 
-class ExtrasTables:
+class ExtrasPart(Part):
     """Tables ``openers``, ``news`` (one record) and ``thanks``."""
-
-    def __init__(self, store: Store) -> None:
-        self._store = store
 
     # -- openers -------------------------------------------------------------------------------
 
@@ -35,14 +30,14 @@ class ExtrasTables:
             "added_at": iso(opener.added_at),
             "used_at": None,
         }
-        with self._store.transaction():
-            doc_id = self._store.table("openers").insert(doc)
+        with self.transaction():
+            doc_id = self._tables.table("openers").insert(doc)
         return Opener(opener.contact_id, opener.title, opener.link, opener.added_at, doc_id)
 
     def openers(self, contact_id: int | None = None, *, pending: bool = True) -> list[Opener]:
         """Openers (of one contact), oldest first; by default only those not used yet."""
         found = []
-        for doc in self._store.table("openers").all():
+        for doc in self._tables.table("openers").all():
             try:
                 opener = Opener(
                     int(doc["contact_id"]),
@@ -62,13 +57,13 @@ class ExtrasTables:
         """Openers shared: a touch with their contact followed."""
         wanted = list(ids)
         if wanted:
-            with self._store.transaction():
-                self._store.table("openers").update({"used_at": iso(at)}, doc_ids=wanted)
+            with self.transaction():
+                self._tables.table("openers").update({"used_at": iso(at)}, doc_ids=wanted)
 
     def drop_opener(self, opener_id: int) -> bool:
         """Forget an opener; False if there is none with that number."""
-        with self._store.transaction():
-            table = self._store.table("openers")
+        with self.transaction():
+            table = self._tables.table("openers")
             if not table.contains(doc_id=opener_id):
                 return False
             table.remove(doc_ids=[opener_id])
@@ -78,7 +73,7 @@ class ExtrasTables:
 
     def news(self, now: datetime) -> News | None:
         """The owner's news while it is current."""
-        doc = self._store.table("news").get(doc_id=1)
+        doc = self._tables.table("news").get(doc_id=1)
         if doc is None:
             return None
         news = News(
@@ -88,8 +83,8 @@ class ExtrasTables:
 
     def set_news(self, news: News | None) -> None:
         """Replace (or with None, clear) the owner's news."""
-        with self._store.transaction():
-            table = self._store.table("news")
+        with self.transaction():
+            table = self._tables.table("news")
             table.truncate()
             if news is not None:
                 table.insert({"text": news.text, "set_at": iso(news.set_at), "until": iso(news.until)})
@@ -98,8 +93,8 @@ class ExtrasTables:
 
     def add_thanks(self, contact_id: int, what: str, at: datetime) -> None:
         """A thank-you draft to deliver with the next reminder run."""
-        with self._store.transaction():
-            self._store.table("thanks").insert(
+        with self.transaction():
+            self._tables.table("thanks").insert(
                 {"contact_id": contact_id, "what": what, "created_at": iso(at), "delivered_at": None}
             )
 
@@ -107,7 +102,7 @@ class ExtrasTables:
         """(id, contact id, what) of thank-yous not delivered yet."""
         return [
             (d.doc_id, int(d["contact_id"]), str(d["what"]))
-            for d in self._store.table("thanks").all()
+            for d in self._tables.table("thanks").all()
             if not d.get("delivered_at")
         ]
 
@@ -115,5 +110,5 @@ class ExtrasTables:
         """Thank-you drafts queued for the owner."""
         wanted = list(ids)
         if wanted:
-            with self._store.transaction():
-                self._store.table("thanks").update({"delivered_at": iso(at)}, doc_ids=wanted)
+            with self.transaction():
+                self._tables.table("thanks").update({"delivered_at": iso(at)}, doc_ids=wanted)

@@ -5,13 +5,10 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import TYPE_CHECKING
 
 from keepwarm.domain.model import Contact
-from keepwarm.store.codec import contact_to_doc, doc_to_contact, iso
-
-if TYPE_CHECKING:
-    from keepwarm.store.repository import Store
+from keepwarm.domain.records import contact_to_doc, doc_to_contact, iso
+from keepwarm.store.engine import Part
 
 
 @dataclass(frozen=True)
@@ -23,16 +20,13 @@ class Snapshot:
     touch_keys: tuple[str, ...]
 
 
-class UndoTable:
-    """One snapshot per contact: the most recent command is the one ``undo`` reverts."""
-
-    def __init__(self, store: Store) -> None:
-        self._store = store
+class UndoPart(Part):
+    """Table ``undo``: one snapshot per contact; the most recent command is the one undone."""
 
     def save(self, contact_id: int, before: Contact | None, touch_keys: Sequence[str], at: datetime) -> None:
         """Replace the contact's snapshot."""
-        with self._store.transaction():
-            table = self._store.table("undo")
+        with self.transaction():
+            table = self._tables.table("undo")
             table.remove(lambda d: d.get("contact_id") == contact_id)
             table.insert(
                 {
@@ -45,15 +39,12 @@ class UndoTable:
 
     def pop(self, contact_id: int) -> Snapshot | None:
         """Take the contact's snapshot out (undo is not itself undone)."""
-        with self._store.transaction():
-            table = self._store.table("undo")
+        with self.transaction():
+            table = self._tables.table("undo")
             doc = table.get(lambda d: d.get("contact_id") == contact_id)
             if not isinstance(doc, dict):
                 return None
             table.remove(lambda d: d.get("contact_id") == contact_id)
         before = doc.get("before")
-        return Snapshot(
-            contact_id,
-            doc_to_contact(contact_id, before) if before is not None else None,
-            tuple(str(k) for k in doc.get("touch_keys", [])),
-        )
+        contact = None if before is None else self._tables.decode(lambda: doc_to_contact(contact_id, before))
+        return Snapshot(contact_id, contact, tuple(str(k) for k in doc.get("touch_keys", [])))

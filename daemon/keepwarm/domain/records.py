@@ -1,4 +1,8 @@
-"""Domain objects to JSON documents and back. A hand-edited document that no longer fits is a StoreError."""
+"""Contacts and touches as plain records (JSON-ready dicts) and back: the one serialisation that the
+store, the CLI's ``--json`` and the JSON export all share. Pure.
+
+A record that no longer fits (hand-edited, damaged) raises RecordError naming the table and record.
+"""
 
 from __future__ import annotations
 
@@ -7,7 +11,6 @@ from datetime import datetime
 from typing import Any, TypeVar
 
 from keepwarm.domain.model import Channel, Contact, Direction, Note, Touch, parse_birthday
-from keepwarm.errors import StoreError
 
 T = TypeVar("T")
 
@@ -29,7 +32,7 @@ def _optional_time(value: Any) -> datetime | None:
 
 
 def contact_to_doc(contact: Contact) -> dict[str, Any]:
-    """The stored form of a contact (its id is TinyDB's document id, not a field)."""
+    """A contact as a record (its id is the store's document id, not a field)."""
     return {
         "name": contact.name,
         "emails": list(contact.emails),
@@ -44,7 +47,7 @@ def contact_to_doc(contact: Contact) -> dict[str, Any]:
 
 
 def doc_to_contact(doc_id: int, doc: Mapping[str, Any]) -> Contact:
-    """Rebuild a contact; raises StoreError naming the record if it was damaged."""
+    """Rebuild a contact; raises RecordError naming the record if it was damaged."""
     return _decode("contacts", doc_id, lambda: _contact(doc_id, doc))
 
 
@@ -64,7 +67,7 @@ def _contact(doc_id: int, doc: Mapping[str, Any]) -> Contact:
 
 
 def touch_to_doc(touch: Touch) -> dict[str, Any]:
-    """The stored form of a touch (the display name only when there is one: it is often empty)."""
+    """A touch as a record (the display name only when there is one: it is often empty)."""
     doc = {
         "address": touch.address,
         "at": iso(touch.at),
@@ -80,7 +83,7 @@ def touch_to_doc(touch: Touch) -> dict[str, Any]:
 
 
 def doc_to_touch(doc_id: int, doc: Mapping[str, Any]) -> Touch:
-    """Rebuild a touch; raises StoreError naming the record if it was damaged."""
+    """Rebuild a touch; raises RecordError naming the record if it was damaged."""
     return _decode(
         "touches",
         doc_id,
@@ -97,8 +100,12 @@ def doc_to_touch(doc_id: int, doc: Mapping[str, Any]) -> Touch:
     )
 
 
+class RecordError(ValueError):
+    """A stored record that cannot be read back; the message names the table and the record."""
+
+
 def _decode(table: str, doc_id: int, build: Callable[[], T]) -> T:
     try:
         return build()
     except (KeyError, TypeError, ValueError, AttributeError) as exc:
-        raise StoreError(f"record {doc_id} of table {table!r} is damaged: {exc!r}") from exc
+        raise RecordError(f"record {doc_id} of table {table!r} is damaged: {exc!r}") from exc

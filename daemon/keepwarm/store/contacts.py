@@ -1,0 +1,78 @@
+"""The contacts and groups tables: the people keepwarm tracks, and each group's cadence."""
+
+from __future__ import annotations
+
+from tinydb.table import Document
+
+from keepwarm.domain.model import Contact
+from keepwarm.domain.records import contact_to_doc, doc_to_contact
+from keepwarm.errors import StoreError
+from keepwarm.store.engine import Part
+
+
+class ContactsPart(Part):
+    """Tables ``contacts`` and ``groups``. Contacts are decoded once per change, then reused."""
+
+    _contacts: tuple[int, list[Contact]] | None = None
+
+    def _changed(self, contact_id: int) -> None:
+        self._tables.uncache("contacts", contact_id)
+        self._contacts = None
+
+    def contacts(self) -> list[Contact]:
+        """All contacts, in the order they were added."""
+        raw = self._tables.raw("contacts")
+        generation = self._tables.generation
+        if self._contacts is None or self._contacts[0] != generation:
+            decoded = self._tables.decode(lambda: [doc_to_contact(int(i), doc) for i, doc in raw.items()])
+            self._contacts = (generation, decoded)
+        return list(self._contacts[1])
+
+    def get_contact(self, contact_id: int) -> Contact | None:
+        """One contact by id, or None if it was removed."""
+        doc = self._tables.table("contacts").get(doc_id=contact_id)
+        return None if doc is None else self._tables.decode(lambda: doc_to_contact(contact_id, doc))
+
+    def add_contact(self, contact: Contact) -> Contact:
+        """Insert and return the contact with its new id."""
+        with self.transaction():
+            doc_id = self._tables.table("contacts").insert(contact_to_doc(contact))
+            self._changed(doc_id)
+        return contact.with_changes(id=doc_id)
+
+    def update_contact(self, contact: Contact) -> None:
+        """Replace the stored contact with the same id."""
+        with self.transaction():
+            table = self._tables.table("contacts")
+            if not table.contains(doc_id=contact.id):
+                raise StoreError(f"contact {contact.id} no longer exists")
+            table.update(contact_to_doc(contact), doc_ids=[contact.id])
+            self._changed(contact.id)
+
+    def restore_contact(self, contact: Contact) -> None:
+        """Put a contact back exactly as it was, under its old id (for undo)."""
+        with self.transaction():
+            table = self._tables.table("contacts")
+            if table.contains(doc_id=contact.id):
+                table.update(contact_to_doc(contact), doc_ids=[contact.id])
+            else:
+                table.insert(Document(contact_to_doc(contact), doc_id=contact.id))
+            self._changed(contact.id)
+
+    def remove_contact(self, contact_id: int) -> None:
+        """Forget the contact. Its touches stay, keyed by address, in case it is added again."""
+        with self.transaction():
+            self._tables.table("contacts").remove(doc_ids=[contact_id])
+            self._changed(contact_id)
+
+    def group_cadences(self) -> dict[str, int]:
+        """Cadence in days per group name, for groups that have one."""
+        return {str(d["name"]): int(d["cadence_days"]) for d in self._tables.table("groups").all()}
+
+    def set_group_cadence(self, name: str, cadence_days: int | None) -> None:
+        """Set (or with None, clear) a group's cadence."""
+        with self.transaction():
+            table = self._tables.table("groups")
+            table.remove(lambda doc: doc.get("name") == name)
+            if cadence_days is not None:
+                table.insert({"name": name, "cadence_days": cadence_days})

@@ -1,0 +1,48 @@
+"""When things last ran, and the recent errors: what ``keepwarm status`` reports."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from tinydb.table import Document
+
+from keepwarm.domain.records import iso
+from keepwarm.store.engine import Part
+
+MAX_RECENT_ERRORS = 20
+# The kind of error that only the owner can fix, by running `keepwarm auth` (status says so).
+REAUTHORISATION = "reauthorisation"
+_RUNS_ID = 2  # the second record of the meta table (the first says which app and schema)
+
+
+class RunsPart(Part):
+    """One record in table ``meta``: run times, their counts, and the last errors."""
+
+    def get(self) -> dict[str, Any]:
+        """When things last happened, and the recent errors."""
+        doc = self._tables.table("meta").get(doc_id=_RUNS_ID)
+        return dict(doc) if doc is not None else {"errors": []}
+
+    def note(self, name: str, at: datetime, **extra: Any) -> None:
+        """Record that ``name`` (last_poll, last_reminder_run …) happened at ``at``."""
+        with self.transaction():
+            runs = self.get()
+            runs[name] = iso(at)
+            runs.update(extra)
+            self._save(runs)
+
+    def error(self, at: datetime, message: str, *, kind: str = "") -> None:
+        """Keep one of the most recent errors (``kind`` says what it needs, e.g. reauthorisation)."""
+        with self.transaction():
+            runs = self.get()
+            record = {"at": iso(at), "error": message, **({"kind": kind} if kind else {})}
+            runs["errors"] = [*runs.get("errors", []), record][-MAX_RECENT_ERRORS:]
+            self._save(runs)
+
+    def _save(self, runs: dict[str, Any]) -> None:
+        table = self._tables.table("meta")
+        if table.contains(doc_id=_RUNS_ID):
+            table.update(runs, doc_ids=[_RUNS_ID])
+        else:
+            table.insert(Document(runs, doc_id=_RUNS_ID))
