@@ -18,7 +18,7 @@ from keepwarm.store.repository import FILE_NAME
 NOW = datetime(2026, 11, 26, 9, 0, tzinfo=UTC)
 
 
-class _Refused(Exception):
+class _RefusedError(Exception):
     """Raised inside a block to see what it leaves behind."""
 
 
@@ -31,13 +31,13 @@ def test_a_nested_transaction_that_raises_rolls_back_only_its_own_writes(tmp_pat
     with store.transaction():
         kept = store.add_contact(_contact("Kept", "kept@example.org"))
         store.add_touches([Touch("kept@example.org", NOW, Direction.OUT, message_id="m1")])
-        with pytest.raises(_Refused), store.transaction():
+        with pytest.raises(_RefusedError), store.transaction():
             dropped = store.add_contact(_contact("Dropped", "dropped@example.org"))
             store.update_contact(kept.with_changes(cadence_days=7))
             store.add_touches([Touch("dropped@example.org", NOW, Direction.IN, message_id="m2")])
             store.mark_seen(["m2"])
             store.runs.note("last_poll", NOW)
-            raise _Refused
+            raise _RefusedError
         # Inside the outer transaction the savepoint's writes are already gone, caches included.
         assert [c.name for c in store.contacts()] == ["Kept"]
         assert store.get_contact(kept.id) == kept
@@ -58,24 +58,24 @@ def test_savepoints_nest_and_an_inner_failure_keeps_the_middle_ones_writes(tmp_p
     with store.transaction():
         with store.transaction():
             store.add_contact(_contact("Middle", "middle@example.org"))
-            with pytest.raises(_Refused), store.transaction():
+            with pytest.raises(_RefusedError), store.transaction():
                 store.add_contact(_contact("Inner", "inner@example.org"))
-                raise _Refused
-        with pytest.raises(_Refused), store.transaction():
+                raise _RefusedError
+        with pytest.raises(_RefusedError), store.transaction():
             store.add_contact(_contact("Second", "second@example.org"))
             with store.transaction():  # succeeds, but its enclosing savepoint then fails
                 store.add_contact(_contact("Deep", "deep@example.org"))
-            raise _Refused
+            raise _RefusedError
     assert [c.name for c in Store(tmp_path).contacts()] == ["Middle"]
 
 
 def test_an_outer_failure_still_discards_everything(tmp_path: Path) -> None:
     store = Store(tmp_path)
     store.add_contact(_contact("Before", "before@example.org"))
-    with pytest.raises(_Refused), store.transaction():
+    with pytest.raises(_RefusedError), store.transaction():
         with store.transaction():
             store.add_contact(_contact("Inner", "inner@example.org"))
-        raise _Refused
+        raise _RefusedError
     assert [c.name for c in Store(tmp_path).contacts()] == ["Before"]
 
 

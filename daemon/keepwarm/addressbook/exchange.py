@@ -9,6 +9,7 @@ import io
 import json
 import re
 from collections.abc import Iterable, Sequence
+from datetime import datetime
 from typing import Any
 
 import vobject
@@ -16,7 +17,7 @@ import vobject
 from keepwarm.domain.addresses import AddressError, normalize_address
 from keepwarm.domain.merge import Record
 from keepwarm.domain.model import Birthday, Contact, Touch, parse_birthday
-from keepwarm.domain.records import iso
+from keepwarm.domain.records import contact_to_doc, touch_to_doc
 
 # Column names as Google Contacts and Outlook write them (lower-cased for matching).
 _EMAIL_COLUMNS = (
@@ -173,33 +174,21 @@ def to_csv(contacts: Sequence[Contact]) -> str:
 
 
 def to_json(contacts: Sequence[Contact], touches: Sequence[Touch]) -> str:
-    """Every contact with its full history."""
-    by_address: dict[str, list[dict[str, Any]]] = {}
-    for t in sorted(touches, key=lambda t: t.at):
-        by_address.setdefault(t.address, []).append(
-            {
-                "at": iso(t.at),
-                "direction": t.direction.value,
-                "channel": t.channel.value,
-                "subject": t.subject,
-                "message_id": t.message_id,
-                "source": t.source,
-                "address": t.address,
-            }
-        )
+    """Every contact (its record, as the store writes it) with its full history."""
+    by_address: dict[str, list[Touch]] = {}
+    for touch in touches:
+        by_address.setdefault(touch.address, []).append(touch)
     items = [
         {
-            "name": c.name,
-            "emails": list(c.emails),
-            "group": c.group,
-            "cadence_days": c.cadence_days,
-            "birthday": str(c.birthday) if c.birthday else None,
-            "paused": c.paused,
-            "snoozed_until": iso(c.snoozed_until),
-            "notes": [{"at": iso(n.at), "text": n.text} for n in c.notes],
-            "added_at": iso(c.added_at),
-            "history": sorted((t for a in c.emails for t in by_address.get(a, [])), key=lambda t: t["at"]),
+            **contact_to_doc(c),
+            "history": [
+                touch_to_doc(t) for t in sorted((t for a in c.emails for t in by_address.get(a, [])), key=_at)
+            ],
         }
         for c in contacts
     ]
     return json.dumps({"contacts": items}, indent=2, ensure_ascii=False) + "\n"
+
+
+def _at(touch: Touch) -> datetime:
+    return touch.at

@@ -19,8 +19,9 @@ from keepwarm.app.settings import Settings
 from keepwarm.domain.authn import Verdict, authenticate, looks_like_reply
 from keepwarm.domain.command_plan import Changes, plan_daemon_mail, plan_reply
 from keepwarm.domain.commands import CommandError, parse_daemon_mail, parse_reply
+from keepwarm.domain.durations import ago
 from keepwarm.domain.extras import for_whom
-from keepwarm.domain.inbound import InboundMail
+from keepwarm.domain.inbound import COMMAND_BYTES, InboundMail
 from keepwarm.domain.outbox import OutboxKind
 from keepwarm.errors import KeepwarmError
 from keepwarm.mail.reply import body_text, new_text
@@ -30,24 +31,9 @@ from keepwarm.store import Store
 
 log = logging.getLogger("keepwarm.commands")
 
-MAX_BYTES = 256 * 1024
-_BULK = frozenset({"bulk", "list", "junk"})
-
-
-def is_automatic(mail: InboundMail) -> bool:
-    """Mail no program should ever answer (RFC 3834), keepwarm's own included."""
-    return (
-        mail.keepwarm_mark
-        or mail.list_id
-        or mail.precedence in _BULK
-        or mail.auto_submitted not in ("", "no")
-        or mail.autoreply
-        or mail.return_path_empty
-    )
-
 
 def _auth_results(raw: bytes) -> list[str]:
-    headers = BytesHeaderParser(policy=compat32).parsebytes(raw[:MAX_BYTES])
+    headers = BytesHeaderParser(policy=compat32).parsebytes(raw[:COMMAND_BYTES])
     return [str(v) for v in headers.get_all("Authentication-Results") or []]
 
 
@@ -78,7 +64,7 @@ class CommandHandler:
             return "failed"
 
     def _handle(self, mail: InboundMail, raw: bytes, now: datetime) -> str:
-        if is_automatic(mail):
+        if mail.automatic:
             log.info("not answering automatic mail %s", mail.key)
             return "ignored-automatic"
         who = self.settings.who
@@ -229,9 +215,7 @@ class CommandHandler:
     def _due_lines(self, now: datetime) -> list[str]:
         items = contacts.due_list(self.store, self.settings.default_cadence_days, now)
         shown = [s for s in items if s.status.value in ("overdue", "due", "upcoming")]
-        return [
-            f"{views.ago(s.days_since_last_touch):>14}  {s.contact.label}  ({s.status.value})" for s in shown
-        ]
+        return [f"{ago(s.days_since_last_touch):>14}  {s.contact.label}  ({s.status.value})" for s in shown]
 
     def _news_line(self, now: datetime) -> str:
         news = self.store.extras.news(now)

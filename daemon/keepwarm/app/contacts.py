@@ -18,7 +18,14 @@ from keepwarm.domain.book import (
     check_addresses_free,
     find_contact,
 )
-from keepwarm.domain.due import UPCOMING_DAYS, Standing, effective_cadence, standing, standings
+from keepwarm.domain.due import (
+    UPCOMING_DAYS,
+    Standing,
+    effective_cadence,
+    last_touch_of,
+    standing,
+    standings,
+)
 from keepwarm.domain.durations import DurationError, parse_cadence
 from keepwarm.domain.merge import ImportPlan, Record, plan_import
 from keepwarm.domain.model import Contact, Note, Touch, parse_birthday
@@ -159,9 +166,15 @@ def due_list(
 
 def standing_of(store: Store, contact: Contact, default_cadence_days: int, now: datetime) -> Standing:
     """One contact's standing at ``now``."""
-    touches = store.touches_for(contact.emails)
     cadence = effective_cadence(contact, store.group_cadences(), default_cadence_days)
-    return standing(contact, touches[-1] if touches else None, cadence, now)
+    return standing(contact, last_touch_of(contact, store.last_touch_by_address()), cadence, now)
+
+
+def last_touches(store: Store) -> dict[int, Touch]:
+    """Each contact's latest touch, over all of their addresses (contacts never touched are absent)."""
+    latest = store.last_touch_by_address()
+    found = {c.id: last_touch_of(c, latest) for c in store.contacts()}
+    return {contact_id: touch for contact_id, touch in found.items() if touch is not None}
 
 
 def set_group_cadence(store: Store, name: str, every: str | None) -> int | None:

@@ -22,7 +22,7 @@ from keepwarm.app.commands import CommandHandler
 from keepwarm.app.reminders import settle_open, settle_openers
 from keepwarm.app.settings import Settings
 from keepwarm.domain.classify import Identity
-from keepwarm.domain.inbound import InboundMail
+from keepwarm.domain.inbound import COMMAND_BYTES, InboundMail
 from keepwarm.domain.ingest import BatchPlan, Known, plan_batch
 from keepwarm.mail.message import parse_headers
 from keepwarm.ports import MailSource
@@ -38,7 +38,6 @@ SKIP_COUNTER = "skipped"
 Progress = Callable[[str, int, int], None]
 # Acts on one message to the daemon address, inside the batch's transaction; says what it did.
 CommandSink = Callable[[InboundMail, bytes, datetime], str]
-COMMAND_BYTES = 256 * 1024
 
 
 @dataclass

@@ -12,6 +12,7 @@ from datetime import datetime
 from email.message import EmailMessage
 
 from keepwarm.app import contacts
+from keepwarm.app.contacts import last_touches
 from keepwarm.app.outbox import Letter
 from keepwarm.app.settings import Settings
 from keepwarm.domain.model import Contact
@@ -32,12 +33,7 @@ def settle_open(store: Store, now: datetime) -> int:
     if not any(e.state is EntryState.OPEN for e in entries):
         return 0
     contacts = store.contacts()
-    last = store.last_touch_by_address()
-    last_at = {}
-    for contact in contacts:
-        times = [last[a].at for a in contact.emails if a in last]
-        if times:
-            last_at[contact.id] = max(times)
+    last_at = {contact_id: touch.at for contact_id, touch in last_touches(store).items()}
     quiet = {c.id for c in contacts if c.paused or (c.snoozed_until is not None and c.snoozed_until > now)}
     settlements = settle(entries, last_at, {c.id for c in contacts}, quiet)
     if settlements:
@@ -51,14 +47,12 @@ def settle_openers(store: Store) -> int:
     pending = store.extras.openers()
     if not pending:
         return 0
-    contacts = {c.id: c for c in store.contacts()}
-    last = store.last_touch_by_address()
+    latest = last_touches(store)
     used: dict[int, datetime] = {}
     for opener in pending:
-        contact = contacts.get(opener.contact_id)
-        times = [last[a].at for a in contact.emails if a in last] if contact else []
-        if times and max(times) > opener.added_at:
-            used[opener.id] = max(times)
+        touch = latest.get(opener.contact_id)
+        if touch is not None and touch.at > opener.added_at:
+            used[opener.id] = touch.at
     for opener_id, at in used.items():
         store.extras.mark_used([opener_id], at)
     return len(used)

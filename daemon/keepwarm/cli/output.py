@@ -9,9 +9,9 @@ from datetime import datetime
 from typing import Any
 
 from keepwarm.domain.due import Standing
-from keepwarm.domain.durations import format_cadence
-from keepwarm.domain.model import Contact, Touch
-from keepwarm.domain.records import iso
+from keepwarm.domain.durations import ago, format_cadence
+from keepwarm.domain.model import Touch
+from keepwarm.domain.records import contact_to_doc, iso, touch_to_doc
 
 
 def print_json(value: Any) -> None:
@@ -28,25 +28,12 @@ def print_table(headers: Sequence[str], rows: Sequence[Sequence[str]]) -> None:
         print("  ".join([*cells, str(row[-1])]).rstrip())
 
 
-def contact_json(contact: Contact) -> dict[str, Any]:
-    """A contact's own fields, as scripts see them."""
-    return {
-        "id": contact.id,
-        "name": contact.name,
-        "emails": list(contact.emails),
-        "group": contact.group,
-        "paused": contact.paused,
-        "snoozed_until": iso(contact.snoozed_until),
-        "birthday": str(contact.birthday) if contact.birthday else None,
-        "notes": [{"at": iso(n.at), "text": n.text} for n in contact.notes],
-        "added_at": iso(contact.added_at),
-    }
-
-
 def standing_json(item: Standing) -> dict[str, Any]:
-    """A contact with its cadence, last touch and due date."""
+    """A contact (its record, as the store and the export write it) with its cadence in effect,
+    last touch and due date."""
     return {
-        **contact_json(item.contact),
+        "id": item.contact.id,
+        **contact_to_doc(item.contact),
         "cadence_days": item.cadence_days,
         "cadence_source": item.cadence_source.value,
         "last_touch": iso(item.last_touch.at) if item.last_touch else None,
@@ -59,16 +46,8 @@ def standing_json(item: Standing) -> dict[str, Any]:
 
 
 def touch_json(touch: Touch) -> dict[str, Any]:
-    """One touch, as scripts see it."""
-    return {
-        "at": iso(touch.at),
-        "address": touch.address,
-        "direction": touch.direction.value,
-        "channel": touch.channel.value,
-        "subject": touch.subject,
-        "message_id": touch.message_id,
-        "source": touch.source,
-    }
+    """One touch, as scripts see it: its record, as the store and the export write it."""
+    return touch_to_doc(touch)
 
 
 def day(value: datetime | None, now: datetime) -> str:
@@ -78,10 +57,7 @@ def day(value: datetime | None, now: datetime) -> str:
 
 def since(item: Standing) -> str:
     """``12d ago``, ``today`` or ``never``."""
-    days = item.days_since_last_touch
-    if days is None:
-        return "never"
-    return "today" if days == 0 else f"{days}d ago"
+    return ago(item.days_since_last_touch, compact=True)
 
 
 def when_due(item: Standing) -> str:

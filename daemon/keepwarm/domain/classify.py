@@ -15,7 +15,7 @@ from datetime import datetime, timedelta
 from enum import StrEnum
 
 from keepwarm.domain.durations import DurationError, parse_cadence
-from keepwarm.domain.inbound import InboundMail, Mailbox
+from keepwarm.domain.inbound import InboundMail, Mailbox, automatic_reason
 from keepwarm.domain.model import Direction, Touch
 
 # A Date more than this far ahead of now is a broken clock, not a message from the future.
@@ -24,7 +24,6 @@ _NOREPLY = re.compile(
     r"^(?:no[-_.]?reply|do[-_.]?not[-_.]?reply|mailer-daemon|postmaster|bounces?|notifications?"
     r"|noreply-[\w.-]+|[\w.-]*-noreply)(?:[+-][^@]*)?@",
 )
-_BULK_PRECEDENCE = frozenset({"bulk", "list", "junk"})
 
 
 class SkipReason(StrEnum):
@@ -125,12 +124,9 @@ def _skip_reason(mail: InboundMail, who: Identity) -> SkipReason | None:
         return SkipReason.KEEPWARM
     if any(who.is_daemon(m.address) for m in (*mail.to, *mail.cc)):
         return SkipReason.COMMAND
-    if mail.list_id:
-        return SkipReason.LIST
-    if mail.precedence in _BULK_PRECEDENCE:
-        return SkipReason.BULK
-    if (mail.auto_submitted not in ("", "no")) or mail.autoreply or mail.return_path_empty:
-        return SkipReason.AUTOMATIC
+    automatic = automatic_reason(mail)
+    if automatic is not None:
+        return SkipReason(automatic)
     if is_noreply(sender):
         return SkipReason.NOREPLY
     # The daemon's own BCC copy does not make a message a broadcast.

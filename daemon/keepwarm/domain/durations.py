@@ -121,3 +121,14 @@ def format_cadence(days: int) -> str:
     """``every 3 weeks``, ``every month``: the cadence as a phrase."""
     text = format_days(days)
     return "every " + (text[2:] if text.startswith("1 ") else text)
+
+
+def ago(days: int | None, *, compact: bool = False) -> str:
+    """``today``, ``yesterday``, ``47 days ago`` (compact, for tables: ``today``, ``47d ago``)."""
+    if days is None:
+        return "never"
+    if days <= 0:
+        return "today"
+    if compact:
+        return f"{days}d ago"
+    return "yesterday" if days == 1 else f"{days} days ago"

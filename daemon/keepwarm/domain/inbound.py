@@ -11,6 +11,10 @@ from datetime import datetime
 
 from keepwarm.domain.model import require_aware
 
+# How much of a message to the daemon is read (fetched, parsed, searched for commands): commands
+# are short, and a hostile message must not cost more than this.
+COMMAND_BYTES = 256 * 1024
+
 
 @dataclass(frozen=True)
 class Mailbox:
@@ -48,6 +52,28 @@ class InboundMail:
         require_aware(self.internal_date, "InboundMail.internal_date")
 
     @property
+    def automatic(self) -> bool:
+        """Mail no program should ever answer (RFC 3834), keepwarm's own included."""
+        return automatic_reason(self) is not None
+
+    @property
     def recipient_count(self) -> int:
         """To, Cc and Bcc together: a broadcast is not a touch."""
         return len(self.to) + len(self.cc) + len(self.bcc)
+
+
+_BULK_PRECEDENCE = frozenset({"bulk", "list", "junk"})
+
+
+def automatic_reason(mail: InboundMail) -> str | None:
+    """Why the mail was written by a program, not a person (keepwarm's own mark, a list, bulk,
+    Auto-Submitted, an autoresponder, an empty Return-Path), or None for a person's mail."""
+    if mail.keepwarm_mark:
+        return "keepwarm-own"
+    if mail.list_id:
+        return "mailing-list"
+    if mail.precedence in _BULK_PRECEDENCE:
+        return "bulk"
+    if mail.auto_submitted not in ("", "no") or mail.autoreply or mail.return_path_empty:
+        return "auto-generated"
+    return None

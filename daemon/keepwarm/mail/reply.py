@@ -2,7 +2,7 @@
 
 mail-parser-reply knows how the common clients introduce a quote in many languages ("On … wrote:",
 "Am … schrieb", Outlook's "From: … Sent: …" block); html2text turns an HTML-only reply (Outlook,
-some phones) into text first. A reply is read from at most MAX_BYTES of the message.
+some phones) into text first. A reply is read from at most COMMAND_BYTES of the message.
 """
 
 from __future__ import annotations
@@ -16,9 +16,10 @@ from email.parser import BytesParser
 import html2text
 from mailparser_reply import EmailReplyParser
 
+from keepwarm.domain.inbound import COMMAND_BYTES
+
 log = logging.getLogger("keepwarm.reply")
 
-MAX_BYTES = 256 * 1024
 # Every language the parser knows: the owner's mail client may speak any of them.
 _LANGUAGES = ["en", "de", "cs", "da", "es", "fr", "it", "ja", "ko", "nl", "pl", "sv", "zh", "david"]
 _parser = BytesParser(policy=policy.default)
@@ -53,10 +54,10 @@ def _html_to_text(html: str, *, links: bool) -> str:
 
 def body_text(raw: bytes, *, links: bool = False) -> str:
     """The message's text: text/plain preferred, else its HTML converted to text (with its links
-    as ``[text](url)`` when ``links``). A message cut at MAX_BYTES loses its cut-off last line."""
-    truncated = len(raw) >= MAX_BYTES
+    as ``[text](url)`` when ``links``). A message cut at COMMAND_BYTES loses its cut-off last line."""
+    truncated = len(raw) >= COMMAND_BYTES
     if truncated:
-        raw = raw[: raw.rfind(b"\n", 0, MAX_BYTES) + 1] or raw[:MAX_BYTES]
+        raw = raw[: raw.rfind(b"\n", 0, COMMAND_BYTES) + 1] or raw[:COMMAND_BYTES]
     try:
         msg = _parser.parsebytes(raw)
     except Exception:  # the email package has many ways to fail on hostile MIME

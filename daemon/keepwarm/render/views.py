@@ -9,16 +9,18 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from keepwarm.domain.due import Standing
-from keepwarm.domain.durations import format_cadence, parse_cadence
+from keepwarm.domain.durations import ago, format_cadence, parse_cadence
 from keepwarm.domain.extras import News, Opener
 from keepwarm.domain.model import Contact, Direction, Touch
 from keepwarm.domain.overview import GroupGlance, Overview
 from keepwarm.domain.rhythm import as_cadence_text
 from keepwarm.mail import compose
-from keepwarm.render.engine import Draft, Renderer
+
+if TYPE_CHECKING:  # the CLI imports this module for its wording; Jinja2 loads only to render
+    from keepwarm.render.engine import Draft, Renderer
 
 BAR_WIDTH = 20
 
@@ -40,15 +42,6 @@ def first_name(name: str, fallback: str) -> str:
         # "Example, Alice" is written surname first.
         return words[-1] if "," in name else words[0]
     return fallback.split("@", 1)[0].split("+", 1)[0].split(".", 1)[0].capitalize()
-
-
-def ago(days: int | None) -> str:
-    """``today``, ``yesterday``, ``47 days ago``."""
-    if days is None:
-        return "never"
-    if days <= 0:
-        return "today"
-    return "yesterday" if days == 1 else f"{days} days ago"
 
 
 def contact_view(contact: Contact, item: Standing | None = None) -> dict[str, Any]:
