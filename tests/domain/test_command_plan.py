@@ -6,8 +6,15 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from keepwarm.domain.command_plan import Changes, plan_daemon_mail, plan_reply
-from keepwarm.domain.commands import Command, CommandError, parse_daemon_mail, parse_reply
+from keepwarm.domain.commands import (
+    Changes,
+    Command,
+    CommandError,
+    parse_daemon_mail,
+    parse_reply,
+    plan_daemon_mail,
+    plan_reply,
+)
 from keepwarm.domain.model import Birthday, Channel, Contact, Direction, Note
 
 NOW = datetime(2026, 11, 26, 9, 0, tzinfo=UTC)

@@ -17,8 +17,14 @@ from keepwarm.app import contacts
 from keepwarm.app.outbox import Letter
 from keepwarm.app.settings import Settings
 from keepwarm.domain.authn import Verdict, authenticate, looks_like_reply
-from keepwarm.domain.command_plan import Changes, plan_daemon_mail, plan_reply
-from keepwarm.domain.commands import CommandError, parse_daemon_mail, parse_reply
+from keepwarm.domain.commands import (
+    Changes,
+    CommandError,
+    parse_daemon_mail,
+    parse_reply,
+    plan_daemon_mail,
+    plan_reply,
+)
 from keepwarm.domain.durations import ago
 from keepwarm.domain.extras import for_whom
 from keepwarm.domain.inbound import COMMAND_BYTES, InboundMail
@@ -188,6 +194,7 @@ class CommandHandler:
             "error": error,
             "help": error is not None or "help" in (answers or []),
             "commands": views.commands_view(),
+            "all_commands": views.help_view(),
             "daemon_address": self.mail.daemon_address,
             "due": self._due_lines(now) if "due" in (answers or []) else None,
             "contacts": self._contact_lines() if "list" in (answers or []) else None,

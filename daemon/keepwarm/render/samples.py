@@ -63,6 +63,7 @@ def check_templates(renderer: Renderer, now: datetime, owner_name: str | None) -
         "error": None,
         "help": True,
         "commands": views.commands_view(),
+        "all_commands": views.help_view(),
         "daemon_address": "naomi+keepwarm@example.com",
         "due": ["47 days ago  Alice Example <alice@example.org>  (overdue)"],
         "contacts": ["Alice Example <alice@example.org>  [friends]"],

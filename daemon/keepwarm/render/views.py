@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
+from keepwarm.domain.commands import Place, help_entries
 from keepwarm.domain.due import Standing
 from keepwarm.domain.durations import ago, format_cadence, parse_cadence
 from keepwarm.domain.extras import News, Opener
@@ -23,16 +24,6 @@ if TYPE_CHECKING:  # the CLI imports this module for its wording; Jinja2 loads o
     from keepwarm.render.engine import Draft, Renderer
 
 BAR_WIDTH = 20
-
-COMMANDS = (
-    ("done", "you were in touch; add call, video, coffee... and a note if you like"),
-    ("snooze 2w", "remind me again in two weeks (or: snooze until 2027-01-10)"),
-    ("every 3 weeks", "change how often you want to be in touch"),
-    ("pause", "no reminders for this person until you say resume"),
-    ("note <text>", "remember something for next time"),
-    ("stop", "stop tracking this person (history kept)"),
-    ("help", "all commands"),
-)
 
 
 def first_name(name: str, fallback: str) -> str:
@@ -101,9 +92,18 @@ def story(item: Standing, now: datetime) -> str:
     return f"You wrote last{subject}, {when}."
 
 
-def commands_view() -> list[dict[str, str]]:
-    """The reply commands, for the footer of reminders."""
-    return [{"example": example, "meaning": meaning} for example, meaning in COMMANDS]
+def commands_view(place: Place = Place.REPLY, *, footer: bool = True) -> list[dict[str, str]]:
+    """Commands from the registry: by default the short list at the foot of reminders."""
+    return [{"example": usage, "meaning": meaning} for usage, meaning in help_entries(place, footer=footer)]
+
+
+def help_view() -> dict[str, list[dict[str, str]]]:
+    """Every command, for the help an answer carries: those of a reply, and those of mail to the
+    daemon address."""
+    return {
+        "reply": commands_view(Place.REPLY, footer=False),
+        "daemon": commands_view(Place.DAEMON, footer=False),
+    }
 
 
 def owner_view(name: str | None, address: str, news: str | None = None) -> dict[str, Any]:

@@ -1,0 +1,176 @@
+"""What every email command shares: the parsed Command, the planned Changes, and the Verb registry.
+
+Each verb is one object (as Mailman's email commands are) holding its names, where it may be
+used, its usage line and help, how it reads its arguments and what it changes. Verbs register
+themselves with ``@register``; the grammar looks a line's first word up in ``REGISTRY`` and the
+help every answer and reminder shows is built from the same entries. Adding a verb touches one file.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+from enum import StrEnum
+
+from keepwarm.domain.extras import News, Opener
+from keepwarm.domain.model import Birthday, Channel, Contact, Touch
+
+
+class CommandError(ValueError):
+    """A line the owner wrote that is not a command we understand; says which line and why."""
+
+
+class NotACommandError(CommandError):
+    """The words after a verb do not fit it at all: the line is not that command."""
+
+
+class Place(StrEnum):
+    """Where a verb may be written: in a reply to a reminder, or in mail to the daemon address."""
+
+    REPLY = "reply"
+    DAEMON = "daemon"
+
+
+@dataclass(frozen=True)
+class Command:
+    """One parsed command. ``entry`` is the digest entry number it names, if any."""
+
+    verb: str
+    entry: int | None = None
+    channel: Channel | None = None
+    text: str = ""
+    cadence_days: int | None = None
+    snooze: timedelta | None = None
+    until: date | None = None
+    birthday: Birthday | None = None
+    address: str | None = None
+    name: str = ""
+    group: str | None = None
+    clamped: str | None = None
+    title: str = ""
+    link: str = ""
+
+
+@dataclass
+class Changes:
+    """The planned effects of one command message."""
+
+    updated: dict[int, Contact] = field(default_factory=dict)
+    removed: set[int] = field(default_factory=set)
+    added: list[Contact] = field(default_factory=list)
+    touches: list[Touch] = field(default_factory=list)
+    lines: list[str] = field(default_factory=list)
+    answers: list[str] = field(default_factory=list)
+    undo: list[int] = field(default_factory=list)
+    openers: list[Opener] = field(default_factory=list)
+    drop_openers: list[int] = field(default_factory=list)
+    news: News | None = None
+    clear_news: bool = False
+    thanks: list[tuple[int, str]] = field(default_factory=list)
+
+    @property
+    def touched_contacts(self) -> set[int]:
+        """Contacts whose state this message changes (their undo snapshot is taken first)."""
+        return set(self.updated) | self.removed
+
+
+@dataclass
+class Planning:
+    """What a verb plans against: the book, the message's reminder entries, and the changes so far.
+
+    Every command of a message is planned against the state left by the ones before it; one bad
+    command raises CommandError and the whole message is refused.
+    """
+
+    at: datetime  # when the message is read: the time of the touches it logs
+    key: str
+    contacts: Sequence[Contact] = ()
+    entries: Mapping[int, int] = field(default_factory=dict)
+    changes: Changes = field(default_factory=Changes)
+    index: int = 0
+
+    @property
+    def touch_key(self) -> str:
+        """The message key of the touch the current command logs (one per command line)."""
+        return f"{self.key}#{self.index}"
+
+    def by_id(self) -> dict[int, Contact]:
+        """Contacts by id, as the commands so far have left them."""
+        found = {c.id: c for c in self.contacts}
+        found.update(self.changes.updated)
+        return found
+
+
+class Verb:
+    """One email command. Subclasses set the class attributes and override ``parse`` and ``plan``."""
+
+    names: tuple[str, ...] = ()
+    places: frozenset[Place] = frozenset({Place.REPLY})
+    usage: str = ""
+    help: str = ""
+    # Shown in the short list at the foot of every reminder (the rest are in the full help).
+    in_footer: bool = False
+    # The ``Command.verb`` values this verb parses into, when not its own name.
+    produces: tuple[str, ...] = ()
+
+    @property
+    def name(self) -> str:
+        """The verb's own name (the others are aliases)."""
+        return self.names[0]
+
+    def parse(self, word: str, rest: list[str], original_rest: list[str], line: str) -> Command:
+        """Read the words after the verb (lower-cased, and as written); CommandError if they do
+        not fit. ``word`` is the name the owner used; ``line`` the whole line as written."""
+        raise NotACommandError(line)
+
+    def plan(self, command: Command, planning: Planning) -> None:
+        """Add this command's effects to ``planning.changes``; CommandError if it cannot apply."""
+        raise CommandError(f"{command.verb!r} cannot be used here")
+
+
+REGISTRY: dict[str, Verb] = {}
+VERBS: list[Verb] = []
+_PLANNERS: dict[str, Verb] = {}
+
+
+def register(cls: type[Verb]) -> type[Verb]:
+    """Class decorator: make the verb known under each of its names."""
+    verb = cls()
+    for name in verb.names:
+        if name in REGISTRY:
+            raise ValueError(f"two verbs are called {name!r}")
+        REGISTRY[name] = verb
+    for produced in verb.produces or (verb.name,):
+        _PLANNERS[produced] = verb
+    VERBS.append(verb)
+    return cls
+
+
+def planner(command: Command) -> Verb:
+    """The verb that plans a parsed command."""
+    verb = _PLANNERS.get(command.verb)
+    if verb is None:
+        raise CommandError(f"{command.verb!r} cannot be used here")
+    return verb
+
+
+def lookup(word: str, place: Place) -> Verb | None:
+    """The verb a first word names, if it may be used in that place."""
+    verb = REGISTRY.get(word)
+    return verb if verb is not None and place in verb.places else None
+
+
+def help_entries(place: Place, *, footer: bool = False) -> list[tuple[str, str]]:
+    """(usage, meaning) of every verb usable in ``place`` (with ``footer``, only the short list),
+    in the order the verbs are registered."""
+    return [
+        (verb.usage, verb.help)
+        for verb in VERBS
+        if place in verb.places and verb.usage and (verb.in_footer or not footer)
+    ]
+
+
+def who(contact: Contact) -> str:
+    """How a confirmation names a contact."""
+    return contact.name or contact.primary_email

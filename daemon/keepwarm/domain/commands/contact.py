@@ -1,0 +1,318 @@
+"""The verbs of a reply to a reminder, each about the contact the reminder (or its entry) names:
+``done``, ``snooze``/``later``, ``every``/``cadence``, ``pause``, ``resume``, ``stop``, ``note``,
+``group``, ``birthday``, ``undo``. Pure."""
+
+from __future__ import annotations
+
+from datetime import date, datetime, time, timedelta
+
+from keepwarm.domain.commands.base import Command, CommandError, Planning, Verb, register, who
+from keepwarm.domain.durations import format_cadence, parse_cadence, parse_duration
+from keepwarm.domain.model import Channel, Contact, Direction, Note, Touch, parse_birthday
+
+MAX_SNOOZE = timedelta(days=365)
+DEFAULT_SNOOZE = timedelta(days=7)
+LATER = timedelta(days=3)
+
+# Words for how a manual touch happened, mapped to the channels touches record.
+CHANNELS = {
+    "call": Channel.CALL,
+    "phone": Channel.CALL,
+    "video": Channel.VIDEO,
+    "zoom": Channel.VIDEO,
+    "facetime": Channel.VIDEO,
+    "coffee": Channel.MEETING,
+    "lunch": Channel.MEETING,
+    "dinner": Channel.MEETING,
+    "drinks": Channel.MEETING,
+    "meeting": Channel.MEETING,
+    "visit": Channel.MEETING,
+    "met": Channel.MEETING,
+    "message": Channel.MESSAGE,
+    "text": Channel.MESSAGE,
+    "chat": Channel.MESSAGE,
+    "sms": Channel.MESSAGE,
+    "whatsapp": Channel.MESSAGE,
+    "signal": Channel.MESSAGE,
+    "email": Channel.EMAIL,
+    "mail": Channel.EMAIL,
+    "other": Channel.OTHER,
+}
+__all__ = ["CHANNELS", "DEFAULT_SNOOZE", "LATER", "MAX_SNOOZE", "manual_touch", "target"]
+
+
+def manual_touch(contact: Contact, channel: Channel, note: str, at: datetime, key: str) -> Touch:
+    """A touch the owner reports (``done call``, ``log coffee with …``)."""
+    return Touch(
+        address=contact.primary_email,
+        at=at,
+        direction=Direction.MANUAL,
+        channel=channel,
+        subject=note,
+        message_id=key,
+        source="email-command",
+    )
+
+
+def target(command: Command, planning: Planning) -> Contact:
+    """The contact a reply command is about: its digest entry number, or the only entry."""
+    entries = planning.entries
+    if command.entry is not None:
+        if command.entry not in entries:
+            raise CommandError(f"there is no entry {command.entry} in that reminder")
+        contact_id = entries[command.entry]
+    elif len(entries) == 1:
+        contact_id = next(iter(entries.values()))
+    else:
+        raise CommandError(f"that digest has {len(entries)} entries: say which, e.g. '{command.verb} 2'")
+    current = planning.by_id()
+    if contact_id in planning.changes.removed or contact_id not in current:
+        raise CommandError("that contact is no longer tracked (add them again to use commands)")
+    return current[contact_id]
+
+
+class _ContactVerb(Verb):
+    """A verb that changes one contact: subclasses say how, in ``change``."""
+
+    def plan(self, command: Command, planning: Planning) -> None:
+        contact = target(command, planning)
+        planning.changes.updated[contact.id] = self.change(contact, command, planning)
+
+    def change(self, contact: Contact, command: Command, planning: Planning) -> Contact:
+        """The contact after the command; the confirmation line goes to ``planning.changes``."""
+        raise NotImplementedError
+
+
+@register
+class Done(_ContactVerb):
+    """``done [call|video|coffee|…] [note]``: log a touch the owner had outside email."""
+
+    names = ("done", "did", "talked")
+    usage = "done"
+    help = "you were in touch; add call, video, coffee... and a note if you like"
+    in_footer = True
+
+    def parse(self, word: str, rest: list[str], original_rest: list[str], line: str) -> Command:
+        entry, rest, original_rest = _entry(rest, original_rest)
+        channel, skip = Channel.OTHER, 0
+        if rest and rest[0] in CHANNELS:
+            channel, skip = CHANNELS[rest[0]], 1
+        # The note keeps the owner's own case: "done coffee Met Bob at the Museum".
+        return Command("done", entry, channel=channel, text=" ".join(original_rest[skip:]))
+
+    def change(self, contact: Contact, command: Command, planning: Planning) -> Contact:
+        channel = command.channel or Channel.OTHER
+        planning.changes.touches.append(
+            manual_touch(contact, channel, command.text, planning.at, planning.touch_key)
+        )
+        kind = "" if command.channel in (None, Channel.OTHER) else f" ({command.channel.value})"
+        planning.changes.lines.append(f"logged that you were in touch with {who(contact)}{kind}")
+        return contact.with_changes(snoozed_until=None)
+
+
+@register
+class Snooze(_ContactVerb):
+    """``snooze 2w``, ``snooze until 2027-01-10``, ``snooze`` (a week), ``later`` (three days)."""
+
+    names = ("snooze", "later")
+    usage = "snooze 2w"
+    help = "remind me again in two weeks (or: snooze until 2027-01-10)"
+    in_footer = True
+
+    def parse(self, word: str, rest: list[str], original_rest: list[str], line: str) -> Command:
+        # "later 3" is entry 3: only a snooze can be followed by a duration.
+        entry, rest, _ = _entry(rest, original_rest, duration=word != "later")
+        if word == "later" or not rest:
+            return Command("snooze", entry, snooze=LATER if word == "later" else DEFAULT_SNOOZE)
+        if rest[0] == "until":
+            text = " ".join(rest[1:])
+            try:
+                until = date.fromisoformat(text)
+            except ValueError:
+                raise CommandError(f"snooze until {text!r}: write the date as 2027-01-10") from None
+            return Command("snooze", entry, until=until)
+        amount = parse_duration(" ".join(rest).removeprefix("for "))
+        if amount > MAX_SNOOZE:
+            return Command("snooze", entry, snooze=MAX_SNOOZE, clamped="a snooze lasts at most a year")
+        return Command("snooze", entry, snooze=amount)
+
+    def change(self, contact: Contact, command: Command, planning: Planning) -> Contact:
+        now = planning.at
+        if command.until is not None:
+            until = datetime.combine(command.until, time(0), tzinfo=now.tzinfo)
+            if until <= now:
+                raise CommandError(f"snooze until {command.until}: that date has passed")
+        else:
+            assert command.snooze is not None
+            until = now + command.snooze
+        clamp = f" ({command.clamped})" if command.clamped else ""
+        planning.changes.lines.append(f"snoozed {who(contact)} until {until:%Y-%m-%d}{clamp}")
+        return contact.with_changes(snoozed_until=until)
+
+
+@register
+class Every(_ContactVerb):
+    """``every 3 weeks``, ``cadence monthly``: how often the owner wants to be in touch."""
+
+    names = ("every", "cadence")
+    usage = "every 3 weeks"
+    help = "change how often you want to be in touch"
+    in_footer = True
+
+    def parse(self, word: str, rest: list[str], original_rest: list[str], line: str) -> Command:
+        entry, rest, _ = _entry(rest, original_rest, duration=True)
+        if not rest:
+            return super().parse(word, rest, original_rest, line)
+        return Command("every", entry, cadence_days=parse_cadence(" ".join(rest)))
+
+    def change(self, contact: Contact, command: Command, planning: Planning) -> Contact:
+        assert command.cadence_days is not None
+        planning.changes.lines.append(
+            f"you want to be in touch with {who(contact)} {format_cadence(command.cadence_days)}"
+        )
+        return contact.with_changes(cadence_days=command.cadence_days)
+
+
+class _Bare(_ContactVerb):
+    """A verb that takes nothing but an optional entry number."""
+
+    def parse(self, word: str, rest: list[str], original_rest: list[str], line: str) -> Command:
+        entry, rest, _ = _entry(rest, original_rest)
+        if rest:
+            return super().parse(word, rest, original_rest, line)
+        return Command(self.name, entry)
+
+
+@register
+class Pause(_Bare):
+    """``pause``: no reminders for this person until ``resume``."""
+
+    names = ("pause",)
+    usage = "pause"
+    help = "no reminders for this person until you say resume"
+    in_footer = True
+
+    def change(self, contact: Contact, command: Command, planning: Planning) -> Contact:
+        planning.changes.lines.append(f"paused reminders for {who(contact)}")
+        return contact.with_changes(paused=True)
+
+
+@register
+class Resume(_Bare):
+    """``resume``: reminders again."""
+
+    names = ("resume",)
+    usage = "resume"
+    help = "reminders again after a pause"
+
+    def change(self, contact: Contact, command: Command, planning: Planning) -> Contact:
+        planning.changes.lines.append(f"resumed reminders for {who(contact)}")
+        return contact.with_changes(paused=False)
+
+
+class _Text(_ContactVerb):
+    """A verb followed by free text, kept as written."""
+
+    def parse(self, word: str, rest: list[str], original_rest: list[str], line: str) -> Command:
+        entry, rest, original_rest = _entry(rest, original_rest)
+        if not rest:
+            return super().parse(word, rest, original_rest, line)
+        return Command(self.name, entry, text=" ".join(original_rest))
+
+
+@register
+class NoteVerb(_Text):
+    """``note <text>``: remember something about the person."""
+
+    names = ("note",)
+    usage = "note <text>"
+    help = "remember something for next time"
+    in_footer = True
+
+    def change(self, contact: Contact, command: Command, planning: Planning) -> Contact:
+        planning.changes.lines.append(f"noted for {who(contact)}: {command.text}")
+        return contact.with_changes(notes=(*contact.notes, Note(planning.at, command.text)))
+
+
+@register
+class Stop(_Bare):
+    """``stop``: stop tracking the person (history kept)."""
+
+    names = ("stop",)
+    usage = "stop"
+    help = "stop tracking this person (history kept)"
+    in_footer = True
+
+    def plan(self, command: Command, planning: Planning) -> None:
+        contact = target(command, planning)
+        planning.changes.removed.add(contact.id)
+        planning.changes.updated.pop(contact.id, None)
+        planning.changes.lines.append(
+            f"stopped tracking {who(contact)} (history kept; reply 'undo' to revert)"
+        )
+
+
+@register
+class Undo(_Bare):
+    """``undo``: revert the last command on that contact (alone, in a reply of its own)."""
+
+    names = ("undo",)
+    usage = "undo"
+    help = "revert the last command on that contact"
+
+    def plan(self, command: Command, planning: Planning) -> None:
+        planning.changes.undo.append(target(command, planning).id)
+
+
+@register
+class Group(_Text):
+    """``group <name>``: move the person to a group."""
+
+    names = ("group",)
+    usage = "group <name>"
+    help = "move them to a group"
+
+    def change(self, contact: Contact, command: Command, planning: Planning) -> Contact:
+        planning.changes.lines.append(f"moved {who(contact)} to group {command.text}")
+        return contact.with_changes(group=command.text)
+
+
+@register
+class BirthdayVerb(_ContactVerb):
+    """``birthday 1990-05-17`` or ``birthday 05-17``."""
+
+    names = ("birthday",)
+    usage = "birthday <date>"
+    help = "their birthday: 1990-05-17, or 05-17"
+
+    def parse(self, word: str, rest: list[str], original_rest: list[str], line: str) -> Command:
+        entry, rest, original_rest = _entry(rest, original_rest)
+        if not rest:
+            return super().parse(word, rest, original_rest, line)
+        return Command("birthday", entry, birthday=parse_birthday(" ".join(original_rest)))
+
+    def change(self, contact: Contact, command: Command, planning: Planning) -> Contact:
+        planning.changes.lines.append(f"{who(contact)}'s birthday is {command.birthday}")
+        return contact.with_changes(birthday=command.birthday)
+
+
+def _entry(
+    rest: list[str], original_rest: list[str], *, duration: bool = False
+) -> tuple[int | None, list[str], list[str]]:
+    """Split off a digest entry number. For durations, "every 3 weeks" means three weeks, not
+    entry 3: the number is an entry only if what follows it is a duration on its own."""
+    if not (rest and rest[0].isascii() and rest[0].isdigit() and len(rest[0]) <= 3):
+        return None, rest, original_rest
+    if len(rest) > 1 and rest[1] == "until":
+        return int(rest[0]), rest[1:], original_rest[1:]  # "snooze 2 until 2027-01-10"
+    if duration and (len(rest) == 1 or _is_duration(" ".join(rest)) or not _is_duration(" ".join(rest[1:]))):
+        return None, rest, original_rest
+    return int(rest[0]), rest[1:], original_rest[1:]
+
+
+def _is_duration(text: str) -> bool:
+    try:
+        parse_duration(text)
+    except ValueError:
+        return False
+    return True
