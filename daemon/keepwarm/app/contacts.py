@@ -29,6 +29,8 @@ from keepwarm.domain.due import (
 from keepwarm.domain.durations import DurationError, parse_cadence
 from keepwarm.domain.merge import ImportPlan, Record, plan_import
 from keepwarm.domain.model import Contact, Note, Touch, parse_birthday
+from keepwarm.domain.rhythm import as_cadence_text, typical_gap_days
+from keepwarm.domain.suggest import Suggestion, suggest
 from keepwarm.errors import UsageError
 from keepwarm.store import Store
 
@@ -207,3 +209,22 @@ def import_records(
             for contact in plan.new:
                 store.add_contact(contact)
     return plan
+
+
+def suggestions(
+    store: Store, now: datetime, *, min_sent: int = 2, min_received: int = 1, limit: int = 20
+) -> list[tuple[Suggestion, str | None]]:
+    """People the owner writes with both ways but does not track, best first, each with the
+    cadence their past conversations suggest (``5w``), when there is enough history."""
+    tracked = {a for c in store.contacts() for a in c.emails}
+    touches = store.touches()
+    found = suggest(touches, tracked, now, min_sent=min_sent, min_received=min_received)[:limit]
+    times: dict[str, list[datetime]] = {s.address: [] for s in found}
+    for touch in touches:
+        if touch.address in times:
+            times[touch.address].append(touch.at)
+    result = []
+    for item in found:
+        days = typical_gap_days(times[item.address])
+        result.append((item, as_cadence_text(days) if days else None))
+    return result

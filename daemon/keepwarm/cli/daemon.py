@@ -11,7 +11,6 @@ from typing import Any
 from keepwarm import config as config_module
 from keepwarm.cli import output
 from keepwarm.cli.context import Context
-from keepwarm.store.runs import REAUTHORISATION
 
 
 def _run(args: argparse.Namespace, ctx: Context) -> int:
@@ -44,22 +43,9 @@ def _remind(args: argparse.Namespace, ctx: Context) -> int:
 
 
 def _status(args: argparse.Namespace, ctx: Context) -> int:
-    store = ctx.store
-    runs = store.runs.get()
-    items = store.outbox.items()
-    pending = [i for i in items if i.state == "pending"]
-    failed = [i for i in items if i.state == "failed"]
-    data: dict[str, Any] = {
-        "last_poll": runs.get("last_poll"),
-        "last_reminder_run": runs.get("last_reminder_run"),
-        "contacts": store.count("contacts"),
-        "touches": store.count("touches"),
-        "skipped": store.counts("skipped"),
-        "outbox_pending": len(pending),
-        "outbox_failed": [{"id": i.id, "subject": i.subject, "error": i.last_error} for i in failed],
-        "recent_errors": [{"at": e["at"], "error": e["error"]} for e in runs.get("errors", [])[-5:]],
-        "reauthorisation_needed": any(e.get("kind") == REAUTHORISATION for e in runs.get("errors", [])[-3:]),
-    }
+    from keepwarm.app.status import report
+
+    data = report(ctx.store)
     if args.json:
         output.print_json(data)
         return 0
@@ -72,11 +58,11 @@ def _status(args: argparse.Namespace, ctx: Context) -> int:
         f"skipped messages:   {sum(skipped.values())}"
         + (f" ({', '.join(f'{k} {v}' for k, v in sorted(skipped.items()))})" if skipped else "")
     )
-    print(f"outbox pending:     {len(pending)}")
+    print(f"outbox pending:     {data['outbox_pending']}")
     if data["reauthorisation_needed"]:
         print("ATTENTION:          re-authorisation needed: run 'keepwarm auth google' (or microsoft)")
-    for item in failed:
-        print(f"failed to send:     {item.subject}: {item.last_error}")
+    for item in data["outbox_failed"]:
+        print(f"failed to send:     {item['subject']}: {item['error']}")
     for error in data["recent_errors"]:
         print(f"error:              {error['at']}: {error['error']}")
     return 0

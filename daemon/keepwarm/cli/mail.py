@@ -10,13 +10,10 @@ import logging
 import sys
 import time
 from collections.abc import Callable
-from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 from keepwarm.cli import output
 from keepwarm.cli.context import Context
-from keepwarm.domain.rhythm import as_cadence_text, typical_gap_days
-from keepwarm.domain.suggest import suggest
 
 if TYPE_CHECKING:
     from keepwarm.app.poll import PollReport
@@ -122,16 +119,11 @@ def _folders(args: argparse.Namespace, ctx: Context) -> int:
 
 
 def _suggest(args: argparse.Namespace, ctx: Context) -> int:
-    tracked = {a for c in ctx.store.contacts() for a in c.emails}
-    found = suggest(
-        ctx.store.touches(), tracked, ctx.now(), min_sent=args.min_sent, min_received=args.min_received
-    )[: args.limit]
-    wanted = {s.address for s in found}
-    times: dict[str, list[datetime]] = {}
-    for touch in ctx.store.touches():
-        if touch.address in wanted:
-            times.setdefault(touch.address, []).append(touch.at)
-    proposed = {address: _proposed_cadence(times.get(address, [])) for address in wanted}
+    from keepwarm.app.contacts import suggestions
+
+    found = suggestions(
+        ctx.store, ctx.now(), min_sent=args.min_sent, min_received=args.min_received, limit=args.limit
+    )
     if args.json:
         output.print_json(
             [
@@ -142,9 +134,9 @@ def _suggest(args: argparse.Namespace, ctx: Context) -> int:
                     "received": s.received,
                     "last_touch": s.last_touch.isoformat(),
                     "score": s.score,
-                    "proposed_cadence": proposed[s.address],
+                    "proposed_cadence": proposed,
                 }
-                for s in found
+                for s, proposed in found
             ]
         )
         return 0
@@ -153,17 +145,12 @@ def _suggest(args: argparse.Namespace, ctx: Context) -> int:
         return 0
     now = ctx.now()
     rows = [
-        [s.name or "-", s.address, str(s.sent), str(s.received), output.day(s.last_touch, now)] for s in found
+        [s.name or "-", s.address, str(s.sent), str(s.received), output.day(s.last_touch, now)]
+        for s, _ in found
     ]
     output.print_table(["NAME", "ADDRESS", "SENT", "RECEIVED", "LAST"], rows)
     print("\ntrack someone with:  keepwarm contacts add 'Name <address>' --every 6w")
     return 0
-
-
-def _proposed_cadence(times: list[datetime]) -> str | None:
-    """The cadence their past conversations suggest (``5w``), if there is enough history."""
-    days = typical_gap_days(times)
-    return as_cadence_text(days) if days else None
 
 
 def register(sub: Any) -> None:
