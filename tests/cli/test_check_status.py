@@ -186,6 +186,8 @@ def test_status_json_on_a_fresh_store(tmp_path: Path, capsys: pytest.CaptureFixt
         "outbox_failed": [],
         "recent_errors": [],
         "reauthorisation_needed": False,
+        "answers_held": 0,
+        "answers_released_at": None,
     }
 
 

@@ -187,7 +187,7 @@ def test_no_message_is_ever_sent_to_anyone_but_the_owner(
     # The owner's own commands with the stranger in Reply-To and Cc (and an error, which is answered too).
     extra = f"Reply-To: {stranger.address}\r\nCc: {stranger.address}\r\n"
     send_reply(bed, reminder, "snooze 2w", "o-1@mail.gmail.com", headers=extra)
-    send_reply(bed, reminder, "frobnicate", "o-2@mail.gmail.com", headers=extra)
+    send_reply(bed, reminder, "snooze forever", "o-2@mail.gmail.com", headers=extra)
 
     report = bed.poll(LATER)
     bed.service.deliver(LATER)

@@ -190,4 +190,4 @@ def test_a_reply_command_sent_to_the_daemon_address_is_an_error(
     assert bed.poll(LATER).commands == {"command-error": 1}
     assert contact(bed).snoozed_until is None
     text = text_of(answer_to(bed.answers(), "misplaced-1@mail.gmail.com"))
-    assert "Nothing was changed: 'snooze 2w' is not a command (write 'help' for the list)" in text
+    assert "Nothing was changed: 'snooze 2w' is for a reply to a reminder (or to a confirmation)" in text

@@ -10,6 +10,7 @@ from email.message import EmailMessage
 from email.utils import format_datetime
 from zoneinfo import ZoneInfo
 
+from keepwarm.app import status as app_status
 from keepwarm.app.poll import PollReport
 from keepwarm.domain.model import Channel, Contact, Direction, Touch
 from keepwarm.domain.outbox import OutboxItem
@@ -311,14 +312,14 @@ def test_digest_done_2_acts_on_the_second_entry_only(
     assert first.name not in text_of(answer_to(answers, "done-2@mail.gmail.com"))
 
 
-def test_an_unknown_command_gets_the_help_and_changes_nothing(
+def test_a_bad_command_gets_a_short_answer_and_changes_nothing(
     testbed: Testbed, account: Account, make_config: ConfigFactory, smtp_server: SmtpServer
 ) -> None:
     bed = open_bed(testbed, account, smtp_server, make_config)
     reminder = reminder_for(bed)
     contacts_before = bed.store.contacts()
     touches_before = bed.store.touches()
-    send_reply(bed, reminder, "snooze 2w\r\nfrobnicate", "unknown-1@mail.gmail.com")
+    send_reply(bed, reminder, "snooze 2w\r\nsnooze forever", "unknown-1@mail.gmail.com")
 
     report = bed.poll(LATER)
 
@@ -327,9 +328,26 @@ def test_an_unknown_command_gets_the_help_and_changes_nothing(
     assert bed.store.touches() == touches_before
     assert [e.state for e in bed.store.reminders.entries()] == [EntryState.OPEN]
     text = text_of(answer_to(bed.answers(), "unknown-1@mail.gmail.com"))
-    assert "Nothing was changed: 'frobnicate' is not a command" in text
-    assert HELP_HEADING in text
+    assert "Nothing was changed: 'snooze forever'" in text
+    assert HELP_HEADING not in text  # one short answer, not the whole manual
     assert "snoozed" not in text
+
+
+def test_a_reply_with_no_command_gets_a_short_answer_and_changes_nothing(
+    testbed: Testbed, account: Account, make_config: ConfigFactory, smtp_server: SmtpServer
+) -> None:
+    bed = open_bed(testbed, account, smtp_server, make_config)
+    reminder = reminder_for(bed)
+    contacts_before = bed.store.contacts()
+    send_reply(bed, reminder, "Later this week maybe, I'm swamped.", "prose-1@mail.gmail.com")
+
+    report = bed.poll(LATER)
+
+    assert report.commands == {"no-command": 1}
+    assert bed.store.contacts() == contacts_before
+    text = text_of(answer_to(bed.answers(), "prose-1@mail.gmail.com"))
+    assert "found no command in your message, so nothing was changed" in text
+    assert "snooze 2w" in text and HELP_HEADING not in text
 
 
 def test_a_command_for_a_contact_removed_meanwhile_gets_a_clear_error(
@@ -370,7 +388,7 @@ def test_confirmations_errors_answers_errors_only(
     bed = open_bed(testbed, account, smtp_server, make_config, confirmations="errors")
     reminder = reminder_for(bed)
     send_reply(bed, reminder, "snooze 2w", "ok-1@mail.gmail.com")
-    send_reply(bed, reminder, "frobnicate", "bad-1@mail.gmail.com")
+    send_reply(bed, reminder, "snooze forever", "bad-1@mail.gmail.com")
 
     report = bed.poll(LATER)
 
@@ -378,10 +396,10 @@ def test_confirmations_errors_answers_errors_only(
     assert contact(bed).snoozed_until == LATER + timedelta(days=14)
     answers = bed.answers()
     assert [a["In-Reply-To"] for a in answers] == ["<bad-1@mail.gmail.com>"]
-    assert "Nothing was changed: 'frobnicate' is not a command" in text_of(answers[0])
+    assert "Nothing was changed: 'snooze forever'" in text_of(answers[0])
 
 
-def test_max_replies_per_hour_caps_the_answers(
+def test_max_replies_per_hour_holds_answers_back_and_sends_them_together_when_the_hour_allows(
     testbed: Testbed, account: Account, make_config: ConfigFactory, smtp_server: SmtpServer
 ) -> None:
     bed = open_bed(testbed, account, smtp_server, make_config, max_replies_per_hour="2")
@@ -396,11 +414,19 @@ def test_max_replies_per_hour_caps_the_answers(
     assert (alice.cadence_days, [n.text for n in alice.notes]) == (21, ["Moved to Porto"])
     assert alice.snoozed_until is not None
     assert len(bed.answers()) == 2  # …but only two answers go out this hour
-    assert len(bed.outbox("confirmation")) == 2
+    assert [i.state for i in bed.outbox("confirmation")] == ["sent", "sent", "held"]  # the third waits
+    status = app_status.report(bed.store, bed.service.settings, LATER)
+    assert (
+        status["answers_held"] == 1
+        and status["answers_released_at"] == (LATER + timedelta(hours=1)).isoformat()
+    )
 
     hour_later = LATER + timedelta(minutes=61)
     send_reply(bed, reminder, "pause", "cap-4@mail.gmail.com", when=hour_later)
     bed.poll(hour_later)
     answers = bed.answers(hour_later)
-    assert len(answers) == 3
+    assert len(answers) == 4  # the pause's answer, and the held one in a message of its own
     assert "paused reminders for Alice Example" in text_of(answer_to(answers, "cap-4@mail.gmail.com"))
+    (together,) = [a for a in answers if "held back by the hourly limit" in str(a["Subject"])]
+    assert "snoozed Alice Example until" in text_of(together)
+    assert app_status.report(bed.store, bed.service.settings, hour_later)["answers_held"] == 0

@@ -133,8 +133,8 @@ def test_a_bad_entry_number_after_good_commands_fails_the_whole_reply() -> None:
 
 
 def test_an_unknown_line_fails_the_reply_before_anything_is_planned() -> None:
-    with pytest.raises(CommandError, match="'wibble' is not a command"):
-        reply("done\nwibble")
+    with pytest.raises(CommandError, match="'snooze forever'"):
+        reply("done\nsnooze forever")
 
 
 # -- digests -------------------------------------------------------------------------------------------

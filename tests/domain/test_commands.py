@@ -13,6 +13,7 @@ from keepwarm.domain.commands import (
     MAX_SNOOZE,
     Command,
     CommandError,
+    NoCommandError,
     command_lines,
     parse_daemon_line,
     parse_daemon_mail,
@@ -74,9 +75,9 @@ def test_snooze_until_a_date() -> None:
     assert parse_line("snooze until 2027-01-10") == Command("snooze", until=date(2027, 1, 10))
 
 
-def test_snooze_until_something_that_is_not_an_iso_date_says_how_to_write_it() -> None:
-    with pytest.raises(CommandError, match="2027-01-10"):
-        parse_line("snooze until next tuesday")
+def test_snooze_until_something_that_is_not_a_date_says_how_to_write_it() -> None:
+    with pytest.raises(CommandError, match="2027-01-10 or 10 January"):
+        parse_line("snooze until the cows come home")
 
 
 def test_snooze_alone_is_seven_days() -> None:
@@ -249,14 +250,35 @@ def test_every_0d_says_a_cadence_must_be_at_least_a_day() -> None:
 @pytest.mark.parametrize("line", ["frobnicate", "snooze forever", "done-ish", "ok thanks!"])
 def test_an_unknown_command_names_the_line(line: str) -> None:
     with pytest.raises(CommandError) as caught:
-        parse_reply(f"{line}\n")
+        parse_line(line)
 
     assert repr(line) in str(caught.value)
 
 
-def test_an_unknown_command_among_good_ones_fails_the_whole_reply() -> None:
-    with pytest.raises(CommandError, match="'wibble' is not a command"):
-        parse_reply("snooze 2w\nwibble\npause")
+def test_a_line_meant_as_a_command_that_does_not_read_names_itself_in_a_reply() -> None:
+    with pytest.raises(CommandError) as caught:
+        parse_reply("snooze forever\n")
+
+    assert "'snooze forever'" in str(caught.value)
+
+
+@pytest.mark.parametrize(
+    "line", ["frobnicate", "done-ish", "ok thanks!", "Later this week maybe, I'm swamped."]
+)
+def test_a_line_that_is_no_command_at_all_is_prose(line: str) -> None:
+    with pytest.raises(NoCommandError, match="no command found"):
+        parse_reply(f"{line}\n")
+
+
+def test_a_bad_command_among_good_ones_fails_the_whole_reply() -> None:
+    with pytest.raises(CommandError, match="'snooze forever'"):
+        parse_reply("snooze 2w\nsnooze forever\npause")
+
+
+def test_prose_among_commands_is_left_alone() -> None:
+    commands = parse_reply("snooze 2w\nwibble\nLet's catch up when I'm back.\npause")
+
+    assert [c.verb for c in commands] == ["snooze", "pause"]
 
 
 # -- where the commands end ----------------------------------------------------------------------------
@@ -312,7 +334,7 @@ def test_more_than_fifty_command_lines_are_refused() -> None:
 
 def test_a_huge_body_is_refused_without_parsing_every_line() -> None:
     with pytest.raises(CommandError, match="more than 50"):
-        command_lines("done\n" * 100_000)
+        parse_reply("done\n" * 100_000)
 
 
 # -- mail to the daemon address -------------------------------------------------------------------------
@@ -413,9 +435,9 @@ def test_daemon_mail_without_a_command() -> None:
         parse_daemon_mail("hello", "\n\nCheers,\nNaomi")
 
 
-def test_daemon_mail_with_an_unknown_body_line_names_it() -> None:
-    with pytest.raises(CommandError, match="'remind me' is not a command"):
-        parse_daemon_mail("", "list\nremind me\n")
+def test_daemon_mail_with_a_bad_body_line_names_it() -> None:
+    with pytest.raises(CommandError, match="'log lunch'"):
+        parse_daemon_mail("", "list\nlog lunch\n")
 
 
 def test_daemon_mail_with_too_many_lines_is_refused() -> None:

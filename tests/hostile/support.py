@@ -70,7 +70,7 @@ OUTGOING_HEADERS = frozenset(
     }
 )
 # handle() outcomes that mean the message was taken as the owner's (its commands ran or were answered).
-ACCEPTED = frozenset({"applied", "command-error"})
+ACCEPTED = frozenset({"applied", "command-error", "no-command"})
 
 # -- hypothesis ------------------------------------------------------------------------------------
 

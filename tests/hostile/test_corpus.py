@@ -23,7 +23,7 @@ from tests.hostile.support import (
 )
 
 FILES = corpus_files()
-OUTCOMES = {"applied", "command-error", "rejected", "ignored-automatic"}
+OUTCOMES = {"applied", "command-error", "no-command", "rejected", "ignored-automatic"}
 
 
 def test_the_corpus_is_there() -> None:

@@ -104,7 +104,10 @@ def _attack(tally: Tally, live: Live, label: str, raw: bytes, to: str, at: datet
         tally.crashes.append(f"{label}: {type(exc).__name__}: {exc}")
         return
     tally.outcomes.update(report.commands or {"not-a-command": 1})
-    if report.commands.get("applied") or report.commands.get("command-error") or live.state() != before:
+    if (
+        any(report.commands.get(o) for o in ("applied", "command-error", "no-command"))
+        or live.state() != before
+    ):
         tally.foreign_commands.append(f"{label}: {dict(report.commands)}")
     owner = frozenset({live.owner})
     for received in live.sent()[sent_before:]:

@@ -216,7 +216,7 @@ def test_an_html_only_reply_is_converted_to_text() -> None:
 def test_html_entities_become_characters() -> None:
     html = "<div>add Alice Example &lt;alice@example.org&gt; every 3w</div>"
 
-    assert command_lines(new_text(message(html, HTML))) == ["add Alice Example <alice@example.org> every 3w"]
+    assert new_text(message(html, HTML)) == "add Alice Example <alice@example.org> every 3w"
 
 
 def test_a_windows_1252_body_is_decoded() -> None:
@@ -270,7 +270,7 @@ def test_hostile_mime_gives_no_command_rather_than_a_crash() -> None:
 # -- size ----------------------------------------------------------------------------------------------------
 
 
-def test_a_10000_line_reply_does_not_crash_and_is_refused_as_too_many_commands() -> None:
+def test_a_10000_line_reply_does_not_crash_and_its_prose_is_left_alone() -> None:
     body = "snooze 2w\r\n" + "".join(f"line {n} of a very long reply\r\n" for n in range(10_000))
     started = time.monotonic()
 
@@ -278,8 +278,12 @@ def test_a_10000_line_reply_does_not_crash_and_is_refused_as_too_many_commands()
 
     assert time.monotonic() - started < 5
     assert text.startswith("snooze 2w\nline 0 of a very long reply")
+    assert [c.verb for c in parse_reply(text)] == ["snooze"]
+
+
+def test_a_10000_command_reply_is_refused_as_too_many_commands() -> None:
     with pytest.raises(CommandError, match="more than 50 command lines"):
-        parse_reply(text)
+        parse_reply(new_text(message("done\r\n" * 10_000)))
 
 
 def test_a_10000_line_quote_under_a_short_reply() -> None:

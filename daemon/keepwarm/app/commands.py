@@ -1,39 +1,48 @@
-"""Commands by email: authenticate, parse, plan, apply, and answer. Runs inside the poll's
-transaction, so a command's effects and the record that its message was handled land together.
+"""Commands by email: authenticate, read, plan, apply, and answer. Runs inside the poll's
+transaction, in a savepoint of its own, so a message's effects and the record that it was
+handled land together, and a message is applied whole or not at all.
 
-Loop safety: automatic mail (Auto-Submitted, empty Return-Path, list or bulk headers, keepwarm's
-own header) is never answered; answers are capped per hour; a stranger is never answered at all —
-the owner gets at most one "rejected a command" notice a day instead.
+Every message keepwarm sends can be answered: its token names the outbox row, which says what a
+reply acts on (a reminder's or an overview's numbered people, the contacts a confirmation was
+about) and which change a confirmation reported (so ``undo`` undoes exactly that). ``explain``
+shows all of it for one message without applying anything.
+
+Loop safety: automatic mail is never answered; a stranger is never answered at all (the owner
+gets at most one "rejected a command" notice a day); answers over the hourly cap are held back
+and sent together later.
 """
 
 from __future__ import annotations
 
 import logging
-from datetime import datetime, timedelta
+from dataclasses import dataclass, field
+from datetime import datetime
 from email.parser import BytesHeaderParser
 from email.policy import compat32
+from typing import Any
 
-from keepwarm.app import contacts
-from keepwarm.app.outbox import Letter
+from keepwarm.app.answers import Answer, Answers
 from keepwarm.app.settings import Settings
 from keepwarm.domain.authn import Verdict, authenticate, looks_like_reply
 from keepwarm.domain.commands import (
     Changes,
+    Command,
     CommandError,
+    NoCommandError,
+    Place,
     parse_daemon_mail,
-    parse_reply,
     plan_daemon_mail,
     plan_reply,
+    read,
 )
-from keepwarm.domain.durations import ago
 from keepwarm.domain.extras import for_whom
 from keepwarm.domain.inbound import COMMAND_BYTES, InboundMail
 from keepwarm.domain.outbox import OutboxKind
 from keepwarm.errors import KeepwarmError
 from keepwarm.mail.reply import body_text, new_text
-from keepwarm.render import views
 from keepwarm.render.engine import Renderer
 from keepwarm.store import Store
+from keepwarm.store.undo import Change
 
 log = logging.getLogger("keepwarm.commands")
 
@@ -43,14 +52,38 @@ def _auth_results(raw: bytes) -> list[str]:
     return [str(v) for v in headers.get_all("Authentication-Results") or []]
 
 
+@dataclass(frozen=True)
+class Context:
+    """The keepwarm message a reply answers: what it acts on, the change it reported, its lines."""
+
+    reply: bool = False
+    about: dict[int, int] = field(default_factory=dict)
+    change: int | None = None
+    quote: tuple[str, ...] = ()
+
+
+@dataclass
+class Reading:
+    """A message read: its new text, its commands, the planned changes (or why there are none)."""
+
+    context: Context
+    text: str = ""
+    commands: list[Command] = field(default_factory=list)
+    changes: Changes | None = None
+    error: str | None = None
+    no_command: bool = False
+    prose: list[str] = field(default_factory=list)
+
+
 class CommandHandler:
     """Handles the command messages one poll finds."""
 
     def __init__(self, store: Store, renderer: Renderer, settings: Settings) -> None:
         self.store = store
-        self.renderer = renderer
         self.settings = settings
-        self.mail = settings.owner_mail()
+        self.answers = Answers(store, renderer, settings)
+
+    # -- the way in -----------------------------------------------------------------------------
 
     def handle(self, mail: InboundMail, raw: bytes, now: datetime) -> str:
         """Act on one message to the daemon; returns what happened (for the poll report).
@@ -69,82 +102,121 @@ class CommandHandler:
             log.exception("command message %s could not be handled", mail.key)
             return "failed"
 
+    def verdict(self, mail: InboundMail, raw: bytes, now: datetime) -> Verdict:
+        """Whether the message comes from the owner, and the token it carries."""
+        return authenticate(
+            mail,
+            _auth_results(raw),
+            self.settings.who,
+            self.answers.mail.secret,
+            servid=self.settings.servid,
+            now=now,
+            needs_token=looks_like_reply(mail, self.settings.who),
+        )
+
     def _handle(self, mail: InboundMail, raw: bytes, now: datetime) -> str:
         if mail.automatic:
             log.info("not answering automatic mail %s", mail.key)
             return "ignored-automatic"
-        who = self.settings.who
-        reply = looks_like_reply(mail, who)
-        verdict = authenticate(
-            mail,
-            _auth_results(raw),
-            who,
-            self.mail.secret,
-            servid=self.settings.servid,
-            now=now,
-            needs_token=reply,
-        )
+        verdict = self.verdict(mail, raw, now)
         if not verdict.accepted:
             sender = mail.from_[0].address if mail.from_ else "nobody"
             log.warning("rejected a command from %s: %s", sender, verdict.reason)
-            self._notify_rejection(mail, sender, verdict.reason, now)
+            self.answers.reject(mail, sender, verdict.reason, now)
             return "rejected"
+        reading = self.read(mail, raw, verdict, now)
+        if reading.changes is None:
+            log.info("no command applied from %s: %s", mail.key, reading.error)
+            about = tuple(reading.context.about.items())
+            answer = Answer(error=reading.error, no_command=reading.no_command, about=about)
+            self.answers.answer(mail, verdict.owner_address, answer, now)
+            return "no-command" if reading.no_command else "command-error"
         try:
-            changes = self._plan(mail, raw, verdict, reply, now)
             # A savepoint: a command that fails half-way leaves nothing of the message behind.
             with self.store.transaction():
-                lines = self._apply(changes, mail.key, now)
+                answer = self._apply(reading.changes, mail.key, now)
         except CommandError as exc:
             log.info("command error in %s: %s", mail.key, exc)
-            self._answer(mail, verdict, now, error=str(exc))
+            about = tuple(reading.context.about.items())
+            self.answers.answer(mail, verdict.owner_address, Answer(error=str(exc), about=about), now)
             return "command-error"
-        if self.settings.confirmations == "all" or changes.answers:
-            self._answer(mail, verdict, now, lines=lines, answers=changes.answers)
+        if self.settings.confirmations == "all" or answer.asked:
+            self.answers.answer(mail, verdict.owner_address, answer, now)
         return "applied"
 
-    # -- planning and applying -----------------------------------------------------------------
+    # -- reading --------------------------------------------------------------------------------
 
-    def _plan(self, mail: InboundMail, raw: bytes, verdict: Verdict, reply: bool, now: datetime) -> Changes:
-        text = new_text(raw)
-        if reply:
-            assert verdict.token is not None
-            entries = {
-                e.number: e.contact_id
-                for e in self.store.reminders.entries()
-                if e.outbox_id == verdict.token.reminder_id
-            }
-            if not entries:
-                raise CommandError("that reminder is no longer known; write to the daemon address instead")
-            contacts = {c.id: c for c in self.store.contacts()}
-            return plan_reply(parse_reply(text), entries, contacts, now, mail.key)
-        full = body_text(raw, links=True)
-        first_line = next((line for line in full.splitlines() if line.strip()), "")
-        if for_whom(mail.subject) is not None or for_whom(first_line) is not None:
-            text = full  # something shared: the forwarded part is the point, keep it
-        return plan_daemon_mail(parse_daemon_mail(mail.subject, text), self.store.contacts(), now, mail.key)
+    def context(self, verdict: Verdict) -> Context:
+        """What the message answers, from the token it carries (none: a message of its own)."""
+        if verdict.token is None:
+            return Context()
+        item = self.store.outbox.get(verdict.token.reminder_id)
+        if item is None:
+            return Context(reply=True)
+        about = dict(item.about)
+        if not about and item.kind in (OutboxKind.REMINDER, OutboxKind.DIGEST):
+            # Written before messages kept what they were about: the reminder entries say it.
+            about = {e.number: e.contact_id for e in self.store.reminders.entries() if e.outbox_id == item.id}
+        return Context(reply=True, about=about, change=item.change, quote=item.quote)
 
-    def _apply(self, changes: Changes, key: str, now: datetime) -> list[str]:
+    def read(self, mail: InboundMail, raw: bytes, verdict: Verdict, now: datetime) -> Reading:
+        """The message's new text, commands and planned changes; applies nothing."""
+        context = self.context(verdict)
+        reading = Reading(context, text=new_text(raw, context.quote))
+        try:
+            if context.reply:
+                found = read(reading.text, Place.REPLY)
+                reading.prose = found.prose
+                reading.commands = found.result(Place.REPLY)
+                contacts = {c.id: c for c in self.store.contacts()}
+                reading.changes = plan_reply(
+                    reading.commands, context.about, contacts, now, mail.key, change=context.change
+                )
+            else:
+                full = body_text(raw, links=True)
+                first_line = next((line for line in full.splitlines() if line.strip()), "")
+                shared = for_whom(mail.subject) is not None or for_whom(first_line) is not None
+                text = full if shared else reading.text  # something shared: the forwarded part is the point
+                reading.prose = read(text, Place.DAEMON).prose
+                reading.commands = parse_daemon_mail(mail.subject, text)
+                reading.changes = plan_daemon_mail(reading.commands, self.store.contacts(), now, mail.key)
+        except NoCommandError as exc:
+            reading.error, reading.no_command = str(exc), True
+        except CommandError as exc:
+            reading.error, reading.changes = str(exc), None
+        return reading
+
+    # -- applying -------------------------------------------------------------------------------
+
+    def _apply(self, changes: Changes, key: str, now: datetime) -> Answer:
         store = self.store
         lines = list(changes.lines)
+        undoing = bool(changes.undo or changes.undo_change is not None)
+        before = store.undo.snapshot()
         for contact_id in changes.undo:
-            lines.append(self._undo(contact_id))
-        touches_by_address: dict[str, list[str]] = {}
-        for touch in changes.touches:
-            touches_by_address.setdefault(touch.address, []).append(touch.message_id or "")
-        for contact_id in changes.touched_contacts:
-            before = store.get_contact(contact_id)
-            keys = [k for a in (before.emails if before else ()) for k in touches_by_address.get(a, [])]
-            store.undo.save(contact_id, before, keys, now)
+            latest = store.undo.latest_for(contact_id)
+            if latest is None:
+                raise CommandError("there is nothing to undo for that contact")
+            lines += self._undo(latest, now)
+        if changes.undo_change is not None:
+            lines += self._undo(store.undo.get(changes.undo_change), now)
         for contact in changes.updated.values():
             store.update_contact(contact)
         for contact_id in changes.removed:
             store.remove_contact(contact_id)
-        for contact in changes.added:
-            added = store.add_contact(contact)
-            store.undo.save(added.id, None, [], now)
+        added = [store.add_contact(contact).id for contact in changes.added]
         store.add_touches(changes.touches)
         self._apply_extras(changes, now, lines)
-        return lines
+        by_address = {a: c.id for c in store.contacts() for a in c.emails}
+        about_ids = [*changes.updated, *changes.removed, *added]
+        about_ids += [by_address[t.address] for t in changes.touches if t.address in by_address]
+        about_ids = list(dict.fromkeys(about_ids))
+        change = None
+        if not undoing:  # undo is not itself undone
+            keys = [t.message_id or "" for t in changes.touches]
+            change = store.undo.record(key, now, before, about_ids, keys)
+        about = tuple(enumerate(about_ids, start=1))
+        return Answer(lines=lines, asked=changes.answers, about=about, change=change)
 
     def _apply_extras(self, changes: Changes, now: datetime, lines: list[str]) -> None:
         extras = self.store.extras
@@ -161,74 +233,72 @@ class CommandHandler:
         for contact_id, what in changes.thanks:
             extras.add_thanks(contact_id, what, now)
 
-    def _undo(self, contact_id: int) -> str:
-        snapshot = self.store.undo.pop(contact_id)
-        if snapshot is None:
-            raise CommandError("there is nothing to undo for that contact")
-        self.store.remove_touches(snapshot.touch_keys)
-        if snapshot.before is None:
-            self.store.remove_contact(contact_id)
-            return "undone: the contact is no longer tracked"
-        self.store.restore_contact(snapshot.before)
-        return f"undone: {snapshot.before.label} is back as before the last command"
+    def _undo(self, change: Change | None, now: datetime) -> list[str]:
+        """Put back what a change replaced; the lines that say what came back."""
+        if change is None:
+            raise CommandError("there is nothing to undo there")
+        if change.undone:
+            raise CommandError("that change was undone already")
+        later = self.store.undo.blocking(change)
+        if later:
+            raise CommandError(
+                f"a later change ({later[-1].at:%-d %B %H:%M}) touched the same people or things: "
+                "undo that one first, by answering its confirmation with 'undo'"
+            )
+        described = _describe(self.store, change)
+        self.store.undo.revert(change, now)
+        self.store.remove_touches(change.touch_keys)
+        return described
 
-    # -- answering -----------------------------------------------------------------------------
 
-    def _answer(
-        self,
-        mail: InboundMail,
-        verdict: Verdict,
-        now: datetime,
-        *,
-        lines: list[str] | None = None,
-        answers: list[str] | None = None,
-        error: str | None = None,
-    ) -> None:
-        answered = self.store.outbox.count({OutboxKind.CONFIRMATION}, now - timedelta(hours=1))
-        if answered >= self.settings.max_replies_per_hour:
-            log.warning("not answering %s: MAX_REPLIES_PER_HOUR reached", mail.key)
-            return
-        context = {
-            "owner": views.owner_view(self.settings.owner_name, verdict.owner_address),
-            "lines": lines or [],
-            "error": error,
-            "help": error is not None or "help" in (answers or []),
-            "commands": views.commands_view(),
-            "all_commands": views.help_view(),
-            "daemon_address": self.mail.daemon_address,
-            "due": self._due_lines(now) if "due" in (answers or []) else None,
-            "contacts": self._contact_lines() if "list" in (answers or []) else None,
-            "news": self._news_line(now) if "news" in (answers or []) else None,
-        }
-        text = self.renderer.render("confirmation.txt.j2", context).text
-        subject = mail.subject if mail.subject.lower().startswith("re:") else f"Re: {mail.subject}"
-        letter = Letter(subject, text, in_reply_to=mail.message_id, references=mail.references)
-        self.mail.queue(self.store, OutboxKind.CONFIRMATION, now, letter, to=verdict.owner_address)
+def _describe(store: Store, change: Change) -> list[str]:
+    """What undoing ``change`` will bring back, in words."""
+    now_by_id = {str(c.id): c for c in store.contacts()}
+    lines = []
+    for doc_id, doc in change.before.get("contacts", {}).items():
+        current = now_by_id.get(doc_id)
+        if doc is None:
+            lines.append(f"undone: {current.label if current else 'the new contact'} is no longer tracked")
+        elif current is None:
+            lines.append(f"undone: {doc.get('name') or doc['emails'][0]} is tracked again")
+        else:
+            lines.append(f"undone: {current.label} is back as before the last command")
+    if change.touch_keys:
+        count = len(change.touch_keys)
+        lines.append(f"undone: the {'touch' if count == 1 else f'{count} touches'} it logged")
+    for table, what in (
+        ("openers", "something kept to share"),
+        ("news", "your news"),
+        ("thanks", "a thank-you"),
+    ):
+        if change.before.get(table):
+            lines.append(f"undone: {what}, as it was before")
+    return lines or ["undone: nothing needed changing back"]
 
-    def _notify_rejection(self, mail: InboundMail, sender: str, reason: str, now: datetime) -> None:
-        """Tell the owner (never the sender), at most once a day."""
-        day_start = now.replace(hour=0, minute=0, second=0, microsecond=0)
-        if self.store.outbox.count({OutboxKind.REJECTION}, day_start) >= 1:
-            return
-        context = {
-            "sender": sender,
-            "reason": reason,
-            "subject": mail.subject,
-            "at": now.strftime("%Y-%m-%d %H:%M"),
-        }
-        text = self.renderer.render("rejection.txt.j2", context).text
-        self.mail.queue(self.store, OutboxKind.REJECTION, now, Letter("keepwarm rejected a command", text))
 
-    def _due_lines(self, now: datetime) -> list[str]:
-        items = contacts.due_list(self.store, self.settings.default_cadence_days, now)
-        shown = [s for s in items if s.status.value in ("overdue", "due", "upcoming")]
-        return [f"{ago(s.days_since_last_touch):>14}  {s.contact.label}  ({s.status.value})" for s in shown]
-
-    def _news_line(self, now: datetime) -> str:
-        news = self.store.extras.news(now)
-        if news is None:
-            return "You have no current news. Write 'news: …' to set some."
-        return f"Your news, until {news.until:%Y-%m-%d}: {news.text}"
-
-    def _contact_lines(self) -> list[str]:
-        return [c.label + (f"  [{c.group}]" if c.group else "") for c in self.store.contacts()]
+def command_json(command: Command, now: datetime) -> dict[str, Any]:
+    """A command as ``keepwarm explain --json`` shows it: its verb and the arguments it has."""
+    found: dict[str, Any] = {"verb": command.verb}
+    if command.entry is not None:
+        found["entry"] = command.entry
+    if command.channel is not None and command.channel.value != "other":
+        found["channel"] = command.channel.value
+    if command.text:
+        found["text"] = command.text
+    if command.cadence_days is not None:
+        found["cadence_days"] = command.cadence_days
+    if command.snooze is not None:
+        days = command.snooze.total_seconds() / 86400
+        found["snooze_days"] = int(days) if days == int(days) else round(days, 4)
+    if command.until is not None:
+        found["until"] = command.until.isoformat()
+    if command.on is not None:
+        key = "until" if command.verb == "snooze" else "when"
+        found[key] = command.on.resolve(now.date(), ahead=command.verb == "snooze").isoformat()
+    for name in ("address", "name", "group", "title", "link"):
+        value = getattr(command, name)
+        if value:
+            found[name] = value
+    if command.birthday is not None:
+        found["birthday"] = str(command.birthday)
+    return found

@@ -19,6 +19,7 @@ from email import message_from_string, policy
 from email.message import EmailMessage
 
 from keepwarm.domain.outbox import OutboxItem, OutboxKind, OutboxState, retry_after
+from keepwarm.domain.quotes import distinctive_lines
 from keepwarm.domain.tokens import make_token
 from keepwarm.mail import compose
 from keepwarm.ports import MailSender, SendResult
@@ -36,6 +37,9 @@ class Letter:
     html: str | None = None
     in_reply_to: str | None = None
     references: tuple[str, ...] = ()
+    # What a reply to it acts on: entry number -> contact id; and the change it reports (undo).
+    about: tuple[tuple[int, int], ...] = ()
+    change: int | None = None
 
 
 @dataclass(frozen=True)
@@ -73,16 +77,27 @@ class OwnerMail:
         letter: Letter | Callable[[str], Letter],
         *,
         to: str | None = None,
+        held: bool = False,
     ) -> tuple[int, EmailMessage]:
         """Queue a message of ``kind``: ``letter``, or a function that writes it around its token
-        (reminders print the token). ``to`` is one of the owner's addresses (default the first)."""
-
+        (reminders print the token). ``to`` is one of the owner's addresses (default the first).
+        A ``held`` message waits for ``release_held`` instead of being sent."""
+        state = OutboxState.HELD if held else OutboxState.PENDING
         with store.transaction():
-            item = store.outbox.add(OutboxItem(0, kind, OutboxState.PENDING, now, raw=""))
+            item = store.outbox.add(OutboxItem(0, kind, state, now, raw=""))
             token = make_token(self.secret, item.id, now)
-            msg = self.build(kind, letter(token) if callable(letter) else letter, token, now, to=to)
-            subject = str(msg["Subject"])
-            store.outbox.update(item.with_changes(raw=msg.as_string(), subject=subject, token=token))
+            content = letter(token) if callable(letter) else letter
+            msg = self.build(kind, content, token, now, to=to)
+            store.outbox.update(
+                item.with_changes(
+                    raw=msg.as_string(),
+                    subject=str(msg["Subject"]),
+                    token=token,
+                    about=content.about,
+                    change=content.change,
+                    quote=tuple(distinctive_lines(content.text)),
+                )
+            )
         return item.id, msg
 
 

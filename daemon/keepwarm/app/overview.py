@@ -28,6 +28,8 @@ def queue(store: Store, renderer: Renderer, settings: Settings, now: datetime) -
         f"Your week in touch — {variables['week_ending']}",
         renderer.render("overview.txt.j2", variables).text,
         renderer.render("overview.html.j2", variables).text,
+        # "done 1", "snooze 2 3w": a reply acts on the people numbered under "slipping".
+        about=tuple((n, s.contact.id) for n, s in enumerate(overview.slipping, start=1)),
     )
     with store.transaction():
         settings.owner_mail().queue(store, OutboxKind.OVERVIEW, now, letter)

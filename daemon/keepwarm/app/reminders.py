@@ -149,7 +149,8 @@ def write(
     if notes and (text.fallback_note or html.fallback_note):
         text = renderer.render(names[0], {**context, "fallback_notes": notes})
         html = renderer.render(names[1], {**context, "fallback_notes": notes})
-    return Letter(subject_for(picks), text.text, html.text)
+    about = tuple((n, p.standing.contact.id) for n, p in enumerate(picks, start=1))
+    return Letter(subject_for(picks), text.text, html.text, about=about)
 
 
 def run(

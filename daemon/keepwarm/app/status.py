@@ -5,8 +5,11 @@ The same facts for people and for scripts (``--json``): the CLI only lays them o
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 
+from keepwarm.app.answers import hold_until
+from keepwarm.app.settings import Settings
 from keepwarm.domain.outbox import OutboxState
 from keepwarm.store import Store
 from keepwarm.store.runs import REAUTHORISATION
@@ -14,9 +17,11 @@ from keepwarm.store.runs import REAUTHORISATION
 RECENT_ERRORS = 5
 
 
-def report(store: Store) -> dict[str, Any]:
+def report(store: Store, settings: Settings, now: datetime) -> dict[str, Any]:
     """The status as plain data (times as ISO 8601 text, or None)."""
     runs = store.runs.get()
+    held = store.outbox.held()
+    release = hold_until(store, settings, now) if held else None
     errors = runs.get("errors", [])
     items = store.outbox.items()
     return {
@@ -35,4 +40,7 @@ def report(store: Store) -> dict[str, Any]:
         # Only the latest few: once a later attempt failed for another reason, or none did, the
         # owner has presumably acted.
         "reauthorisation_needed": any(e.get("kind") == REAUTHORISATION for e in errors[-3:]),
+        # Answers the hourly cap holds back: they go out together at this time (or the next poll).
+        "answers_held": len(held),
+        "answers_released_at": (release or now).isoformat() if held else None,
     }

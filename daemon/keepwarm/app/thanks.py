@@ -50,12 +50,14 @@ def queue_thanks(store: Store, renderer: Renderer, settings: Settings, now: date
             context: dict[str, Any] = context,
             common: dict[str, Any] = common,
             subject: str = subject,
+            contact_id: int = contact.id,
         ) -> Letter:
             variables = {**context, **common, "token": token}
             return Letter(
                 subject,
                 renderer.render("reminder.txt.j2", variables).text,
                 renderer.render("reminder.html.j2", variables).text,
+                about=((1, contact_id),),
             )
 
         _, msg = mail.queue(store, OutboxKind.THANKS, now, write)

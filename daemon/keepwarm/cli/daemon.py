@@ -44,8 +44,9 @@ def _remind(args: argparse.Namespace, ctx: Context) -> int:
 
 def _status(args: argparse.Namespace, ctx: Context) -> int:
     from keepwarm.app.status import report
+    from keepwarm.runtime.wiring import settings_for
 
-    data = report(ctx.store)
+    data = report(ctx.store, settings_for(ctx.config), ctx.now())
     if args.json:
         output.print_json(data)
         return 0
@@ -59,6 +60,10 @@ def _status(args: argparse.Namespace, ctx: Context) -> int:
         + (f" ({', '.join(f'{k} {v}' for k, v in sorted(skipped.items()))})" if skipped else "")
     )
     print(f"outbox pending:     {data['outbox_pending']}")
+    if data["answers_held"]:
+        at = output.day_time(data["answers_released_at"], ctx.now())
+        count = data["answers_held"]
+        print(f"answers held:       {count} (MAX_REPLIES_PER_HOUR reached; they go out together at {at})")
     if data["reauthorisation_needed"]:
         print("ATTENTION:          re-authorisation needed: run 'keepwarm auth google' (or microsoft)")
     for item in data["outbox_failed"]:

@@ -55,6 +55,14 @@ def day(value: datetime | None, now: datetime) -> str:
     return value.astimezone(now.tzinfo).strftime("%Y-%m-%d") if value is not None else "-"
 
 
+def day_time(value: str | datetime | None, now: datetime) -> str:
+    """A date and time in the owner's zone (``2026-12-01 14:05``), or a dash."""
+    if value is None:
+        return "-"
+    at = datetime.fromisoformat(value) if isinstance(value, str) else value
+    return at.astimezone(now.tzinfo).strftime("%Y-%m-%d %H:%M")
+
+
 def since(item: Standing) -> str:
     """``12d ago``, ``today`` or ``never``."""
     return ago(item.days_since_last_touch, compact=True)

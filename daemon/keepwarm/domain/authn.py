@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 
 from keepwarm.domain.classify import Identity
@@ -31,6 +31,8 @@ class Verdict:
     reason: str = ""
     owner_address: str = ""
     token: TokenInfo | None = None
+    # Every check made, passed or not, in words (``keepwarm explain`` shows them).
+    reasons: tuple[str, ...] = field(default=(), compare=False)
 
 
 def _aligned(domain: str, from_domain: str) -> bool:
@@ -104,18 +106,29 @@ def authenticate(
     needs_token: bool,
 ) -> Verdict:
     """Decide whether a command message comes from the owner (see the module docstring)."""
+    reasons: list[str] = []
+
+    def refuse(reason: str) -> Verdict:
+        return Verdict(False, reason, reasons=(*reasons, reason))
+
     if len(mail.from_) != 1:
-        return Verdict(False, "not exactly one From address")
+        return refuse("not exactly one From address")
     sender = mail.from_[0].address
     if sender not in who.owner_emails:
-        return Verdict(False, f"From {sender} is not one of the owner's addresses")
+        return refuse(f"From {sender} is not one of the owner's addresses")
+    reasons.append(f"From {sender} is one of the owner's addresses")
     if servid:
         passed = authentication_passes(auth_results, servid, sender.rpartition("@")[2])
         if passed is None:
-            return Verdict(False, f"no Authentication-Results from {servid}")
+            return refuse(f"no Authentication-Results from {servid}")
         if not passed:
-            return Verdict(False, "neither DMARC nor an aligned DKIM signature passed")
+            return refuse("neither DMARC nor an aligned DKIM signature passed")
+        reasons.append(f"{servid} says DMARC or an aligned DKIM signature passed")
+    else:
+        reasons.append("AUTH_SERVID is not set: the From header is trusted as it is")
     token = reply_token(mail, who, secret, now)
     if needs_token and token is None:
-        return Verdict(False, "no valid reminder token (forged, altered, or older than 90 days)")
-    return Verdict(True, owner_address=sender, token=token)
+        return refuse("no valid reminder token (forged, altered, or older than 90 days)")
+    if token is not None:
+        reasons.append(f"it answers keepwarm's message {token.reminder_id} (valid token)")
+    return Verdict(True, owner_address=sender, token=token, reasons=tuple(reasons))

@@ -30,6 +30,9 @@ class OutboxState(StrEnum):
     """Where a message stands: waiting, accepted by the server, refused for good, or not needed."""
 
     PENDING = "pending"
+    # An answer kept back by MAX_REPLIES_PER_HOUR: it goes out, with the others held, once the
+    # hour allows (never dropped).
+    HELD = "held"
     SENT = "sent"
     FAILED = "failed"
     CANCELLED = "cancelled"
@@ -50,6 +53,12 @@ class OutboxItem:
     next_attempt_at: datetime | None = None
     last_error: str | None = None
     sent_at: datetime | None = None
+    # What a reply to this message is about: entry number -> contact id ("done 2").
+    about: tuple[tuple[int, int], ...] = ()
+    # The change a confirmation reports, for "undo" in reply to it.
+    change: int | None = None
+    # The message's distinctive lines, to find where a reply's quote of it begins.
+    quote: tuple[str, ...] = ()
 
     def with_changes(self, **changes: Any) -> OutboxItem:
         """A copy with some fields changed."""

@@ -1,28 +1,56 @@
-"""The new text of a reply: the owner's own lines, without the quoted reminder under them.
+"""The new text of a reply: the owner's own lines, without the quote and the signature under them.
 
-mail-parser-reply knows how the common clients introduce a quote in many languages ("On … wrote:",
-"Am … schrieb", Outlook's "From: … Sent: …" block); html2text turns an HTML-only reply (Outlook,
-some phones) into text first. A reply is read from at most COMMAND_BYTES of the message.
+Three steps, each catching what the one before may miss:
+
+1. An HTML part loses its quote and signature containers before it becomes text (Beautiful Soup):
+   ``blockquote``, Gmail's ``gmail_quote``/``gmail_signature``, Thunderbird's ``moz-cite-prefix``,
+   Yahoo's ``yahoo_quoted``, Zoho's ``zmail_extra``, and for Outlook and Exchange everything from
+   ``divRplyFwdMsg``, ``appendonsend``, ``messageReplySection``, a rule (``<hr>``) or a bordered
+   header block onwards. html2text then turns what is left into plain lines.
+2. ``domain.quotes`` cuts the text where the quote starts: attribution lines in many languages,
+   header blocks, separators, ``>`` marks, and keepwarm's own message when the reply quotes it.
+3. mail-parser-reply reads the result once more for the attributions it knows.
+
+A reply is read from at most ``COMMAND_BYTES`` of the message.
 """
 
 from __future__ import annotations
 
 import logging
 import re
+from collections.abc import Collection
 from email import policy
 from email.message import EmailMessage, Message
 from email.parser import BytesParser
 
 import html2text
+from bs4 import BeautifulSoup, Tag
 from mailparser_reply import EmailReplyParser
 
+from keepwarm.domain import quotes
 from keepwarm.domain.inbound import COMMAND_BYTES
 
 log = logging.getLogger("keepwarm.reply")
 
 # Every language the parser knows: the owner's mail client may speak any of them.
 _LANGUAGES = ["en", "de", "cs", "da", "es", "fr", "it", "ja", "ko", "nl", "pl", "sv", "zh", "david"]
+# The second reader is given no more than this: what the owner types is short, and it is slow on
+# some hostile input ("On On On …").
+_SECOND_READ_BYTES = 8 * 1024
 _parser = BytesParser(policy=policy.default)
+
+# Containers that hold a quote or a signature, and nothing the owner just wrote.
+_QUOTE_CLASSES = re.compile(
+    r"gmail_quote|gmail_signature|gmail_extra|moz-cite-prefix|moz-signature|yahoo_quoted"
+    r"|zmail_extra|zmail_signature|OutlookMessageHeader|mail-quote|protonmail_quote",
+    re.IGNORECASE,
+)
+_QUOTE_IDS = re.compile(r"^(?:yahoo_quoted|AppleMailSignature|Signature|zmail_extra)", re.IGNORECASE)
+# Where Outlook and Exchange start the quoted message: it and everything after it go.
+_QUOTE_STARTS = re.compile(
+    r"^(?:x_)?(?:divRplyFwdMsg|appendonsend|messageReplySection|divtagdefaultwrapper_quote)$"
+)
+_BORDERED = re.compile(r"border-top\s*:\s*solid", re.IGNORECASE)
 
 
 def _decoded(part: Message) -> str:
@@ -36,6 +64,51 @@ def _decoded(part: Message) -> str:
         except (LookupError, UnicodeError, ValueError):  # unknown, "undefined", or a NUL in the name
             continue
     return payload.decode("utf-8", "replace")
+
+
+def _remove_from(tag: Tag) -> None:
+    """Remove ``tag`` and everything after it in the document."""
+    node: Tag | None = tag
+    while node is not None and node.name != "[document]":
+        for sibling in list(node.next_siblings):
+            sibling.extract()
+        node = node.parent
+    tag.extract()
+
+
+def _starts_quote(tag: Tag) -> bool:
+    if tag.name == "hr":
+        return True
+    names = [str(tag.get("id") or ""), *(str(n) for n in (tag.get("name"),) if n)]
+    if any(_QUOTE_STARTS.match(name) for name in names):
+        return True
+    # Outlook's header block: a div with a top border, "From: … Sent: …" inside.
+    return tag.name == "div" and bool(_BORDERED.search(str(tag.get("style") or "")))
+
+
+def _is_quote_container(tag: Tag) -> bool:
+    if tag.name == "blockquote":
+        return True
+    classes = " ".join(str(c) for c in (tag.get("class") or []))
+    if _QUOTE_CLASSES.search(classes) or tag.get("data-smartmail") == "gmail_signature":
+        return True
+    return bool(_QUOTE_IDS.match(str(tag.get("id") or "")))
+
+
+def prune_quotes(html: str) -> str:
+    """The HTML without its quote and signature containers (and Outlook's quote onwards)."""
+    try:
+        soup = BeautifulSoup(html, "html.parser")
+        start = next((t for t in soup.find_all(True) if isinstance(t, Tag) and _starts_quote(t)), None)
+        if start is not None:
+            _remove_from(start)
+        for tag in [t for t in soup.find_all(True) if isinstance(t, Tag) and _is_quote_container(t)]:
+            if tag.parent is not None:  # not already gone with an outer container
+                tag.decompose()
+        return str(soup)
+    except Exception:  # html.parser asserts on some hostile markup: read the part as it is
+        log.warning("HTML quote containers could not be read; keeping the whole HTML part")
+        return html
 
 
 def _html_to_text(html: str, *, links: bool) -> str:
@@ -52,9 +125,10 @@ def _html_to_text(html: str, *, links: bool) -> str:
         return re.sub(r"<[^>]*>", " ", html)
 
 
-def body_text(raw: bytes, *, links: bool = False) -> str:
+def body_text(raw: bytes, *, links: bool = False, prune: bool = False) -> str:
     """The message's text: text/plain preferred, else its HTML converted to text (with its links
-    as ``[text](url)`` when ``links``). A message cut at COMMAND_BYTES loses its cut-off last line."""
+    as ``[text](url)`` when ``links``; without its quote containers when ``prune``). A message
+    cut at COMMAND_BYTES loses its cut-off last line."""
     truncated = len(raw) >= COMMAND_BYTES
     if truncated:
         raw = raw[: raw.rfind(b"\n", 0, COMMAND_BYTES) + 1] or raw[:COMMAND_BYTES]
@@ -74,25 +148,26 @@ def body_text(raw: bytes, *, links: bool = False) -> str:
     if part.get_content_subtype() == "html":
         if truncated and "<" in text:
             text = text[: text.rfind("<")]  # a tag cut in half would read as text
-        return _html_to_text(text, links=links)
+        return _html_to_text(prune_quotes(text) if prune else text, links=links)
     return text
 
 
-def new_text(raw: bytes) -> str:
-    """The part of a reply the owner just wrote: quotes, reply headers and signatures removed."""
-    text = body_text(raw).replace("\r\n", "\n")
+def _second_read(text: str) -> str:
+    """mail-parser-reply's reading: it may know an attribution the first cut did not."""
+    head = text[:_SECOND_READ_BYTES]
     try:
-        replies = EmailReplyParser(languages=_LANGUAGES).read(text=text).replies
-    except Exception:  # a third-party parser must not take the daemon down; fall back to the text
-        log.warning("reply parser failed; reading commands from the whole text")
+        replies = EmailReplyParser(languages=_LANGUAGES).read(text=head).replies
+    except Exception:  # a third-party parser must not take the daemon down; keep the first cut
+        log.warning("reply parser failed; keeping the text as cut")
         return text
-    if not replies:
-        return ""
-    first = replies[0]
-    if not first.headers:
-        return str(first.body)
-    # The text opens with a quote header: nothing was written above the quote. A bottom-posted
-    # reply (Thunderbird's habit) has its new lines under the quote: keep the unquoted ones.
-    return "\n".join(
-        line for line in str(first.body).splitlines() if not line.lstrip().startswith(">")
-    ).strip()
+    if not replies or replies[0].headers:
+        return text  # nothing it knows, or a quote header first: the first cut decided that
+    body = str(replies[0].body)
+    return body if len(body.strip()) < len(head.strip()) else text
+
+
+def new_text(raw: bytes, sent: Collection[str] = ()) -> str:
+    """The part of a reply the owner just wrote. ``sent``: the distinctive lines of the keepwarm
+    message it answers (``domain.quotes.distinctive_lines``), when known."""
+    text = body_text(raw, prune=True).replace("\r\n", "\n")
+    return _second_read(quotes.new_text(text, sent)).strip("\n")

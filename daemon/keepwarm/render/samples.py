@@ -61,6 +61,7 @@ def check_templates(renderer: Renderer, now: datetime, owner_name: str | None) -
         "owner": owner,
         "lines": ["snoozed Alice Example until 2027-01-10"],
         "error": None,
+        "no_command": False,
         "help": True,
         "commands": views.commands_view(),
         "all_commands": views.help_view(),

@@ -13,6 +13,7 @@ from collections.abc import Callable
 from datetime import datetime
 
 from keepwarm.app import outbox, reminders, thanks
+from keepwarm.app.answers import release_held
 from keepwarm.app.outbox import Letter
 from keepwarm.app.overview import queue as queue_overview
 from keepwarm.app.poll import PollReport, Progress
@@ -100,7 +101,9 @@ class Service:
         return True
 
     def deliver(self, now: datetime) -> outbox.DeliveryReport:
-        """Send queued messages whose time has come."""
+        """Send queued messages whose time has come (answers held by the hourly cap included,
+        together, once the hour allows)."""
+        release_held(self.store, self.settings, now)
         if not self.store.outbox.sendable(now):
             return outbox.DeliveryReport()
         return outbox.deliver(self.store, self._sender(), now)

@@ -218,6 +218,10 @@ class Tables:
         else:
             self._storage.lines.get(name, {}).pop(str(doc_id), None)
 
+    def forget_caches(self) -> None:
+        """Records were put back by hand (undo): every part rebuilds what it derived from them."""
+        self.generation += 1
+
     def count(self, name: str) -> int:
         """Number of records in a table."""
         return len(self.raw(name))

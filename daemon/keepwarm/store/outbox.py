@@ -40,6 +40,9 @@ def _item(doc_id: int, doc: dict[str, Any]) -> OutboxItem:
             next_attempt_at=_time(doc.get("next_attempt_at")),
             last_error=doc.get("last_error"),
             sent_at=_time(doc.get("sent_at")),
+            about=tuple((int(n), int(c)) for n, c in (doc.get("about") or {}).items()),
+            change=None if doc.get("change") is None else int(doc["change"]),
+            quote=tuple(str(line) for line in doc.get("quote") or ()),
         )
     except (KeyError, TypeError, ValueError, AssertionError) as exc:
         raise RecordError(f"record {doc_id} of table 'outbox' is damaged: {exc!r}") from exc
@@ -57,6 +60,9 @@ def _doc(item: OutboxItem) -> dict[str, Any]:
         "next_attempt_at": iso(item.next_attempt_at),
         "last_error": item.last_error,
         "sent_at": iso(item.sent_at),
+        "about": {str(n): c for n, c in item.about},
+        "change": item.change,
+        "quote": list(item.quote),
     }
 
 
@@ -104,13 +110,24 @@ class OutboxPart(Part):
         return [item for item in self.pending() if item.sendable(now)]
 
     def count(self, kinds: Collection[OutboxKind], since: datetime) -> int:
-        """How many messages of these kinds were queued at or after ``since``."""
+        """How many messages of these kinds were queued at or after ``since`` (not counting those
+        held back)."""
         wanted = {k.value for k in kinds}
         return sum(
             1
             for d in self._tables.raw("outbox").values()
-            if d.get("kind") in wanted and datetime.fromisoformat(d["created_at"]) >= since
+            if d.get("kind") in wanted
+            and d.get("state") != OutboxState.HELD.value
+            and datetime.fromisoformat(d["created_at"]) >= since
         )
+
+    def held(self) -> list[OutboxItem]:
+        """Answers held back by the hourly cap, oldest first."""
+        return [
+            self._decode(int(i), d)
+            for i, d in self._tables.raw("outbox").items()
+            if d.get("state") == OutboxState.HELD.value
+        ]
 
     def prune(self, now: datetime, keep: timedelta = RETENTION) -> int:
         """Drop the raw message of rows sent more than ``keep`` ago; returns how many."""

@@ -24,12 +24,16 @@ from keepwarm.domain.commands.base import (
 from keepwarm.domain.commands.contact import CHANNELS, DEFAULT_SNOOZE, LATER, MAX_SNOOZE
 from keepwarm.domain.commands.grammar import (
     MAX_LINES,
+    NoCommandError,
+    Reading,
     command_lines,
     parse_command,
     parse_daemon_line,
     parse_daemon_mail,
     parse_line,
     parse_reply,
+    read,
+    read_line,
 )
 from keepwarm.domain.commands.plan import plan_daemon_mail, plan_reply
 
@@ -43,7 +47,9 @@ __all__ = [
     "Changes",
     "Command",
     "CommandError",
+    "NoCommandError",
     "Place",
+    "Reading",
     "Verb",
     "book",
     "command_lines",
@@ -56,5 +62,7 @@ __all__ = [
     "parse_reply",
     "plan_daemon_mail",
     "plan_reply",
+    "read",
+    "read_line",
     "share",
 ]

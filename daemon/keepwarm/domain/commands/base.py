@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from enum import StrEnum
 
+from keepwarm.domain.dates import DateSpec
 from keepwarm.domain.extras import News, Opener
 from keepwarm.domain.model import Birthday, Channel, Contact, Touch
 
@@ -50,6 +51,9 @@ class Command:
     clamped: str | None = None
     title: str = ""
     link: str = ""
+    # A date written as a phrase ("yesterday", "10 January"): resolved when the command is
+    # planned, against the owner's today. ``until`` holds a date written out in full.
+    on: DateSpec | None = None
 
 
 @dataclass
@@ -63,6 +67,8 @@ class Changes:
     lines: list[str] = field(default_factory=list)
     answers: list[str] = field(default_factory=list)
     undo: list[int] = field(default_factory=list)
+    # ``undo`` in answer to a confirmation: the change that confirmation reported.
+    undo_change: int | None = None
     openers: list[Opener] = field(default_factory=list)
     drop_openers: list[int] = field(default_factory=list)
     news: News | None = None
@@ -89,6 +95,8 @@ class Planning:
     entries: Mapping[int, int] = field(default_factory=dict)
     changes: Changes = field(default_factory=Changes)
     index: int = 0
+    # The change the message being answered reported (a confirmation's), if any.
+    change: int | None = None
 
     @property
     def touch_key(self) -> str:
@@ -113,6 +121,10 @@ class Verb:
     in_footer: bool = False
     # The ``Command.verb`` values this verb parses into, when not its own name.
     produces: tuple[str, ...] = ()
+    # Changes that are hard to take back (stop, pause, a new cadence): never read from a sentence.
+    destructive: bool = False
+    # Changes nothing lasting (done, help, due, list): may carry a pleasantry ("Done, thanks!").
+    harmless: bool = False
 
     @property
     def name(self) -> str:

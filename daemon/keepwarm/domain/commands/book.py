@@ -6,16 +6,18 @@ from __future__ import annotations
 import re
 
 from keepwarm.domain.addresses import normalize_address, parse_mailbox
-from keepwarm.domain.book import check_addresses_free
+from keepwarm.domain.book import ContactLookupError, check_addresses_free, find_contact
 from keepwarm.domain.commands.base import Command, CommandError, Place, Planning, Verb, register
-from keepwarm.domain.commands.contact import CHANNELS, manual_touch
+from keepwarm.domain.commands.contact import CHANNELS, manual_touch, touch_at
+from keepwarm.domain.dates import trailing_date
 from keepwarm.domain.durations import format_cadence, parse_cadence
 from keepwarm.domain.model import Channel, Contact
 
 _ADD = re.compile(
     r"^add\s+(?P<who>.+?)(?:\s+every\s+(?P<every>.+?))?(?:\s+group\s+(?P<group>.+?))?\s*$", re.IGNORECASE
 )
-_LOG = re.compile(r"^log\s+(?:(?P<channel>\w+)\s+)?with\s+(?P<addr>\S+)(?:\s+(?P<note>.*))?$", re.IGNORECASE)
+_LOG = re.compile(r"^log\s+(?:(?P<channel>\w+)\s+)?with\s+(?P<who>.+)$", re.IGNORECASE)
+# Questions and new contacts make sense in any message to keepwarm, replies included.
 _ANYWHERE = frozenset({Place.REPLY, Place.DAEMON})
 
 
@@ -24,7 +26,7 @@ class Add(Verb):
     """``add Name <address> [every 3w] [group friends]``: start tracking someone."""
 
     names = ("add",)
-    places = frozenset({Place.DAEMON})
+    places = _ANYWHERE
     usage = "add Alice Example <alice@example.org> every 3w group friends"
     help = "start keeping in touch with someone"
 
@@ -61,42 +63,67 @@ class Add(Verb):
 
 @register
 class Log(Verb):
-    """``log call with alice@example.org [a note]``: a touch outside email, tracked or not."""
+    """``log coffee with alice@example.org [a note] [when]``, or with a name: ``log call with Alice
+    yesterday``. A touch outside email, with someone tracked or not (by address)."""
 
     names = ("log",)
-    places = frozenset({Place.DAEMON})
-    usage = "log call with alice@example.org (a note)"
-    help = "you were in touch outside email"
+    places = _ANYWHERE
+    usage = "log call with Alice (a note) yesterday"
+    help = "you were in touch outside email (an address or a name; when, if not today)"
+    harmless = True
 
     def parse(self, word: str, rest: list[str], original_rest: list[str], line: str) -> Command:
         match = _LOG.match(line)
         if not match:
-            raise CommandError("write: log call with alice@example.org [a note]")
+            raise CommandError("write: log call with alice@example.org [a note] [yesterday]")
         kind = (match.group("channel") or "other").lower()
         if kind not in CHANNELS:
             raise CommandError(f"{kind!r} is not a kind of contact (call, video, coffee, message, …)")
-        address = normalize_address(match.group("addr").strip("<>"))
-        note = (match.group("note") or "").strip()
-        return Command("log", channel=CHANNELS[kind], address=address, text=note)
+        words = match.group("who").split()
+        kept, on = trailing_date([w.lower() for w in words])
+        words = words[: len(kept)]
+        if not words:
+            raise CommandError("say with whom: log call with alice@example.org, or with Alice")
+        first = words[0].strip("<>,")
+        if "@" in first:
+            address = normalize_address(first)
+            return Command("log", channel=CHANNELS[kind], address=address, text=" ".join(words[1:]), on=on)
+        return Command("log", channel=CHANNELS[kind], name=" ".join(words), on=on)
 
     def plan(self, command: Command, planning: Planning) -> None:
-        assert command.address is not None
-        known = next((c for c in planning.contacts if command.address in c.emails), None)
-        subject = known or Contact("", (command.address,), planning.at)
+        known, note = self._who(command, planning)
+        subject = known or Contact("", (command.address or "",), planning.at)
         channel = command.channel or Channel.OTHER
-        planning.changes.touches.append(
-            manual_touch(subject, channel, command.text, planning.at, planning.touch_key)
-        )
+        at = touch_at(command, planning)
+        planning.changes.touches.append(manual_touch(subject, channel, note, at, planning.touch_key))
         untracked = "" if known else " (not tracked yet: 'add' them to get reminders)"
         name = subject.name or subject.primary_email
-        planning.changes.lines.append(f"logged a {channel.value} with {name}{untracked}")
+        when = "" if at == planning.at else f" on {at:%A %-d %B}"
+        planning.changes.lines.append(f"logged a {channel.value} with {name}{when}{untracked}")
+
+    @staticmethod
+    def _who(command: Command, planning: Planning) -> tuple[Contact | None, str]:
+        """The contact logged with, and the note: the longest start of the words that names one
+        contact is the name, the rest the note ("Alice about the move")."""
+        if command.address is not None:
+            known = next((c for c in planning.contacts if command.address in c.emails), None)
+            return known, command.text
+        words = command.name.split()
+        for size in range(len(words), 0, -1):
+            try:
+                return find_contact(planning.contacts, " ".join(words[:size])), " ".join(words[size:])
+            except ContactLookupError as exc:
+                if size == 1 or "matches" in str(exc):
+                    raise CommandError(str(exc)) from None
+        raise CommandError(f"no contact matches {command.name!r}")
 
 
 class _Question(Verb):
     """A one-word question keepwarm answers by mail; ``answer`` names what the answer shows."""
 
     answer = ""
-    places = frozenset({Place.DAEMON})
+    places = _ANYWHERE
+    harmless = True
 
     def parse(self, word: str, rest: list[str], original_rest: list[str], line: str) -> Command:
         if rest:

@@ -4,9 +4,10 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime, time, timedelta
+from datetime import datetime, time, timedelta
 
 from keepwarm.domain.commands.base import Command, CommandError, Planning, Verb, register, who
+from keepwarm.domain.dates import DateError, parse_date, trailing_date
 from keepwarm.domain.durations import format_cadence, parse_cadence, parse_duration
 from keepwarm.domain.model import Channel, Contact, Direction, Note, Touch, parse_birthday
 
@@ -38,7 +39,7 @@ CHANNELS = {
     "mail": Channel.EMAIL,
     "other": Channel.OTHER,
 }
-__all__ = ["CHANNELS", "DEFAULT_SNOOZE", "LATER", "MAX_SNOOZE", "manual_touch", "target"]
+__all__ = ["CHANNELS", "DEFAULT_SNOOZE", "LATER", "MAX_SNOOZE", "manual_touch", "target", "touch_at"]
 
 
 def manual_touch(contact: Contact, channel: Channel, note: str, at: datetime, key: str) -> Touch:
@@ -54,6 +55,20 @@ def manual_touch(contact: Contact, channel: Channel, note: str, at: datetime, ke
     )
 
 
+def touch_at(command: Command, planning: Planning) -> datetime:
+    """When a reported touch happened: now, or noon (the owner's time) on the day the command
+    names, refused when that day is still to come."""
+    if command.on is None:
+        return planning.at
+    now = planning.at
+    day = command.on.resolve(now.date(), ahead=False)
+    if day > now.date():
+        raise CommandError(f"{day:%-d %B %Y} is still to come: a touch is logged once it happened")
+    if day == now.date():
+        return now
+    return datetime.combine(day, time(12), tzinfo=now.tzinfo)
+
+
 def target(command: Command, planning: Planning) -> Contact:
     """The contact a reply command is about: its digest entry number, or the only entry."""
     entries = planning.entries
@@ -63,6 +78,10 @@ def target(command: Command, planning: Planning) -> Contact:
         contact_id = entries[command.entry]
     elif len(entries) == 1:
         contact_id = next(iter(entries.values()))
+    elif not entries:
+        raise CommandError(
+            f"'{command.verb}' needs to know who: reply to a reminder or a confirmation about the person"
+        )
     else:
         raise CommandError(f"that digest has {len(entries)} entries: say which, e.g. '{command.verb} 2'")
     current = planning.by_id()
@@ -89,24 +108,27 @@ class Done(_ContactVerb):
 
     names = ("done", "did", "talked")
     usage = "done"
-    help = "you were in touch; add call, video, coffee... and a note if you like"
+    help = "you were in touch; add call, video, coffee... a note, and when (done call yesterday)"
     in_footer = True
+    harmless = True
 
     def parse(self, word: str, rest: list[str], original_rest: list[str], line: str) -> Command:
         entry, rest, original_rest = _entry(rest, original_rest)
         channel, skip = Channel.OTHER, 0
         if rest and rest[0] in CHANNELS:
             channel, skip = CHANNELS[rest[0]], 1
+        kept, on = trailing_date(rest[skip:])
         # The note keeps the owner's own case: "done coffee Met Bob at the Museum".
-        return Command("done", entry, channel=channel, text=" ".join(original_rest[skip:]))
+        note = " ".join(original_rest[skip : skip + len(kept)])
+        return Command("done", entry, channel=channel, text=note, on=on)
 
     def change(self, contact: Contact, command: Command, planning: Planning) -> Contact:
         channel = command.channel or Channel.OTHER
-        planning.changes.touches.append(
-            manual_touch(contact, channel, command.text, planning.at, planning.touch_key)
-        )
+        at = touch_at(command, planning)
+        planning.changes.touches.append(manual_touch(contact, channel, command.text, at, planning.touch_key))
         kind = "" if command.channel in (None, Channel.OTHER) else f" ({command.channel.value})"
-        planning.changes.lines.append(f"logged that you were in touch with {who(contact)}{kind}")
+        when = "" if at == planning.at else f" on {at:%A %-d %B}"
+        planning.changes.lines.append(f"logged that you were in touch with {who(contact)}{kind}{when}")
         return contact.with_changes(snoozed_until=None)
 
 
@@ -116,21 +138,29 @@ class Snooze(_ContactVerb):
 
     names = ("snooze", "later")
     usage = "snooze 2w"
-    help = "remind me again in two weeks (or: snooze until 2027-01-10)"
+    help = "remind me again in two weeks (or: snooze until 10 January)"
     in_footer = True
 
     def parse(self, word: str, rest: list[str], original_rest: list[str], line: str) -> Command:
         # "later 3" is entry 3: only a snooze can be followed by a duration.
         entry, rest, _ = _entry(rest, original_rest, duration=word != "later")
-        if word == "later" or not rest:
-            return Command("snooze", entry, snooze=LATER if word == "later" else DEFAULT_SNOOZE)
+        if word == "later":
+            if rest:  # "later" takes nothing more: "Later this week maybe" is a sentence
+                return super().parse(word, rest, original_rest, line)
+            return Command("snooze", entry, snooze=LATER)
+        if not rest:
+            return Command("snooze", entry, snooze=DEFAULT_SNOOZE)
         if rest[0] == "until":
             text = " ".join(rest[1:])
             try:
-                until = date.fromisoformat(text)
-            except ValueError:
-                raise CommandError(f"snooze until {text!r}: write the date as 2027-01-10") from None
-            return Command("snooze", entry, until=until)
+                spec = parse_date(text)
+            except DateError:
+                raise CommandError(
+                    f"snooze until {text!r}: write the date as 2027-01-10 or 10 January"
+                ) from None
+            if spec.absolute is not None:
+                return Command("snooze", entry, until=spec.absolute)
+            return Command("snooze", entry, on=spec)
         amount = parse_duration(" ".join(rest).removeprefix("for "))
         if amount > MAX_SNOOZE:
             return Command("snooze", entry, snooze=MAX_SNOOZE, clamped="a snooze lasts at most a year")
@@ -138,10 +168,11 @@ class Snooze(_ContactVerb):
 
     def change(self, contact: Contact, command: Command, planning: Planning) -> Contact:
         now = planning.at
-        if command.until is not None:
-            until = datetime.combine(command.until, time(0), tzinfo=now.tzinfo)
+        day = command.until or (command.on.resolve(now.date(), ahead=True) if command.on else None)
+        if day is not None:
+            until = datetime.combine(day, time(0), tzinfo=now.tzinfo)
             if until <= now:
-                raise CommandError(f"snooze until {command.until}: that date has passed")
+                raise CommandError(f"snooze until {day}: that date has passed")
         else:
             assert command.snooze is not None
             until = now + command.snooze
@@ -158,6 +189,7 @@ class Every(_ContactVerb):
     usage = "every 3 weeks"
     help = "change how often you want to be in touch"
     in_footer = True
+    destructive = True
 
     def parse(self, word: str, rest: list[str], original_rest: list[str], line: str) -> Command:
         entry, rest, _ = _entry(rest, original_rest, duration=True)
@@ -191,6 +223,7 @@ class Pause(_Bare):
     usage = "pause"
     help = "no reminders for this person until you say resume"
     in_footer = True
+    destructive = True
 
     def change(self, contact: Contact, command: Command, planning: Planning) -> Contact:
         planning.changes.lines.append(f"paused reminders for {who(contact)}")
@@ -242,6 +275,7 @@ class Stop(_Bare):
     usage = "stop"
     help = "stop tracking this person (history kept)"
     in_footer = True
+    destructive = True
 
     def plan(self, command: Command, planning: Planning) -> None:
         contact = target(command, planning)
@@ -258,9 +292,12 @@ class Undo(_Bare):
 
     names = ("undo",)
     usage = "undo"
-    help = "revert the last command on that contact"
+    help = "revert the last change to that contact (or, to a confirmation, the change it reports)"
 
     def plan(self, command: Command, planning: Planning) -> None:
+        if planning.change is not None and command.entry is None:
+            planning.changes.undo_change = planning.change  # in answer to a confirmation: that change
+            return
         planning.changes.undo.append(target(command, planning).id)
 
 

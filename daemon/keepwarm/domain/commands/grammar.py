@@ -1,52 +1,99 @@
-"""Reading commands out of text: which lines hold them, and each line through its verb. Pure.
+"""Reading commands out of the new text of a message. Pure.
 
-One command per line, case-insensitive; the first word names the verb (``REGISTRY``). Parsing
-stops at a blank line after the first command or at a sign-off ("thanks", "cheers", "--"), so a
-signature never turns into an unknown command. Mail to the daemon address may carry its command
-in the subject, and ``for Priya`` (subject or first line) makes the whole mail something to share.
+Every line is read on its own: a line is a command only if the whole of it reads as one (the
+first word names a verb in ``REGISTRY``; a trailing ``.`` or ``!`` is allowed). Anything else is
+prose and is left alone, so a sentence never turns into a command: "Later this week maybe, I'm
+swamped." changes nothing. A line that is plainly meant as a command (a verb and a few words, no
+sentence punctuation) but does not read is an error that names it, and then nothing of the
+message is applied. Reading stops at a signature delimiter (``--``).
+
+Mail to the daemon address may carry its command in the subject, which counts only when it is a
+whole command and the body has none; ``for Priya`` (subject or first line) makes the whole mail
+something to share.
 """
 
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass, field
 
-from keepwarm.domain.commands.base import Command, CommandError, NotACommandError, Place, lookup
+from keepwarm.domain.commands.base import Command, CommandError, NotACommandError, Place, Verb, lookup
 from keepwarm.domain.commands.share import ForSomeone
-from keepwarm.domain.extras import for_whom, parse_thanks
+from keepwarm.domain.extras import for_whom
 
 MAX_LINES = 50
-# Lines that end the commands: sign-offs, signatures, and lines of only punctuation or underscores
-# (Outlook's "____" above its quoted reply).
-_SIGN_OFFS = re.compile(
-    r"^(?:--\s*|thanks?\b.*|thank you\b.*|cheers\b.*|best\b.*|regards\b.*|kind regards\b.*"
-    r"|sent from my .*|get outlook for .*|[\W_]*)$",
-    re.IGNORECASE,
+# Lines read at most: a message is short, a hostile one must not cost more.
+MAX_READ = MAX_LINES * 8
+# A line longer than this, or with sentence punctuation, is prose unless it reads as a command.
+MAX_COMMAND_WORDS = 8
+# Dashes and quotes are written as escapes: en dash, em dash, right single quotation mark.
+_SENTENCE = re.compile("[,;!?]|\\.\\s|\\s[-\u2013\u2014]\\s|\\w['\u2019]\\w")
+# Words of a sentence, never of a command: a line that holds one and does not read is prose.
+_PROSE_WORDS = frozenset(
+    {"i", "i'm", "i\u2019m", "you", "we", "my", "me", "the", "a", "an", "is", "are", "was", "were"}
+    | {"will", "would", "could", "should", "please", "if", "but", "so", "this", "that", "it"}
+    | {"it's", "to", "of", "by", "maybe"}
 )
-_THANKS_WORD = re.compile(r"^thanks?\s+\w", re.IGNORECASE)
+_SIGNATURE = re.compile(r"^--\s*$")
+# "Done, thanks!" and "Help please": verbs that change nothing lasting may carry a pleasantry.
+_PLEASANTRY = re.compile("^(?P<head>[^,;!\u2013\u2014]+?)\\s*(?:[,;!\u2013\u2014]|\\s-\\s).*$")
 _HINT = {Place.REPLY: "reply 'help' for the list", Place.DAEMON: "write 'help' for the list"}
 
 
+class NoCommandError(CommandError):
+    """The message holds no command at all (only prose): it gets a short answer, not the manual."""
+
+
+@dataclass
+class Reading:
+    """A text read line by line: its commands, the lines meant as commands that did not read
+    (each with why), and the prose around them."""
+
+    commands: list[Command] = field(default_factory=list)
+    errors: list[str] = field(default_factory=list)
+    prose: list[str] = field(default_factory=list)
+
+    def result(self, place: Place) -> list[Command]:
+        """The commands, or CommandError: the first bad line, else NoCommandError."""
+        if self.errors:
+            raise CommandError(self.errors[0])
+        if not self.commands:
+            raise NoCommandError(f"no command found ({_HINT[place]})")
+        return self.commands
+
+
+def _words(line: str) -> list[str]:
+    return line.strip().split()
+
+
 def _first_word(line: str) -> str:
-    """The verb's word: ``news:we`` is ``news``."""
-    word = line.split(maxsplit=1)[0].lower()
-    return word.split(":", 1)[0] if ":" in word and word.split(":", 1)[0] else word
+    """The verb's word: ``news:we`` is ``news``, ``Done!`` is ``done``."""
+    word = line.split(maxsplit=1)[0].lower().rstrip(".!")
+    head = word.partition(":")[0]
+    return head if ":" in word and head else word
+
+
+def _parse(verb: Verb, word: str, line: str) -> Command:
+    original = _words(line)
+    return verb.parse(word, [w.lower() for w in original[1:]], original[1:], line.strip())
 
 
 def parse_command(line: str, place: Place) -> Command:
     """Parse one command line written in ``place``; raises CommandError with the reason."""
-    original = line.strip().split()
-    if not original:
+    text = line.strip()
+    # "Pause." and "Done!" are commands too.
+    text = text.rstrip(".!").rstrip() or text
+    if not text:
         raise CommandError("an empty line is not a command")
-    word = _first_word(line)
+    word = _first_word(text)
     verb = lookup(word, place)
-    rest = [w.lower() for w in original[1:]]
     try:
         if verb is None:
-            raise NotACommandError(line)
-        return verb.parse(word, rest, original[1:], line.strip())
+            raise NotACommandError(text)
+        return _parse(verb, word, text)
     except NotACommandError:
         raise CommandError(f"{line.strip()!r} is not a command ({_HINT[place]})") from None
-    except ValueError as exc:  # a DurationError, AddressError or CommandError from the verb
+    except ValueError as exc:  # a DurationError, DateError, AddressError or CommandError
         raise CommandError(f"{line.strip()!r}: {exc}") from None
 
 
@@ -60,38 +107,94 @@ def parse_daemon_line(line: str) -> Command:
     return parse_command(line, Place.DAEMON)
 
 
-def command_lines(text: str, *, thanks_is_a_command: bool = False) -> list[str]:
-    """The lines that hold commands: from the top, up to a sign-off or the blank line after them.
+def _meant_as_command(line: str, place: Place) -> bool:
+    """A verb and a few words without sentence punctuation: an attempt at a command, not prose."""
+    words = _words(line)
+    return (
+        lookup(_first_word(line), place) is not None
+        and len(words) <= MAX_COMMAND_WORDS
+        and not _SENTENCE.search(line.strip().rstrip(".!"))
+        and not any(w.lower() in _PROSE_WORDS for w in words[1:])
+    )
 
-    In mail to the daemon address, "thanks Lena for …" is a command, not a sign-off.
-    """
-    lines: list[str] = []
-    for raw in text.splitlines()[: MAX_LINES * 4]:
+
+# A reply verb written to the daemon address: say where it belongs. (The other way round it is
+# left as prose: "Thanks Alex for the reminder" under a reply is a sign-off, not a command.)
+_REPLY_ONLY = "is for a reply to a reminder (or to a confirmation) about the person"
+
+
+def read_line(line: str, place: Place) -> Command | str | None:
+    """A command; a string saying why a line meant as a command does not read; or None (prose)."""
+    try:
+        return parse_command(line, place)
+    except CommandError as exc:
+        if (
+            place is Place.DAEMON
+            and lookup(_first_word(line), place) is None
+            and _reads_in(line, Place.REPLY)
+        ):
+            return f"{line.strip()!r} {_REPLY_ONLY}"
+        if _meant_as_command(line, place):
+            return str(exc)
+    pleasantry = _PLEASANTRY.match(line.strip())
+    if pleasantry is not None:
+        verb = lookup(_first_word(pleasantry.group("head")), place)
+        if verb is not None and verb.harmless:
+            try:
+                return parse_command(pleasantry.group("head"), place)
+            except CommandError:
+                return None
+    return None
+
+
+def _reads_in(line: str, place: Place) -> bool:
+    try:
+        parse_command(line, place)
+    except CommandError:
+        return False
+    return True
+
+
+def read(text: str, place: Place) -> Reading:
+    """Read every line of ``text`` (up to a signature delimiter)."""
+    reading = Reading()
+    for raw in text.splitlines()[:MAX_READ]:
         line = raw.strip()
-        if not line:
-            if lines:
-                break
-            continue
-        # To the daemon, "thanks Lena …" at the top is a (perhaps malformed) command, not a sign-off.
-        thanks = thanks_is_a_command and bool(parse_thanks(line) or (not lines and _THANKS_WORD.match(line)))
-        if line.startswith(">") or (_SIGN_OFFS.match(line) and not thanks):
+        if _SIGNATURE.match(line):
             break
-        lines.append(line)
-        if len(lines) > MAX_LINES:
-            raise CommandError(f"more than {MAX_LINES} command lines: write fewer commands per message")
+        if not line or line.startswith(">"):
+            continue
+        found = read_line(line, place)
+        if isinstance(found, Command):
+            reading.commands.append(found)
+            if len(reading.commands) > MAX_LINES:
+                raise CommandError(f"more than {MAX_LINES} command lines: write fewer commands per message")
+        elif found is not None:
+            reading.errors.append(found)
+        else:
+            reading.prose.append(line)
+    return reading
+
+
+def command_lines(text: str) -> list[str]:
+    """The lines of ``text`` that read as commands (a reply's)."""
+    lines = []
+    for raw in text.splitlines()[:MAX_READ]:
+        if _SIGNATURE.match(raw.strip()):
+            break
+        if raw.strip() and isinstance(read_line(raw, Place.REPLY), Command):
+            lines.append(raw.strip())
     return lines
 
 
 def parse_reply(text: str) -> list[Command]:
-    """Every command in a reply's new text; CommandError on the first line that is not one."""
-    commands = [parse_line(line) for line in command_lines(text)]
-    if not commands:
-        raise CommandError(f"no command found ({_HINT[Place.REPLY]})")
-    return commands
+    """Every command in a reply's new text; CommandError for a line meant as a command that does
+    not read, NoCommandError when there is none."""
+    return read(text, Place.REPLY).result(Place.REPLY)
 
 
 def parse_daemon_mail(subject: str, text: str) -> list[Command]:
-    """Commands sent to the daemon address: the subject if it holds one, else the body's lines.
+    """Commands sent to the daemon address: the body's, else the subject if it is a whole command.
 
     ``for Priya`` in the subject or on the first line makes the whole mail an opener to share.
     """
@@ -102,9 +205,11 @@ def parse_daemon_mail(subject: str, text: str) -> list[Command]:
     lines = [line for line in text.splitlines() if line.strip()]
     if lines and (name := for_whom(lines[0])) is not None:
         return [ForSomeone.from_mail(name, subject, "\n".join(lines[1:]))]
-    if subject and lookup(_first_word(subject), Place.DAEMON) is not None:
-        return [parse_daemon_line(subject)]
-    commands = [parse_daemon_line(line) for line in command_lines(text, thanks_is_a_command=True)]
-    if not commands:
-        raise CommandError(f"no command found ({_HINT[Place.DAEMON]})")
-    return commands
+    reading = read(text, Place.DAEMON)
+    if not reading.commands and not reading.errors and subject:
+        found = read_line(subject, Place.DAEMON)
+        if isinstance(found, Command):
+            return [found]
+        if found is not None:
+            raise CommandError(found)  # meant as a command, and nothing else to go by
+    return reading.result(Place.DAEMON)

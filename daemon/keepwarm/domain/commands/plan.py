@@ -16,11 +16,14 @@ def plan_reply(
     contacts: Mapping[int, Contact],
     now: datetime,
     key: str,
+    *,
+    change: int | None = None,
 ) -> Changes:
-    """Plan the commands of a reply to a reminder whose entries map numbers to contact ids."""
+    """Plan the commands of a reply to one of keepwarm's messages, whose entries map numbers to
+    contact ids; ``change`` is the change it reported (a confirmation's), for ``undo``."""
     if any(c.verb == "undo" for c in commands) and len(commands) > 1:
         raise CommandError("write 'undo' on its own, in a reply of its own")
-    return _plan(commands, Planning(now, key, tuple(contacts.values()), entries))
+    return _plan(commands, Planning(now, key, tuple(contacts.values()), entries, change=change))
 
 
 def plan_daemon_mail(
