@@ -19,6 +19,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from email.parser import BytesHeaderParser
 from email.policy import compat32
+from functools import cached_property
 from typing import Any
 
 from keepwarm.app.answers import Answer, Answers
@@ -39,6 +40,7 @@ from keepwarm.domain.extras import for_whom
 from keepwarm.domain.inbound import COMMAND_BYTES, InboundMail
 from keepwarm.domain.outbox import OutboxKind
 from keepwarm.errors import KeepwarmError
+from keepwarm.mail.message import parse_headers
 from keepwarm.mail.reply import body_text, new_text
 from keepwarm.render.engine import Renderer
 from keepwarm.store import Store
@@ -81,7 +83,12 @@ class CommandHandler:
     def __init__(self, store: Store, renderer: Renderer, settings: Settings) -> None:
         self.store = store
         self.settings = settings
-        self.answers = Answers(store, renderer, settings)
+        self.renderer = renderer
+
+    @cached_property
+    def answers(self) -> Answers:
+        """The answers go by mail: only a handler that answers needs the mail settings."""
+        return Answers(self.store, self.renderer, self.settings)
 
     # -- the way in -----------------------------------------------------------------------------
 
@@ -108,7 +115,8 @@ class CommandHandler:
             mail,
             _auth_results(raw),
             self.settings.who,
-            self.answers.mail.secret,
+            # Without SECRET no token can be checked: a reply is then refused, and said why.
+            self.settings.mail.secret if self.settings.mail is not None else b"",
             servid=self.settings.servid,
             now=now,
             needs_token=looks_like_reply(mail, self.settings.who),
@@ -146,10 +154,11 @@ class CommandHandler:
 
     # -- reading --------------------------------------------------------------------------------
 
-    def context(self, verdict: Verdict) -> Context:
-        """What the message answers, from the token it carries (none: a message of its own)."""
+    def context(self, verdict: Verdict, *, reply: bool = False) -> Context:
+        """What the message answers, from the token it carries (none: a message of its own, or
+        with ``reply``, a reply whose token did not hold)."""
         if verdict.token is None:
-            return Context()
+            return Context(reply=reply)
         item = self.store.outbox.get(verdict.token.reminder_id)
         if item is None:
             return Context(reply=True)
@@ -161,7 +170,7 @@ class CommandHandler:
 
     def read(self, mail: InboundMail, raw: bytes, verdict: Verdict, now: datetime) -> Reading:
         """The message's new text, commands and planned changes; applies nothing."""
-        context = self.context(verdict)
+        context = self.context(verdict, reply=looks_like_reply(mail, self.settings.who))
         reading = Reading(context, text=new_text(raw, context.quote))
         try:
             if context.reply:
@@ -178,6 +187,8 @@ class CommandHandler:
                 shared = for_whom(mail.subject) is not None or for_whom(first_line) is not None
                 text = full if shared else reading.text  # something shared: the forwarded part is the point
                 reading.prose = read(text, Place.DAEMON).prose
+                # Reply commands written to the daemon address are refused, but still shown as read.
+                reading.commands = read(text, Place.REPLY).commands
                 reading.commands = parse_daemon_mail(mail.subject, text)
                 reading.changes = plan_daemon_mail(reading.commands, self.store.contacts(), now, mail.key)
         except NoCommandError as exc:
@@ -301,4 +312,43 @@ def command_json(command: Command, now: datetime) -> dict[str, Any]:
             found[name] = value
     if command.birthday is not None:
         found["birthday"] = str(command.birthday)
+    return found
+
+
+def explain(
+    store: Store, renderer: Renderer, settings: Settings, raw: bytes, now: datetime
+) -> dict[str, Any]:
+    """What keepwarm reads in one message and what it would do, applying nothing: the new text,
+    the commands found, whether it is automatic mail, the authentication verdict with its reasons,
+    and the changes (``keepwarm explain``)."""
+    mail = parse_headers(raw[:COMMAND_BYTES])
+    handler = CommandHandler(store, renderer, settings)
+    verdict = handler.verdict(mail, raw, now)
+    found: dict[str, Any] = {
+        "from": mail.from_[0].address if mail.from_ else None,
+        "subject": mail.subject,
+        "automatic": mail.automatic,
+        "authenticated": verdict.accepted,
+        "reasons": list(verdict.reasons),
+    }
+    reading = handler.read(mail, raw, verdict, now)
+    labels = {c.id: c.label for c in store.contacts()}
+    changes = list(reading.changes.lines) if reading.changes is not None else []
+    if reading.changes is not None and reading.changes.undo_change is not None:
+        changes.append("undo the change that message reported")
+    for contact_id in reading.changes.undo if reading.changes is not None else ():
+        changes.append(f"undo the last change to {labels.get(contact_id, contact_id)}")
+    found.update(
+        answers_a_keepwarm_message=reading.context.reply,
+        about={
+            str(n): labels.get(c, f"contact {c} (removed)") for n, c in sorted(reading.context.about.items())
+        },
+        new_text=reading.text,
+        commands=[command_json(c, now) for c in reading.commands],
+        prose=reading.prose,
+        error=reading.error,
+        no_command=reading.no_command,
+        changes=changes,
+        would_apply=verdict.accepted and not mail.automatic and reading.changes is not None,
+    )
     return found

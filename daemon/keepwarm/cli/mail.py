@@ -10,10 +10,12 @@ import logging
 import sys
 import time
 from collections.abc import Callable
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from keepwarm.cli import output
 from keepwarm.cli.context import Context
+from keepwarm.errors import UsageError
 
 if TYPE_CHECKING:
     from keepwarm.app.poll import PollReport
@@ -153,6 +155,47 @@ def _suggest(args: argparse.Namespace, ctx: Context) -> int:
     return 0
 
 
+def _explain(args: argparse.Namespace, ctx: Context) -> int:
+    from keepwarm.app.commands import explain
+    from keepwarm.render.engine import Renderer
+    from keepwarm.runtime.wiring import settings_for
+
+    if args.message == "-":
+        raw = sys.stdin.buffer.read()
+    else:
+        try:
+            raw = Path(args.message).read_bytes()
+        except OSError as exc:
+            raise UsageError(f"cannot read {args.message}: {exc.strerror}") from None
+    settings = settings_for(ctx.config)
+    found = explain(ctx.store, Renderer(ctx.config.template_dir), settings, raw, ctx.now())
+    if args.json:
+        output.print_json(found)
+        return 0
+    verdict = "yes" if found["authenticated"] else "no"
+    print(f"from:            {found['from'] or '-'} (the owner, authenticated: {verdict})")
+    for reason in found["reasons"]:
+        print(f"                 - {reason}")
+    print(f"automatic mail:  {'yes: never answered' if found['automatic'] else 'no'}")
+    if found["answers_a_keepwarm_message"]:
+        about = ", ".join(f"{n} = {label}" for n, label in found["about"].items()) or "nobody in particular"
+        print(f"answers:         a message of keepwarm's, about {about}")
+    print("new text:")
+    for line in found["new_text"].splitlines() or ["(empty)"]:
+        print(f"  | {line}")
+    print("commands:" if found["commands"] else "commands:        none")
+    for command in found["commands"]:
+        arguments = "  ".join(f"{k}={v}" for k, v in command.items() if k != "verb")
+        print(f"  {command['verb']:<10}{arguments}".rstrip())
+    if found["error"]:
+        print(f"answer:          {found['error']}")
+    for line in found["changes"]:
+        print(f"would:           {line}")
+    if not found["would_apply"]:
+        print("nothing would be applied")
+    return 0
+
+
 def register(sub: Any) -> None:
     """Add the mail commands to the top-level subparsers."""
     poll = sub.add_parser(
@@ -174,3 +217,12 @@ def register(sub: Any) -> None:
     sug.add_argument("--limit", type=int, default=20, metavar="N", help="show at most N (20)")
     sug.add_argument("--json", action="store_true", help="machine-readable output")
     sug.set_defaults(handler=_suggest)
+
+    exp = sub.add_parser(
+        "explain",
+        help="what keepwarm reads in one message, and what it would do (applies nothing)",
+        description="Read a message as keepwarm would: its new text, commands, authentication, changes.",
+    )
+    exp.add_argument("message", help="a file holding the whole message (.eml), or - for standard input")
+    exp.add_argument("--json", action="store_true", help="machine-readable output")
+    exp.set_defaults(handler=_explain)

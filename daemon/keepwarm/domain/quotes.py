@@ -34,6 +34,8 @@ _ATTRIBUTION = re.compile(
     r"|(?:写道|寫道|작성|書きました)\s*[:：]\s*$",
     re.IGNORECASE,
 )
+# The end of an attribution a client wrapped: "<bob@example.com>", "wrote:", "bob@x.org> написал:".
+_FRAGMENT = re.compile(rf"^\s*(?:<?[\w.+-]+@[\w.-]+>?|<)?\s*(?:(?:{_VERBS})\s*[:：]?)?\s*$", re.IGNORECASE)
 # "---- On Mon, 02 Apr 2012 … wrote ----" (Zoho) and the like.
 _DASHED_ATTRIBUTION = re.compile(rf"^-{{2,}}.*\b(?:{_VERBS})\b.*-{{2,}}\s*$", re.IGNORECASE)
 _EMAIL = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+")
@@ -141,6 +143,7 @@ def new_text(text: str, sent: Collection[str] = ()) -> str:
     first = next((i for i in range(len(lines)) if _boundary(lines, i, sent)), None)
     if first is None:
         return text.strip("\n")
+    first = _wrapped_start(lines, first)
     above = lines[:first]
     if any(line.strip() for line in above):
         return "\n".join(above).strip("\n")
@@ -150,6 +153,19 @@ def new_text(text: str, sent: Collection[str] = ()) -> str:
     rest = lines[first:]
     stop = next((i for i, line in enumerate(rest) if i and _hard_stop(rest, i, sent)), len(rest))
     return "\n".join(_unquoted(rest[:stop])).strip("\n")
+
+
+def _wrapped_start(lines: list[str], index: int) -> int:
+    """Where an attribution the client wrapped over two or three lines begins: a line that is
+    only its end ("wrote:", "<bob@x.org>") belongs with the one above it."""
+    start = index
+    for _ in range(2):
+        if start == 0 or not _FRAGMENT.match(lines[start]) or not lines[start - 1].strip():
+            break
+        if not is_attribution(" ".join(line.strip() for line in lines[start - 1 : index + 1])):
+            break
+        start -= 1
+    return start
 
 
 def _hard_stop(lines: list[str], index: int, sent: Collection[str]) -> bool:
