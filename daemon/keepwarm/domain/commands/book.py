@@ -113,7 +113,8 @@ class Log(Verb):
             try:
                 return find_contact(planning.contacts, " ".join(words[:size])), " ".join(words[size:])
             except ContactLookupError as exc:
-                if size == 1 or "matches" in str(exc):
+                ambiguous = not str(exc).startswith("no contact")
+                if size == 1 or ambiguous:  # several people answer to it: say which ones
                     raise CommandError(str(exc)) from None
         raise CommandError(f"no contact matches {command.name!r}")
 
