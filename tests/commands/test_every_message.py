@@ -161,3 +161,48 @@ def test_a_subject_that_is_not_a_command_is_left_alone_and_the_body_is_read(
     assert [t.channel.value for t in bed.store.touches() if t.direction is Direction.MANUAL] == ["call"]
     assert [c.name for c in bed.store.contacts()] == ["Alice Example", "Omar Said"]
     assert "logged a call with Alice Example" in text_of(answer(bed, "sub-1@mail.gmail.com"))
+
+
+@pytest.mark.parametrize(
+    ("body", "undone"),
+    [
+        ("news: we moved to Lisbon", "undone: your news, as it was before"),
+        ("thanks Alice for The Overstory", "undone: a thank-you, as it was before"),
+    ],
+)
+def test_undo_in_answer_to_news_or_thanks_takes_it_back(
+    testbed: Testbed,
+    account: Account,
+    make_config: ConfigFactory,
+    smtp_server: SmtpServer,
+    body: str,
+    undone: str,
+) -> None:
+    bed = open_bed(testbed, account, smtp_server, make_config, remind=False)
+    bed.deliver(to_daemon(bed, "", body, "x-1@mail.gmail.com"))
+    bed.poll(LATER)
+    assert bed.store.extras.news(LATER) is not None or bed.store.extras.pending_thanks()
+
+    answer_back(bed, answer(bed, "x-1@mail.gmail.com"), "undo", "undo-x@mail.gmail.com")
+    bed.poll(LATER + timedelta(minutes=1))
+
+    assert bed.store.extras.news(LATER) is None and bed.store.extras.pending_thanks() == []
+    assert undone in text_of(answer(bed, "undo-x@mail.gmail.com"))
+
+
+def test_undo_of_an_older_change_waits_for_the_later_one(
+    testbed: Testbed, account: Account, make_config: ConfigFactory, smtp_server: SmtpServer
+) -> None:
+    bed = open_bed(testbed, account, smtp_server, make_config)
+    send_reply(bed, reminder_for(bed), "every 3w", "c-1@mail.gmail.com")
+    bed.poll(LATER)
+    first = answer(bed, "c-1@mail.gmail.com")
+    send_reply(bed, reminder_for(bed), "every 5w", "c-2@mail.gmail.com", when=LATER + timedelta(minutes=1))
+    bed.poll(LATER + timedelta(minutes=1))
+
+    answer_back(bed, first, "undo", "undo-old@mail.gmail.com", LATER + timedelta(minutes=2))
+    bed.poll(LATER + timedelta(minutes=2))
+
+    assert contact(bed).cadence_days == 35  # nothing was changed
+    text = text_of(answer(bed, "undo-old@mail.gmail.com", LATER + timedelta(minutes=2)))
+    assert "a later change" in text and "undo that one first" in text
