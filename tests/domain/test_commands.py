@@ -443,3 +443,25 @@ def test_daemon_mail_with_a_bad_body_line_names_it() -> None:
 def test_daemon_mail_with_too_many_lines_is_refused() -> None:
     with pytest.raises(CommandError, match="more than 50"):
         parse_daemon_mail("", "list\n" * 51)
+
+
+@pytest.mark.parametrize(
+    "sentence",
+    [
+        "Note that I'm away next week.",
+        "note to self: call her",
+        "Group dinner was fun.",
+        "group hug, everyone!",
+        "Stop by if you're in town",
+        "Pause for a while maybe?",
+    ],
+)
+def test_a_sentence_that_starts_with_a_verb_stays_a_sentence(sentence: str) -> None:
+    with pytest.raises(NoCommandError):
+        parse_reply(f"{sentence}\n")
+
+
+def test_done_with_a_pleasantry_is_still_done_but_a_destructive_verb_never_is() -> None:
+    assert [c.verb for c in parse_reply("Done, thanks!\n")] == ["done"]
+    with pytest.raises(NoCommandError):
+        parse_reply("Stop, I'm drowning in mail!\n")

@@ -30,6 +30,7 @@ def _env_file(
     password: str | None = None,
     trust_test_ca: bool = True,
     timezone: str = "UTC",
+    secret: bool = True,
 ) -> Path:
     settings = {
         "KEEPWARM_OWNER_NAME": OWNER_NAME,
@@ -43,6 +44,8 @@ def _env_file(
         "KEEPWARM_STATE_DIR": str(directory / "state"),
         "KEEPWARM_TIMEZONE": timezone,
     }
+    if secret:  # what keepwarm init writes: commands to the daemon address are answered with it
+        settings["KEEPWARM_SECRET"] = "cli-poll-secret-0123456789abcdef"
     if trust_test_ca:
         settings["KEEPWARM_IMAP_CA_FILE"] = str(testbed.ca_file)
     path = directory / "keepwarm.env"
@@ -170,3 +173,19 @@ def test_arrival_times_are_right_on_a_machine_outside_utc(
     assert _json(result)["touches"] == {"alice@example.org": 1}
     (touch,) = Store(tmp_path / "state").touches()
     assert touch.at == arrived, f"off by {touch.at - arrived}"
+
+
+def test_a_daemon_address_without_secret_is_refused_before_any_command_is_read(
+    testbed: Testbed, account: Account, tmp_path: Path
+) -> None:
+    """Read without SECRET, a command to the daemon address could be neither checked nor answered:
+    it would be lost. The poll refuses, naming the key, and reads nothing."""
+    env = _env_file(tmp_path, testbed, account, secret=False)
+
+    result = _run(env, "poll", "--quiet")
+
+    assert result.returncode == 78, result.stderr
+    assert result.stderr.strip().splitlines() == [
+        "keepwarm: configuration: KEEPWARM_SECRET is not set: commands to KEEPWARM_DAEMON_ADDRESS need it"
+    ]
+    assert Store(tmp_path / "state").folder_states() == {}

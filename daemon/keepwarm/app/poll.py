@@ -24,6 +24,7 @@ from keepwarm.app.settings import Settings
 from keepwarm.domain.classify import Identity
 from keepwarm.domain.inbound import COMMAND_BYTES, InboundMail
 from keepwarm.domain.ingest import BatchPlan, Known, plan_batch
+from keepwarm.errors import ConfigError
 from keepwarm.mail.message import parse_headers
 from keepwarm.ports import MailSource
 from keepwarm.render.engine import Renderer
@@ -159,7 +160,9 @@ def run(
     stop: Callable[[], bool] = lambda: False,
 ) -> PollReport:
     """Read new mail, act on the commands in it, settle what it answers, and note the poll."""
-    # Commands are answered by mail: without the daemon address and SECRET they wait, unread.
+    if settings.who.daemon_address is not None and settings.mail is None and settings.owner_address:
+        # Mail to the daemon address would be read and never answered: lost. Say what is missing.
+        raise ConfigError(["KEEPWARM_SECRET is not set: commands to KEEPWARM_DAEMON_ADDRESS need it"])
     handler = CommandHandler(store, renderer, settings).handle if settings.mail is not None else None
     mailbox = connect()
     try:

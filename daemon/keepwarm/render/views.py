@@ -92,16 +92,19 @@ def story(item: Standing, now: datetime) -> str:
     return f"You wrote last{subject}, {when}."
 
 
-def commands_view(place: Place = Place.REPLY, *, footer: bool = True) -> list[dict[str, str]]:
+def commands_view(
+    place: Place = Place.REPLY, *, footer: bool = True, only: bool = False
+) -> list[dict[str, str]]:
     """Commands from the registry: by default the short list at the foot of reminders."""
-    return [{"example": usage, "meaning": meaning} for usage, meaning in help_entries(place, footer=footer)]
+    entries = help_entries(place, footer=footer, only=only)
+    return [{"example": usage, "meaning": meaning} for usage, meaning in entries]
 
 
 def help_view() -> dict[str, list[dict[str, str]]]:
     """Every command, for the help an answer carries: those of a reply, and those of mail to the
     daemon address."""
     return {
-        "reply": commands_view(Place.REPLY, footer=False),
+        "reply": commands_view(Place.REPLY, footer=False, only=True),
         "daemon": commands_view(Place.DAEMON, footer=False),
     }
 

@@ -11,7 +11,7 @@ Mail to the daemon address: ``add``, ``log``, ``due``/``status``, ``list``, ``he
 (``share.py``).
 """
 
-from keepwarm.domain.commands import book, contact, share
+from keepwarm.domain.commands import book, contact, details, share
 from keepwarm.domain.commands.base import (
     REGISTRY,
     Changes,
@@ -54,6 +54,7 @@ __all__ = [
     "book",
     "command_lines",
     "contact",
+    "details",
     "help_entries",
     "parse_command",
     "parse_daemon_line",

@@ -17,6 +17,13 @@ from keepwarm.domain.dates import DateSpec
 from keepwarm.domain.extras import News, Opener
 from keepwarm.domain.model import Birthday, Channel, Contact, Touch
 
+# Words of a sentence, never of a command: a line meant as a command never holds one.
+SENTENCE_WORDS = frozenset(
+    {"i", "i'm", "i\u2019m", "you", "we", "my", "me", "the", "a", "an", "is", "are", "was", "were"}
+    | {"will", "would", "could", "should", "please", "if", "but", "so", "this", "that", "it"}
+    | {"it's", "to", "of", "by", "maybe"}
+)
+
 
 class CommandError(ValueError):
     """A line the owner wrote that is not a command we understand; says which line and why."""
@@ -121,6 +128,8 @@ class Verb:
     in_footer: bool = False
     # The ``Command.verb`` values this verb parses into, when not its own name.
     produces: tuple[str, ...] = ()
+    # Where the verb sits in the help: lower first (then in the order verbs are registered).
+    rank: int = 100
     # Changes that are hard to take back (stop, pause, a new cadence): never read from a sentence.
     destructive: bool = False
     # Changes nothing lasting (done, help, due, list): may carry a pleasantry ("Done, thanks!").
@@ -173,14 +182,15 @@ def lookup(word: str, place: Place) -> Verb | None:
     return verb if verb is not None and place in verb.places else None
 
 
-def help_entries(place: Place, *, footer: bool = False) -> list[tuple[str, str]]:
-    """(usage, meaning) of every verb usable in ``place`` (with ``footer``, only the short list),
-    in the order the verbs are registered."""
-    return [
-        (verb.usage, verb.help)
-        for verb in VERBS
-        if place in verb.places and verb.usage and (verb.in_footer or not footer)
+def help_entries(place: Place, *, footer: bool = False, only: bool = False) -> list[tuple[str, str]]:
+    """(usage, meaning) of every verb usable in ``place`` (with ``footer``, only the short list;
+    with ``only``, only those usable nowhere else), in the order of their ranks."""
+    shown = [
+        v
+        for v in VERBS
+        if place in v.places and v.usage and (v.in_footer or not footer) and not (only and len(v.places) > 1)
     ]
+    return [(verb.usage, verb.help) for verb in sorted(shown, key=lambda v: v.rank)]
 
 
 def who(contact: Contact) -> str:

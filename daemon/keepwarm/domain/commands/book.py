@@ -26,6 +26,7 @@ class Add(Verb):
     """``add Name <address> [every 3w] [group friends]``: start tracking someone."""
 
     names = ("add",)
+    rank = 110
     places = _ANYWHERE
     usage = "add Alice Example <alice@example.org> every 3w group friends"
     help = "start keeping in touch with someone"
@@ -67,6 +68,7 @@ class Log(Verb):
     yesterday``. A touch outside email, with someone tracked or not (by address)."""
 
     names = ("log",)
+    rank = 120
     places = _ANYWHERE
     usage = "log call with Alice (a note) yesterday"
     help = "you were in touch outside email (an address or a name; when, if not today)"
@@ -140,6 +142,7 @@ class Due(_Question):
     """``due`` (or ``status``): who is due and coming up."""
 
     names = ("due", "status")
+    rank = 160
     produces = ("due", "status")
     usage = "due"
     help = "who is due and coming up"
@@ -151,6 +154,7 @@ class ListVerb(_Question):
     """``list``: everyone the owner keeps in touch with."""
 
     names = ("list",)
+    rank = 170
     usage = "list"
     help = "everyone you keep in touch with"
 
@@ -160,6 +164,7 @@ class Help(_Question):
     """``help``: the list of commands (in a reply, or to the daemon address)."""
 
     names = ("help",)
+    rank = 199
     places = _ANYWHERE
     usage = "help"
     help = "all commands"

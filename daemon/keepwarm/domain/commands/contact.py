@@ -6,10 +6,17 @@ from __future__ import annotations
 
 from datetime import datetime, time, timedelta
 
-from keepwarm.domain.commands.base import Command, CommandError, Planning, Verb, register, who
+from keepwarm.domain.commands.base import (
+    Command,
+    CommandError,
+    Planning,
+    Verb,
+    register,
+    who,
+)
 from keepwarm.domain.dates import DateError, parse_date, trailing_date
 from keepwarm.domain.durations import format_cadence, parse_cadence, parse_duration
-from keepwarm.domain.model import Channel, Contact, Direction, Note, Touch, parse_birthday
+from keepwarm.domain.model import Channel, Contact, Direction, Touch
 
 MAX_SNOOZE = timedelta(days=365)
 DEFAULT_SNOOZE = timedelta(days=7)
@@ -90,7 +97,7 @@ def target(command: Command, planning: Planning) -> Contact:
     return current[contact_id]
 
 
-class _ContactVerb(Verb):
+class ContactVerb(Verb):
     """A verb that changes one contact: subclasses say how, in ``change``."""
 
     def plan(self, command: Command, planning: Planning) -> None:
@@ -103,17 +110,18 @@ class _ContactVerb(Verb):
 
 
 @register
-class Done(_ContactVerb):
+class Done(ContactVerb):
     """``done [call|video|coffee|…] [note]``: log a touch the owner had outside email."""
 
     names = ("done", "did", "talked")
+    rank = 10
     usage = "done"
     help = "you were in touch; add call, video, coffee... a note, and when (done call yesterday)"
     in_footer = True
     harmless = True
 
     def parse(self, word: str, rest: list[str], original_rest: list[str], line: str) -> Command:
-        entry, rest, original_rest = _entry(rest, original_rest)
+        entry, rest, original_rest = entry_number(rest, original_rest)
         channel, skip = Channel.OTHER, 0
         if rest and rest[0] in CHANNELS:
             channel, skip = CHANNELS[rest[0]], 1
@@ -133,17 +141,18 @@ class Done(_ContactVerb):
 
 
 @register
-class Snooze(_ContactVerb):
+class Snooze(ContactVerb):
     """``snooze 2w``, ``snooze until 2027-01-10``, ``snooze`` (a week), ``later`` (three days)."""
 
     names = ("snooze", "later")
+    rank = 20
     usage = "snooze 2w"
     help = "remind me again in two weeks (or: snooze until 10 January)"
     in_footer = True
 
     def parse(self, word: str, rest: list[str], original_rest: list[str], line: str) -> Command:
         # "later 3" is entry 3: only a snooze can be followed by a duration.
-        entry, rest, _ = _entry(rest, original_rest, duration=word != "later")
+        entry, rest, _ = entry_number(rest, original_rest, duration=word != "later")
         if word == "later":
             if rest:  # "later" takes nothing more: "Later this week maybe" is a sentence
                 return super().parse(word, rest, original_rest, line)
@@ -182,17 +191,18 @@ class Snooze(_ContactVerb):
 
 
 @register
-class Every(_ContactVerb):
+class Every(ContactVerb):
     """``every 3 weeks``, ``cadence monthly``: how often the owner wants to be in touch."""
 
     names = ("every", "cadence")
+    rank = 30
     usage = "every 3 weeks"
     help = "change how often you want to be in touch"
     in_footer = True
     destructive = True
 
     def parse(self, word: str, rest: list[str], original_rest: list[str], line: str) -> Command:
-        entry, rest, _ = _entry(rest, original_rest, duration=True)
+        entry, rest, _ = entry_number(rest, original_rest, duration=True)
         if not rest:
             return super().parse(word, rest, original_rest, line)
         return Command("every", entry, cadence_days=parse_cadence(" ".join(rest)))
@@ -205,11 +215,11 @@ class Every(_ContactVerb):
         return contact.with_changes(cadence_days=command.cadence_days)
 
 
-class _Bare(_ContactVerb):
+class _Bare(ContactVerb):
     """A verb that takes nothing but an optional entry number."""
 
     def parse(self, word: str, rest: list[str], original_rest: list[str], line: str) -> Command:
-        entry, rest, _ = _entry(rest, original_rest)
+        entry, rest, _ = entry_number(rest, original_rest)
         if rest:
             return super().parse(word, rest, original_rest, line)
         return Command(self.name, entry)
@@ -220,6 +230,7 @@ class Pause(_Bare):
     """``pause``: no reminders for this person until ``resume``."""
 
     names = ("pause",)
+    rank = 40
     usage = "pause"
     help = "no reminders for this person until you say resume"
     in_footer = True
@@ -235,6 +246,7 @@ class Resume(_Bare):
     """``resume``: reminders again."""
 
     names = ("resume",)
+    rank = 45
     usage = "resume"
     help = "reminders again after a pause"
 
@@ -243,35 +255,12 @@ class Resume(_Bare):
         return contact.with_changes(paused=False)
 
 
-class _Text(_ContactVerb):
-    """A verb followed by free text, kept as written."""
-
-    def parse(self, word: str, rest: list[str], original_rest: list[str], line: str) -> Command:
-        entry, rest, original_rest = _entry(rest, original_rest)
-        if not rest:
-            return super().parse(word, rest, original_rest, line)
-        return Command(self.name, entry, text=" ".join(original_rest))
-
-
-@register
-class NoteVerb(_Text):
-    """``note <text>``: remember something about the person."""
-
-    names = ("note",)
-    usage = "note <text>"
-    help = "remember something for next time"
-    in_footer = True
-
-    def change(self, contact: Contact, command: Command, planning: Planning) -> Contact:
-        planning.changes.lines.append(f"noted for {who(contact)}: {command.text}")
-        return contact.with_changes(notes=(*contact.notes, Note(planning.at, command.text)))
-
-
 @register
 class Stop(_Bare):
     """``stop``: stop tracking the person (history kept)."""
 
     names = ("stop",)
+    rank = 60
     usage = "stop"
     help = "stop tracking this person (history kept)"
     in_footer = True
@@ -291,6 +280,7 @@ class Undo(_Bare):
     """``undo``: revert the last command on that contact (alone, in a reply of its own)."""
 
     names = ("undo",)
+    rank = 70
     usage = "undo"
     help = "revert the last change to that contact (or, to a confirmation, the change it reports)"
 
@@ -301,39 +291,7 @@ class Undo(_Bare):
         planning.changes.undo.append(target(command, planning).id)
 
 
-@register
-class Group(_Text):
-    """``group <name>``: move the person to a group."""
-
-    names = ("group",)
-    usage = "group <name>"
-    help = "move them to a group"
-
-    def change(self, contact: Contact, command: Command, planning: Planning) -> Contact:
-        planning.changes.lines.append(f"moved {who(contact)} to group {command.text}")
-        return contact.with_changes(group=command.text)
-
-
-@register
-class BirthdayVerb(_ContactVerb):
-    """``birthday 1990-05-17`` or ``birthday 05-17``."""
-
-    names = ("birthday",)
-    usage = "birthday <date>"
-    help = "their birthday: 1990-05-17, or 05-17"
-
-    def parse(self, word: str, rest: list[str], original_rest: list[str], line: str) -> Command:
-        entry, rest, original_rest = _entry(rest, original_rest)
-        if not rest:
-            return super().parse(word, rest, original_rest, line)
-        return Command("birthday", entry, birthday=parse_birthday(" ".join(original_rest)))
-
-    def change(self, contact: Contact, command: Command, planning: Planning) -> Contact:
-        planning.changes.lines.append(f"{who(contact)}'s birthday is {command.birthday}")
-        return contact.with_changes(birthday=command.birthday)
-
-
-def _entry(
+def entry_number(
     rest: list[str], original_rest: list[str], *, duration: bool = False
 ) -> tuple[int | None, list[str], list[str]]:
     """Split off a digest entry number. For durations, "every 3 weeks" means three weeks, not

@@ -17,7 +17,15 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-from keepwarm.domain.commands.base import Command, CommandError, NotACommandError, Place, Verb, lookup
+from keepwarm.domain.commands.base import (
+    SENTENCE_WORDS,
+    Command,
+    CommandError,
+    NotACommandError,
+    Place,
+    Verb,
+    lookup,
+)
 from keepwarm.domain.commands.share import ForSomeone
 from keepwarm.domain.extras import for_whom
 
@@ -28,12 +36,6 @@ MAX_READ = MAX_LINES * 8
 MAX_COMMAND_WORDS = 8
 # Dashes and quotes are written as escapes: en dash, em dash, right single quotation mark.
 _SENTENCE = re.compile("[,;!?]|\\.\\s|\\s[-\u2013\u2014]\\s|\\w['\u2019]\\w")
-# Words of a sentence, never of a command: a line that holds one and does not read is prose.
-_PROSE_WORDS = frozenset(
-    {"i", "i'm", "i\u2019m", "you", "we", "my", "me", "the", "a", "an", "is", "are", "was", "were"}
-    | {"will", "would", "could", "should", "please", "if", "but", "so", "this", "that", "it"}
-    | {"it's", "to", "of", "by", "maybe"}
-)
 _SIGNATURE = re.compile(r"^--\s*$")
 # "Done, thanks!" and "Help please": verbs that change nothing lasting may carry a pleasantry.
 _PLEASANTRY = re.compile("^(?P<head>[^,;!\u2013\u2014]+?)\\s*(?:[,;!\u2013\u2014]|\\s-\\s).*$")
@@ -114,7 +116,7 @@ def _meant_as_command(line: str, place: Place) -> bool:
         lookup(_first_word(line), place) is not None
         and len(words) <= MAX_COMMAND_WORDS
         and not _SENTENCE.search(line.strip().rstrip(".!"))
-        and not any(w.lower() in _PROSE_WORDS for w in words[1:])
+        and not any(w.lower() in SENTENCE_WORDS for w in words[1:])
     )
 
 

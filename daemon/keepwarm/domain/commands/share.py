@@ -32,6 +32,7 @@ class ForSomeone(Verb):
     keep it to share at her next check-in. Read from the whole mail, not from one line."""
 
     names = ("for",)
+    rank = 130
     places = _DAEMON
     usage = "for Priya"
     help = "on a forwarded mail or a link: keep it to share at the next check-in"
@@ -57,6 +58,7 @@ class NewsVerb(Verb):
     """``news: we moved to Lisbon [for 3 months]``; ``news`` alone asks; ``news clear``."""
 
     names = ("news",)
+    rank = 140
     places = _DAEMON
     usage = "news: …"
     help = "your news, for drafts to mention (news … for 3 months; news clear)"
@@ -86,6 +88,7 @@ class Thanks(Verb):
     """``thanks Lena for The Overstory``: a thank-you draft with the next reminders."""
 
     names = ("thanks", "thank")
+    rank = 150
     places = _DAEMON
     usage = "thanks Lena for The Overstory"
     help = "a thank-you draft with the next reminders"
@@ -109,6 +112,7 @@ class DropOpener(Verb):
     """``drop opener 3``: forget something kept to share."""
 
     names = ("drop",)
+    rank = 155
     places = _DAEMON
     usage = "drop opener 3"
     help = "forget something kept to share"

@@ -1,0 +1,82 @@
+"""The reply verbs that add to what keepwarm knows about the person: ``note <text>``, ``group
+<name>`` and ``birthday <date>``. Pure."""
+
+from __future__ import annotations
+
+from keepwarm.domain.commands.base import SENTENCE_WORDS, Command, Planning, register, who
+from keepwarm.domain.commands.contact import ContactVerb, entry_number
+from keepwarm.domain.model import Contact, Note, parse_birthday
+
+
+class _Text(ContactVerb):
+    """A verb followed by free text, kept as written. ``reads`` says whether the text is one for
+    this verb, so that a sentence starting with its word stays a sentence."""
+
+    def reads(self, words: list[str]) -> bool:
+        return bool(words)
+
+    def parse(self, word: str, rest: list[str], original_rest: list[str], line: str) -> Command:
+        entry, rest, original_rest = entry_number(rest, original_rest)
+        if not self.reads(rest):
+            return super().parse(word, rest, original_rest, line)
+        return Command(self.name, entry, text=" ".join(original_rest))
+
+
+@register
+class NoteVerb(_Text):
+    """``note <text>``: remember something about the person."""
+
+    names = ("note",)
+    rank = 50
+    usage = "note <text>"
+    help = "remember something for next time"
+    in_footer = True
+
+    def reads(self, words: list[str]) -> bool:
+        # "Note that I'm away" and "note to self" are sentences about notes, not notes.
+        return bool(words) and words[0] not in ("that", "to", "how", "the", "this", "it", "it's")
+
+    def change(self, contact: Contact, command: Command, planning: Planning) -> Contact:
+        planning.changes.lines.append(f"noted for {who(contact)}: {command.text}")
+        return contact.with_changes(notes=(*contact.notes, Note(planning.at, command.text)))
+
+
+@register
+class Group(_Text):
+    """``group <name>``: move the person to a group."""
+
+    names = ("group",)
+    rank = 80
+    usage = "group <name>"
+    help = "move them to a group"
+
+    def reads(self, words: list[str]) -> bool:
+        # A group's name is a few words: "Group dinner was fun." is a sentence.
+        text = " ".join(words)
+        return (
+            0 < len(words) <= 4 and not any(ch in text for ch in ".,;!?") and not SENTENCE_WORDS & set(words)
+        )
+
+    def change(self, contact: Contact, command: Command, planning: Planning) -> Contact:
+        planning.changes.lines.append(f"moved {who(contact)} to group {command.text}")
+        return contact.with_changes(group=command.text)
+
+
+@register
+class BirthdayVerb(ContactVerb):
+    """``birthday 1990-05-17`` or ``birthday 05-17``."""
+
+    names = ("birthday",)
+    rank = 90
+    usage = "birthday <date>"
+    help = "their birthday: 1990-05-17, or 05-17"
+
+    def parse(self, word: str, rest: list[str], original_rest: list[str], line: str) -> Command:
+        entry, rest, original_rest = entry_number(rest, original_rest)
+        if not rest:
+            return super().parse(word, rest, original_rest, line)
+        return Command("birthday", entry, birthday=parse_birthday(" ".join(original_rest)))
+
+    def change(self, contact: Contact, command: Command, planning: Planning) -> Contact:
+        planning.changes.lines.append(f"{who(contact)}'s birthday is {command.birthday}")
+        return contact.with_changes(birthday=command.birthday)
