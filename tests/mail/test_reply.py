@@ -291,3 +291,16 @@ def test_a_10000_line_quote_under_a_short_reply() -> None:
     body = f"done\r\n\r\nOn Thu, Nov 26, 2026 at 8:30 AM keepwarm <{DAEMON}> wrote:\r\n{quote}"
 
     assert new_text(message(body)) == "done"
+
+
+def test_a_message_of_one_enormous_line_keeps_its_start() -> None:
+    """Cut at the read limit: at its last line end, unless that would lose nearly all of it."""
+    body = "done" + "<blockquote>" * 30_000
+    assert new_text(message(body, HTML)) == "done"
+
+
+def test_on_on_on_is_read_in_bounded_time() -> None:
+    started = time.monotonic()
+    text = new_text(message("done\r\n" + "On " * 85_000))
+    assert time.monotonic() - started < 5
+    assert [c.verb for c in parse_reply(text)] == ["done"]

@@ -36,7 +36,7 @@ log = logging.getLogger("keepwarm.reply")
 _LANGUAGES = ["en", "de", "cs", "da", "es", "fr", "it", "ja", "ko", "nl", "pl", "sv", "zh", "david"]
 # The second reader is given no more than this: what the owner types is short, and it is slow on
 # some hostile input ("On On On …").
-_SECOND_READ_BYTES = 8 * 1024
+_SECOND_READ_BYTES = 4 * 1024
 _parser = BytesParser(policy=policy.default)
 
 # Containers that hold a quote or a signature, and nothing the owner just wrote.
@@ -131,7 +131,9 @@ def body_text(raw: bytes, *, links: bool = False, prune: bool = False) -> str:
     cut at COMMAND_BYTES loses its cut-off last line."""
     truncated = len(raw) >= COMMAND_BYTES
     if truncated:
-        raw = raw[: raw.rfind(b"\n", 0, COMMAND_BYTES) + 1] or raw[:COMMAND_BYTES]
+        # Cut at the last line end, unless that would lose most of it (one enormous line).
+        line_end = raw.rfind(b"\n", 0, COMMAND_BYTES) + 1
+        raw = raw[:line_end] if line_end > COMMAND_BYTES // 2 else raw[:COMMAND_BYTES]
     try:
         msg = _parser.parsebytes(raw)
     except Exception:  # the email package has many ways to fail on hostile MIME
