@@ -12,7 +12,7 @@ from typing import Any
 
 import pytest
 
-from keepwarm.app.commands import explain
+from keepwarm.app.explain import explain
 from keepwarm.app.outbox import OwnerMail
 from keepwarm.app.settings import Settings
 from keepwarm.domain import quotes

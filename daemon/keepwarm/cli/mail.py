@@ -156,7 +156,7 @@ def _suggest(args: argparse.Namespace, ctx: Context) -> int:
 
 
 def _explain(args: argparse.Namespace, ctx: Context) -> int:
-    from keepwarm.app.commands import explain
+    from keepwarm.app.explain import explain
     from keepwarm.render.engine import Renderer
     from keepwarm.runtime.wiring import settings_for
 
