@@ -2,7 +2,7 @@
 quotes with no attribution at all, keepwarm's own lines, and replies written under the quote."""
 
 # Attributions in other scripts (Cyrillic, CJK, the full-width colon) are the point here.
-# ruff: noqa: RUF001
+# ruff: noqa: RUF001, E501
 
 from __future__ import annotations
 
@@ -140,3 +140,37 @@ def test_the_owners_own_lines_are_never_taken_for_keepwarms() -> None:
 def test_ordinary_lines_are_no_attribution(line: str) -> None:
     assert not is_attribution(line)
     assert new_text(f"{line}\nmore") == f"{line}\nmore"
+
+
+@pytest.mark.parametrize(
+    "block",
+    [
+        "Від: Megan One <megan@example.com>\nНадіслано: 2 квітня 2012 р. 18:26\nКому: Naomi\nТема: Re\n",
+        "מאת: Megan One <megan@example.com>\nנשלח: יום שני\nאל: Naomi\nנושא: Re\n",
+        "من: Megan One <megan@example.com>\nتم الإرسال: الاثنين\nإلى: Naomi\nالموضوع: Re\n",
+        "Từ: Megan One <megan@example.com>\nĐã gửi: Thứ Hai\nĐến: Naomi\nChủ đề: Re\n",
+        "De la: Megan One <megan@example.com>\nTrimis: luni\nCătre: Naomi\nSubiect: Re\n",
+        "Dari: Megan One <megan@example.com>\nDikirim: Senin\nKepada: Naomi\nSubjek: Re\n",
+        "Od: Megan One <megan@example.com>\nOdesláno: pondělí\nKomu: Naomi\nPředmět: Re\n",
+    ],
+)
+def test_header_blocks_in_more_languages(block: str) -> None:
+    assert new_text(f"done\n{block}\n{DECOYS}") == "done"
+
+
+def test_direction_marks_around_an_attribution_do_not_hide_it() -> None:
+    line = "\u202bב-2 באפר׳ 2012, 18:26, Megan One <megan@example.com> כתב/ה:\u202c"
+    assert new_text(f"done\n{line}\n{DECOYS}") == "done"
+
+
+def test_a_ukrainian_attribution_wrapped_after_its_address() -> None:
+    text = "done\n2 квіт. 2012 р. о 18:26 Megan One <\nmegan@example.com> пише:\nstop\n"
+    assert new_text(text) == "done"
+
+
+def test_a_lotus_notes_header_without_colons() -> None:
+    text = (
+        "done\nkeepwarm <naomi+keepwarm@example.org>\n03/11/2026 09:30\n\nTo\nnaomi@example.org\ncc\n\nSubject\nHello\n"
+        + DECOYS
+    )
+    assert new_text(text) == "done"

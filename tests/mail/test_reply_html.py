@@ -8,14 +8,14 @@ from __future__ import annotations
 
 import pytest
 
-from keepwarm.domain.commands import parse_reply
-from keepwarm.mail.reply import new_text, prune_quotes
+from keepwarm.domain.commands import Place, best_of, parse_reply, read
+from keepwarm.mail.reply import new_text, new_texts, prune_quotes
 from tests.mail.test_reply import HTML, message
 
 DECOYS = "<div>stop</div><div>pause</div><div>every 1d</div>"
 
 CONTAINERS = {
-    "gmail": f'<div dir="ltr">resume</div><div class="gmail_quote"><div class="gmail_attr">Megan</div>{DECOYS}</div>',
+    "gmail": f'<div dir="ltr">resume</div><div class="gmail_quote"><div class="gmail_attr">Megan</div><blockquote class="gmail_quote">{DECOYS}</blockquote></div>',
     "gmail-signature": f'<div>resume</div><div class="gmail_signature" data-smartmail="gmail_signature">{DECOYS}</div>',
     "apple": f'<div>resume</div><blockquote type="cite">{DECOYS}</blockquote>',
     "thunderbird": f'<p>resume</p><div class="moz-cite-prefix">On 2 Apr, Megan wrote:</div><blockquote type="cite">{DECOYS}</blockquote>',
@@ -37,6 +37,14 @@ def test_only_the_command_above_a_quote_container_is_read(html: str) -> None:
     assert [c.verb for c in parse_reply(text)] == ["resume"], text
 
 
+def test_a_reply_written_under_or_inside_a_gmail_quote_is_read() -> None:
+    quote = f'<blockquote class="gmail_quote">{DECOYS}</blockquote>'
+    under = f'<div class="gmail_quote"><div class="gmail_attr">On Mon, Megan wrote:</div>{quote}<div>resume</div></div>'
+    inside = f'<div class="gmail_quote">{quote}<div>resume</div>{quote}</div>'
+    for html in (under, inside):
+        assert [c.verb for c in parse_reply(new_text(message(html, HTML)))] == ["resume"], html
+
+
 def test_a_reply_written_under_a_thunderbird_quote_is_read() -> None:
     html = f'<div class="moz-cite-prefix">On 2 Apr, Megan wrote:</div><blockquote type="cite">{DECOYS}</blockquote><p>resume</p>'
     assert [c.verb for c in parse_reply(new_text(message(html, HTML)))] == ["resume"]
@@ -50,3 +58,68 @@ def test_the_text_around_the_containers_is_kept() -> None:
 def test_markup_the_parser_cannot_read_is_kept_as_it_is() -> None:
     broken = "<div>resume</div><![foo[ stop ]]>"
     assert prune_quotes(broken) == broken or "resume" in prune_quotes(broken)
+
+
+@pytest.mark.parametrize(
+    "style",
+    [
+        "border:none;border-top:solid #E1E1E1 1.0pt",
+        "border-top-style: solid; border-top-width: 1px",
+        "border-style: solid none none; border-width: 1pt 0 0",
+    ],
+)
+def test_outlooks_bordered_header_block_in_its_several_spellings(style: str) -> None:
+    html = f'<div>resume</div><div style="{style}"><b>Від:</b> Megan</div>{DECOYS}'
+    assert [c.verb for c in parse_reply(new_text(message(html, HTML)))] == ["resume"]
+
+
+def test_a_separator_html2text_escaped_still_separates() -> None:
+    html = f"<div>resume</div><div>-------- Оригінальне повідомлення --------</div>{DECOYS}"
+    assert [c.verb for c in parse_reply(new_text(message(html, HTML)))] == ["resume"]
+
+
+def test_a_flowed_line_the_client_wrapped_is_read_whole() -> None:
+    body = "note she moved to Lisbon in September and now works at the \r\nuniversity hospital there\r\n\r\n> stop \r\n> pause\r\n"
+    raw = message(body, 'text/plain; charset="utf-8"; format=flowed')
+    assert [c.text for c in parse_reply(new_text(raw))] == [
+        "she moved to Lisbon in September and now works at the university hospital there"
+    ]
+
+
+def test_a_chinese_reply_declared_gb2312_with_a_gbk_character_is_decoded() -> None:
+    body = "pause\r\n\r\n发件人: 朱镕 <megan@example.com>\r\n发送时间: 2012年4月2日\r\n收件人: Naomi\r\n\r\nstop\r\n".encode(
+        "gbk"
+    )
+    raw = message(body, 'text/plain; charset="gb2312"')
+    assert new_text(raw) == "pause"
+
+
+def test_a_bom_before_the_command_is_not_part_of_it() -> None:
+    assert [c.verb for c in parse_reply(new_text(message("\ufeffpause\r\n")))] == ["pause"]
+
+
+def _alternative(plain: str, html: str) -> bytes:
+    return (
+        "From: Naomi <naomi@example.com>\r\nSubject: Re: x\r\nMIME-Version: 1.0\r\n"
+        'Content-Type: multipart/alternative; boundary="b"\r\n\r\n'
+        f'--b\r\nContent-Type: text/plain; charset="utf-8"\r\n\r\n{plain}\r\n'
+        f'--b\r\nContent-Type: text/html; charset="utf-8"\r\n\r\n{html}\r\n--b--\r\n'
+    ).encode()
+
+
+def test_of_the_plain_and_html_parts_the_reading_that_shows_the_quote_is_taken() -> None:
+    # A plain part whose quote header keepwarm does not know, beside an HTML part that marks it.
+    plain = "snooze 2w\r\nLotus-ish header nobody knows\r\nstop\r\npause\r\n"
+    html = f'<div>snooze 2w</div><div id="divRplyFwdMsg">header</div>{DECOYS}'
+    texts = new_texts(_alternative(plain, html))
+    readings = [read(t, Place.REPLY) for t in texts]
+    assert [c.verb for c in readings[best_of(readings)].commands] == ["snooze"]
+
+
+def test_a_long_line_the_plain_part_wrapped_is_read_from_the_html_part() -> None:
+    plain = "note she moved to Lisbon in September and now works at the\r\nuniversity hospital there\r\n"
+    html = "<div>note she moved to Lisbon in September and now works at the university hospital there</div>"
+    texts = new_texts(_alternative(plain, html))
+    readings = [read(t, Place.REPLY) for t in texts]
+    (note,) = readings[best_of(readings)].commands
+    assert note.text.endswith("university hospital there")

@@ -30,6 +30,7 @@ from keepwarm.domain.commands import (
     CommandError,
     NoCommandError,
     Place,
+    best_of,
     parse_daemon_mail,
     plan_daemon_mail,
     plan_reply,
@@ -39,7 +40,7 @@ from keepwarm.domain.extras import for_whom
 from keepwarm.domain.inbound import COMMAND_BYTES, InboundMail
 from keepwarm.domain.outbox import OutboxKind
 from keepwarm.errors import KeepwarmError
-from keepwarm.mail.reply import body_text, new_text
+from keepwarm.mail.reply import body_text, new_text, new_texts
 from keepwarm.render.engine import Renderer
 from keepwarm.store import Store
 from keepwarm.store.undo import Change
@@ -172,7 +173,10 @@ class CommandHandler:
         reading = Reading(context, text=new_text(raw, context.quote))
         try:
             if context.reply:
-                found = read(reading.text, Place.REPLY)
+                texts = new_texts(raw, context.quote)
+                readings = [read(text, Place.REPLY) for text in texts]
+                chosen = best_of(readings)
+                reading.text, found = texts[chosen], readings[chosen]
                 reading.prose = found.prose
                 reading.commands = found.result(Place.REPLY)
                 contacts = {c.id: c for c in self.store.contacts()}

@@ -26,7 +26,8 @@ _VERBS = (
     r"|heeft\s+geschreven|ha\s+scritto|scrisse|skrev|skriver|skrifaði|napisał\(a\)|napisała?|napisal"
     r"|napsal\(a\)|napsala?|napísal|pisze|пишет|написал\(а\)|написала?|писал|kirjoitti|írta|yazdı"
     r"|έγραψε|写道|寫道|작성|kirjutas|rašė|rakstīja|a\s+scris|scrie|napisao|je\s+napisao|написа"
-    r"|כתב|كتب|đã\s+viết|menulis|følgende"
+    r"|כתב|كتب|đã\s+viết|menulis|følgende|пише|написав|написала|написал|כתב/ה|כתבה|viết|skrifar"
+    r"|napísal\(a\)|scrise|a\s+írt|escriu|va\s+escriure|rašo|kirjoittaa"
 )
 _ATTRIBUTION = re.compile(
     rf"(?:^|[\s>\"'»)\]*,])(?:{_VERBS})(?:\s.*)?[:：]\s*$"
@@ -48,8 +49,8 @@ _DASHED_TITLE = re.compile(r"^\s*-{2,}\s*[^\s-][^-]{1,60}?\s*-{2,}\s*$")
 _RULE = re.compile(r"^\s*(?:_{5,}|-{5,}|(?:\*\s*){3,}|={5,})\s*$")
 _SIGNATURE = re.compile(r"^--\s*$")
 _FROM_KEYS = (
-    "from|von|de|van|da|od|от|fra|från|frá|lähettäjä|feladó|kimden|από|发件人|寄件者|差出人"
-    "|보낸 사람|mittente|remitente"
+    "from|von|de|de la|van|da|od|от|від|fra|från|frá|lähettäjä|feladó|kimden|από|发件人|寄件者|差出人"
+    "|보낸 사람|mittente|remitente|מאת|من|từ|dari|daripada|saatja|nuo|no|จาก|प्रेषक"
 )
 _OTHER_KEYS = (
     "sent|date|to|cc|subject|gesendet|datum|an|betreff|envoyé|date|à|objet|verzonden|aan|onderwerp"
@@ -57,6 +58,10 @@ _OTHER_KEYS = (
     "|кому|тема|sendt|til|emne|skickat|till|ämne|lähetetty|vastaanottaja|aihe|elküldve|címzett"
     "|tárgy|gönderildi|kime|konu|στάλθηκε|προς|θέμα|发送时间|收件人|主题|寄件日期|收件者|主旨"
     "|送信日時|宛先|件名|보낸 날짜|받는 사람|제목|on behalf of"
+    "|надіслано|кому|тема|дата|נשלח|אל|נושא|תאריך|تم الإرسال|إلى|الموضوع|التاريخ|đã gửi|đến"
+    "|chủ đề|ngày|trimis|către|subiect|dikirim|kepada|subjek|tanggal|odesláno|komu|předmět"
+    "|odoslané|predmet|poslano|prima|zadeva|za|изпратено|до|относно|išsiųsta|kam|tema|nosūtīts"
+    "|tēma|saadetud|adressaat|teema|dihantar|perkara|enviat|per a|assumpte|ส่ง|ถึง|เรื่อง"
 )
 _HEADER = re.compile(rf"^[\s>*]*(?:{_FROM_KEYS})\s*[*]*\s*[:：]", re.IGNORECASE)
 _OTHER_HEADER = re.compile(rf"^[\s>*]*(?:{_OTHER_KEYS})\s*[*]*\s*[:：]", re.IGNORECASE)
@@ -68,6 +73,17 @@ _QUOTED = re.compile(r"^\s*>")
 _MIN_SENT_LINE = 12
 # A client that re-wraps the quoted copy leaves the start of a line: long enough to be no accident.
 _MIN_PREFIX = 24
+
+
+# Right-to-left and left-to-right marks that Gmail puts around Hebrew and Arabic text, and the BOM.
+_INVISIBLE = dict.fromkeys(
+    map(ord, "\u200e\u200f\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069\ufeff")
+)
+
+
+def visible(line: str) -> str:
+    """The line without its invisible direction marks."""
+    return line.translate(_INVISIBLE)
 
 
 def normalise(line: str) -> str:
@@ -107,6 +123,22 @@ def _header_block(lines: list[str], index: int) -> bool:
     return any(_OTHER_HEADER.match(line) for line in below) or bool(_INLINE_HEADER.search(same_line))
 
 
+_BARE_TO = re.compile(r"^\s*(?:to|an|à|aan|a|para|do|кому|til|till)\s*$", re.IGNORECASE)
+_BARE_SUBJECT = re.compile(
+    r"^\s*(?:subject|betreff|objet|onderwerp|oggetto|asunto|assunto|temat|тема|emne|ämne)\s*$", re.IGNORECASE
+)
+
+
+def _notes_block(lines: list[str], index: int) -> bool:
+    """Lotus Notes: a sender line with an address, a date line, then "To" and "Subject" each on
+    a line of its own, their values on the next."""
+    if not _EMAIL.search(lines[index]) or index + 1 >= len(lines) or not _DATEISH.search(lines[index + 1]):
+        return False
+    below = lines[index + 2 : index + 10]
+    to = next((i for i, line in enumerate(below) if _BARE_TO.match(line)), None)
+    return to is not None and any(_BARE_SUBJECT.match(line) for line in below[to + 1 :])
+
+
 def _quotes_sent(line: str, sent: Collection[str]) -> bool:
     """Is this line one of keepwarm's own (perhaps re-wrapped by the client: then a long start)?"""
     if not sent:
@@ -126,6 +158,7 @@ def _boundary(lines: list[str], index: int, sent: Collection[str]) -> bool:
         or _RULE.match(line) is not None
         or is_attribution(line)
         or _header_block(lines, index)
+        or _notes_block(lines, index)
         or _quotes_sent(line, sent)
     )
 
@@ -138,7 +171,7 @@ def _unquoted(lines: Iterable[str]) -> list[str]:
 def new_text(text: str, sent: Collection[str] = ()) -> str:
     """The part of ``text`` the owner just wrote. ``sent``: the distinctive lines (see
     ``distinctive_lines``) of the keepwarm message the reply answers, if known."""
-    lines = text.replace("\r\n", "\n").replace("\r", "\n").split("\n")
+    lines = visible(text).replace("\r\n", "\n").replace("\r", "\n").split("\n")
     sent = set(sent)
     first = next((i for i in range(len(lines)) if _boundary(lines, i, sent)), None)
     if first is None:

@@ -40,8 +40,10 @@ _SECOND_READ_BYTES = 4 * 1024
 _parser = BytesParser(policy=policy.default)
 
 # Containers that hold a quote or a signature, and nothing the owner just wrote.
+# (Gmail's own "gmail_quote" div is not one: the quote is the blockquote inside it, and a reply
+# written under or between the quoted parts sits beside it, in the same div.)
 _QUOTE_CLASSES = re.compile(
-    r"gmail_quote|gmail_signature|gmail_extra|moz-cite-prefix|moz-signature|yahoo_quoted"
+    r"gmail_attr|gmail_signature|moz-cite-prefix|moz-signature|yahoo_quoted"
     r"|zmail_extra|zmail_signature|OutlookMessageHeader|mail-quote|protonmail_quote",
     re.IGNORECASE,
 )
@@ -50,7 +52,23 @@ _QUOTE_IDS = re.compile(r"^(?:yahoo_quoted|AppleMailSignature|Signature|zmail_ex
 _QUOTE_STARTS = re.compile(
     r"^(?:x_)?(?:divRplyFwdMsg|appendonsend|messageReplySection|divtagdefaultwrapper_quote)$"
 )
-_BORDERED = re.compile(r"border-top\s*:\s*solid", re.IGNORECASE)
+# Outlook draws its header block with a top border, written several ways.
+_BORDERED = re.compile(
+    r"border-top(?:-style)?\s*:\s*solid|border-style\s*:\s*solid\s+none\s+none", re.IGNORECASE
+)
+# Charsets that mail declares and means a superset of: decode with the superset.
+_SUPERSETS = {
+    "gb2312": "gb18030",
+    "gbk": "gb18030",
+    "ks_c_5601-1987": "cp949",
+    "euc-kr": "cp949",
+    "shift_jis": "cp932",
+    "iso-8859-1": "cp1252",
+    "us-ascii": "utf-8",
+    "ascii": "utf-8",
+}
+# html2text escapes what would be Markdown at the start of a line ("\--------", "\-- ").
+_MARKDOWN_ESCAPE = re.compile(r"^(\s*)\\(?=[-+*#>=_])", re.MULTILINE)
 
 
 def _decoded(part: Message) -> str:
@@ -58,7 +76,8 @@ def _decoded(part: Message) -> str:
     payload = part.get_payload(decode=True)
     if not isinstance(payload, bytes):
         return str(part.get_payload())
-    for charset in (part.get_content_charset() or "utf-8", "utf-8", "cp1252"):
+    declared = part.get_content_charset() or "utf-8"
+    for charset in (_SUPERSETS.get(declared, declared), "utf-8", "cp1252"):
         try:
             return payload.decode(charset)
         except (LookupError, UnicodeError, ValueError):  # unknown, "undefined", or a NUL in the name
@@ -119,16 +138,14 @@ def _html_to_text(html: str, *, links: bool) -> str:
     # Commands want plain lines; something shared wants its links, as [text](url).
     converter.ignore_links = not links
     try:
-        return str(converter.handle(html))
+        return _MARKDOWN_ESCAPE.sub(r"\1", str(converter.handle(html)))
     except Exception:  # the HTML parser asserts on some malformed markup; keep the words anyway
         log.warning("HTML part could not be converted; reading its text without markup")
         return re.sub(r"<[^>]*>", " ", html)
 
 
-def body_text(raw: bytes, *, links: bool = False, prune: bool = False) -> str:
-    """The message's text: text/plain preferred, else its HTML converted to text (with its links
-    as ``[text](url)`` when ``links``; without its quote containers when ``prune``). A message
-    cut at COMMAND_BYTES loses its cut-off last line."""
+def _message(raw: bytes) -> tuple[EmailMessage | None, bool]:
+    """The parsed message (None if unparseable), and whether it was cut at COMMAND_BYTES."""
     truncated = len(raw) >= COMMAND_BYTES
     if truncated:
         # Cut at the last line end, unless that would lose most of it (one enormous line).
@@ -138,20 +155,56 @@ def body_text(raw: bytes, *, links: bool = False, prune: bool = False) -> str:
         msg = _parser.parsebytes(raw)
     except Exception:  # the email package has many ways to fail on hostile MIME
         log.warning("unparseable message body; treating it as empty")
-        return ""
+        return None, truncated
     assert isinstance(msg, EmailMessage)
-    try:
-        part = msg.get_body(preferencelist=("plain", "html"))
-    except (KeyError, LookupError, ValueError, TypeError, AttributeError, IndexError):
-        part = None
-    if part is None:
-        return ""
+    return msg, truncated
+
+
+def _part_text(part: Message, truncated: bool, *, links: bool, prune: bool) -> str:
     text = _decoded(part)
+    if part.get_params() and str(part.get_param("format") or "").lower() == "flowed":
+        text = _unflowed(text, str(part.get_param("delsp") or "").lower() == "yes")
     if part.get_content_subtype() == "html":
         if truncated and "<" in text:
             text = text[: text.rfind("<")]  # a tag cut in half would read as text
         return _html_to_text(prune_quotes(text) if prune else text, links=links)
     return text
+
+
+def _body(msg: EmailMessage, subtypes: tuple[str, ...]) -> Message | None:
+    try:
+        return msg.get_body(preferencelist=subtypes)
+    except (KeyError, LookupError, ValueError, TypeError, AttributeError, IndexError):
+        return None
+
+
+def body_text(raw: bytes, *, links: bool = False, prune: bool = False) -> str:
+    """The message's text: text/plain preferred, else its HTML converted to text (with its links
+    as ``[text](url)`` when ``links``; without its quote containers when ``prune``). A message
+    cut at COMMAND_BYTES loses its cut-off last line."""
+    msg, truncated = _message(raw)
+    part = _body(msg, ("plain", "html")) if msg is not None else None
+    return "" if part is None else _part_text(part, truncated, links=links, prune=prune)
+
+
+def _unflowed(text: str, delsp: bool) -> str:
+    """RFC 3676: a line ending in a space continues on the next one of the same quote depth (the
+    client wrapped it), so that a long command written on one line is read on one line."""
+    lines: list[str] = []
+    joining, last_depth = False, 0
+    for raw in text.replace("\r\n", "\n").split("\n"):
+        depth = len(raw) - len(raw.lstrip(">"))
+        body = raw[depth:]
+        body = body[1:] if body.startswith(" ") else body  # space-stuffing, or the quote's space
+        line = raw[:depth] + (" " if depth else "") + body
+        if joining and lines and depth == last_depth:
+            lines[-1] += body
+        else:
+            lines.append(line)
+        joining, last_depth = body.endswith(" ") and body.strip() != "--", depth
+        if joining and delsp:
+            lines[-1] = lines[-1][:-1]
+    return "\n".join(lines)
 
 
 def _second_read(text: str) -> str:
@@ -168,8 +221,22 @@ def _second_read(text: str) -> str:
     return body if len(body.strip()) < len(head.strip()) else text
 
 
+def _cut(text: str, sent: Collection[str]) -> str:
+    return _second_read(quotes.new_text(text.replace("\r\n", "\n"), sent)).strip("\n")
+
+
 def new_text(raw: bytes, sent: Collection[str] = ()) -> str:
     """The part of a reply the owner just wrote. ``sent``: the distinctive lines of the keepwarm
     message it answers (``domain.quotes.distinctive_lines``), when known."""
-    text = body_text(raw, prune=True).replace("\r\n", "\n")
-    return _second_read(quotes.new_text(text, sent)).strip("\n")
+    return _cut(body_text(raw, prune=True), sent)
+
+
+def new_texts(raw: bytes, sent: Collection[str] = ()) -> list[str]:
+    """The new text of the plain part and, when the message has both, of the HTML part too: the
+    HTML marks its quote structurally, and holds the lines a plain part may have wrapped."""
+    msg, truncated = _message(raw)
+    if msg is None:
+        return [""]
+    plain, html = _body(msg, ("plain",)), _body(msg, ("html",))
+    texts = [_cut(_part_text(p, truncated, links=False, prune=True), sent) for p in (plain, html) if p]
+    return texts or [""]

@@ -28,6 +28,7 @@ from keepwarm.domain.commands.base import (
 )
 from keepwarm.domain.commands.share import ForSomeone
 from keepwarm.domain.extras import for_whom
+from keepwarm.domain.quotes import visible
 
 MAX_LINES = 50
 # Lines read at most: a message is short, a hostile one must not cost more.
@@ -161,7 +162,7 @@ def read(text: str, place: Place) -> Reading:
     """Read every line of ``text`` (up to a signature delimiter)."""
     reading = Reading()
     for raw in text.splitlines()[:MAX_READ]:
-        line = raw.strip()
+        line = visible(raw).strip()
         if _SIGNATURE.match(line):
             break
         if not line or line.startswith(">"):
@@ -176,6 +177,29 @@ def read(text: str, place: Place) -> Reading:
         else:
             reading.prose.append(line)
     return reading
+
+
+def best_of(readings: list[Reading]) -> int:
+    """Of the readings of one reply's parts (plain first, then HTML), which to act on: the plain
+    one, unless the HTML one shows that the plain one read quoted lines (fewer commands, all among
+    the plain one's, in order) or that the plain part wrapped a long line (the same commands,
+    their text longer)."""
+    if len(readings) < 2 or not readings[1].commands:
+        return 0
+    plain, html = readings[0], readings[1]
+    if plain.errors and not html.errors:
+        return 1
+    keys = [(c.verb, c.entry) for c in plain.commands]
+    html_keys = [(c.verb, c.entry) for c in html.commands]
+    remaining = iter(keys)
+    if len(html_keys) < len(keys) and all(k in remaining for k in html_keys):
+        return 1
+    if html_keys == keys and any(
+        len(h.text) > len(p.text) and h.text.startswith(p.text)
+        for p, h in zip(plain.commands, html.commands, strict=True)
+    ):
+        return 1
+    return 0
 
 
 def command_lines(text: str) -> list[str]:
