@@ -21,12 +21,12 @@ from datetime import datetime, timedelta
 from keepwarm.app.commands import CommandHandler
 from keepwarm.app.reminders import settle_open, settle_openers
 from keepwarm.app.settings import Settings
-from keepwarm.domain.classify import Identity
+from keepwarm.domain.classify import Identity, classify
 from keepwarm.domain.inbound import COMMAND_BYTES, InboundMail
 from keepwarm.domain.ingest import BatchPlan, Known, plan_batch
 from keepwarm.errors import ConfigError
 from keepwarm.mail.message import parse_headers
-from keepwarm.ports import MailSource
+from keepwarm.ports import MailSource, RawMail
 from keepwarm.render.engine import Renderer
 from keepwarm.store import Store
 
@@ -35,6 +35,7 @@ log = logging.getLogger("keepwarm.poll")
 BATCH_SIZE = 500
 COMMIT_EVERY = 2500
 SKIP_COUNTER = "skipped"
+UNREADABLE = "unreadable"
 
 Progress = Callable[[str, int, int], None]
 # Acts on one message to the daemon address, inside the batch's transaction; says what it did.
@@ -112,13 +113,34 @@ class _Poll:
         if not uids and (state is None or state != (status.uidvalidity, high_water)):
             self.store.set_folder_state(folder, status.uidvalidity, high_water)
 
+    def _readable(self, folder: str, raws: list[RawMail]) -> list[tuple[RawMail, InboundMail]]:
+        """Each message parsed and classified; one that trips a bug is logged, noted for
+        ``keepwarm status`` and skipped, so it can never stop the folder (or any later poll)."""
+        found = []
+        for raw in raws:
+            try:
+                mail = parse_headers(raw.headers, raw.internal_date)
+                classify(mail, self.who, self.now, f"imap:{folder}")
+            except Exception as exc:  # a bug on hostile input: the message must not wedge the folder
+                log.exception("%s UID %s could not be read; skipped", folder, raw.uid)
+                self.store.runs.error(
+                    self.now,
+                    f"{folder} UID {raw.uid} could not be read and was skipped: {type(exc).__name__}",
+                )
+                continue
+            found.append((raw, mail))
+        return found
+
     def _batch(self, folder: str, uidvalidity: int, batch: list[int]) -> None:
         raws = list(self.source.fetch_headers(batch))
-        mails = [(parse_headers(r.headers, r.internal_date), f"imap:{folder}") for r in raws]
+        readable = self._readable(folder, raws)
+        mails = [(mail, f"imap:{folder}") for _, mail in readable]
         contacts = {address: c for c in self.store.contacts() for address in c.emails}
         known = Known(self.store.seen_keys(), self.store.touch_keys(), contacts)
         plan = plan_batch(mails, self.who, known, self.now)
-        uid_of = {mail.key: raw.uid for (mail, _), raw in zip(mails, raws, strict=True)}
+        if len(readable) < len(raws):
+            plan.skipped[UNREADABLE] += len(raws) - len(readable)
+        uid_of = {mail.key: raw.uid for raw, mail in readable}
         bodies = [(m, self.source.fetch_message(uid_of[m.key], COMMAND_BYTES)) for m in plan.commands]
         with self.store.transaction():
             _commit(self.store, plan, folder, uidvalidity, batch[-1])

@@ -78,19 +78,23 @@ class _Headers:
 
     def __init__(self, raw: bytes) -> None:
         self._map: dict[str, list[str]] = {}
-        fields: list[list[str]] = []
+        # (name, parts, length): a value is kept as its parts and joined once, at most
+        # MAX_HEADER_CHARS long, so that a header folded a million times costs one pass.
+        fields: list[tuple[str, list[str], list[int]]] = []
         for line in _LINE_BREAK.split(raw.decode("ascii", "surrogateescape")):
             if not line:
                 break  # the blank line that ends the header block
             if line[0] in " \t":
-                if fields:
-                    fields[-1][1] += line  # a folded continuation: unfold, keeping the blank
+                if fields and fields[-1][2][0] < MAX_HEADER_CHARS:
+                    fields[-1][1].append(line)  # a folded continuation: unfold, keeping the blank
+                    fields[-1][2][0] += len(line)
                 continue
             name, colon, value = line.partition(":")
             if colon and name.strip():
-                fields.append([name.strip().lower(), value.lstrip(" \t")])
-        for name, value in fields:
-            self._map.setdefault(name, []).append(_clean(value))
+                value = value.lstrip(" \t")
+                fields.append((name.strip().lower(), [value], [len(value)]))
+        for name, parts, _ in fields:
+            self._map.setdefault(name, []).append(_clean("".join(parts)[:MAX_HEADER_CHARS]))
 
     def all(self, name: str) -> list[str]:
         return self._map.get(name.lower(), [])
@@ -102,14 +106,55 @@ class _Headers:
 
 # The usual shapes of one mailbox: "Name <addr>", "\"Name\" <addr>", "<addr>" or "addr". Anything
 # else (lists, comments, quoted commas, groups) goes to email.utils.getaddresses.
-_SIMPLE = re.compile(r'^\s*(?:"([^"\\]*)"|([^"<>,;:()\\@]*?))\s*<([^<>\s,;:()"@]+@[^<>\s,;:()"@]+)>\s*$')
-_BARE = re.compile(r'^\s*([^<>\s,;:()"@]+@[^<>\s,;:()"@]+)\s*$')
+# Matched against the stripped value, and written so that no two parts can take the same blanks:
+# the name starts and ends with a non-blank (a pattern with "\s*" on both sides of a name that may
+# hold blanks takes cubic time on a long run of them, which anyone can send).
+_SIMPLE = re.compile(
+    r'^(?:"([^"\\]*)"|([^"<>,;:()\\@\s](?:[^"<>,;:()\\@]*[^"<>,;:()\\@\s])?))?'
+    r'\s*<([^<>\s,;:()"@]+@[^<>\s,;:()"@]+)>$'
+)
+_BARE = re.compile(r'^([^<>\s,;:()"@]+@[^<>\s,;:()"@]+)$')
+# Longer than any honest header: read no further (the poll reads headers of everyone's mail).
+MAX_HEADER_CHARS = 128 * 1024
+# Nested comments deeper than this are flattened before getaddresses, which recurses on them.
+_MAX_NESTING = 8
+
+
+def _flat_comments(value: str) -> str:
+    """The value with its (nested (comments)) removed, in one pass, when they nest deeply."""
+    depth = deepest = 0
+    for ch in value:
+        if ch == "(":
+            depth += 1
+            deepest = max(deepest, depth)
+        elif ch == ")" and depth:
+            depth -= 1
+    if deepest <= _MAX_NESTING:
+        return value
+    out, depth = [], 0
+    for ch in value:
+        if ch == "(":
+            depth += 1
+        elif ch == ")" and depth:
+            depth -= 1
+        elif not depth:
+            out.append(ch)
+    return "".join(out)
+
+
+def _parsed(value: str) -> list[tuple[str, str]]:
+    """getaddresses, which may still raise on hostile input: then the value gives no address."""
+    try:
+        return getaddresses([_flat_comments(value)])
+    except Exception:  # RecursionError, or whatever the email package does with the next trick
+        return [("", "")]
 
 
 def _pairs(values: list[str]) -> list[tuple[str, str]]:
     """(display name, address) pairs, the fast way for the common shapes."""
     pairs: list[tuple[str, str]] = []
-    for value in values:
+    for raw in values:
+        value = raw.strip()
         simple = _SIMPLE.match(value)
         if simple:
             pairs.append((simple.group(1) or simple.group(2) or "", simple.group(3)))
@@ -118,7 +163,7 @@ def _pairs(values: list[str]) -> list[tuple[str, str]]:
         if bare:
             pairs.append(("", bare.group(1)))
             continue
-        pairs.extend(getaddresses([value]))
+        pairs.extend(_parsed(value))
     return pairs
 
 
@@ -164,7 +209,7 @@ def _date(value: str | None) -> datetime | None:
     if not value:
         return None
     try:
-        parsed = parsedate_to_datetime(value)
+        parsed = parsedate_to_datetime(value[:200])
     except (TypeError, ValueError, IndexError, OverflowError):
         return None
     # "-0000" means "zone unknown" (RFC 5322): UTC is the honest reading.
@@ -197,7 +242,8 @@ def parse_headers(raw: bytes, internal_date: datetime | None = None) -> InboundM
         cc=_mailboxes(msg, "Cc"),
         bcc=_mailboxes(msg, "Bcc"),
         delivered_to=tuple(m.address for m in _mailboxes(msg, "Delivered-To", "X-Original-To")),
-        subject=_decoded(msg.first("Subject") or "")[:_MAX_SUBJECT],
+        # Cut before decoding: a megabyte of encoded words must not be decoded to keep 300 characters.
+        subject=_decoded((msg.first("Subject") or "")[: _MAX_SUBJECT * 8])[:_MAX_SUBJECT],
         list_id=msg.first("List-Id") is not None,
         precedence=(msg.first("Precedence") or "").strip().lower(),
         auto_submitted=(msg.first("Auto-Submitted") or "").split(";")[0].strip().lower(),
