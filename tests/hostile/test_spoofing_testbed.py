@@ -199,6 +199,21 @@ def test_forged_authentication_results_on_the_test_bed(
         ),
         ("a forged pass of ours below our fail", (our_fail, f"{SERVID}; dmarc=pass header.from=example.com")),
         ("look-alike authserv-id", (f"{SERVID}.evil.example; dmarc=pass header.from=example.com",)),
+        (
+            "a quoted envelope sender echoed in our stamp",
+            (
+                f"{SERVID}; dmarc=fail header.from=example.com; "
+                'spf=pass smtp.mailfrom="x;dmarc=pass"@evil.example',
+            ),
+        ),
+        (
+            "a nested comment in our stamp",
+            (f"{SERVID}; dmarc=fail (x (y; dmarc=pass) z) header.from=example.com",),
+        ),
+        (
+            "a quoted reason in our stamp",
+            (f'{SERVID}; dmarc=fail reason="; dmarc=pass header.from=example.com"',),
+        ),
     ]
     for label, stamps in forged:
         _attack(tally, live, label, live.reply("pause", sender=owner, top=stamps), live.tagged(live.token))

@@ -213,8 +213,9 @@ SETTINGS: tuple[Setting, ...] = (
     Setting(
         "AUTH_SERVID",
         convert.text,
-        "Your provider's authserv-id in Authentication-Results (e.g. mx.google.com): commands must "
-        "then pass DMARC or an aligned DKIM check.",
+        "Your provider's authserv-id in Authentication-Results (e.g. mx.google.com; microsoft for "
+        "Microsoft 365 and Outlook.com, whose stamp has none): commands must then pass DMARC or an "
+        "aligned DKIM check.",
         "mx.example.com",
     ),
     Setting(

@@ -9,18 +9,17 @@ nothing, and a stamp from any other server is ignored (anyone can write that hea
 
 from __future__ import annotations
 
-import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 
+from keepwarm.domain.authres import topmost
 from keepwarm.domain.classify import Identity
 from keepwarm.domain.inbound import InboundMail
 from keepwarm.domain.tokens import TokenInfo, check_token, find_tokens
 
-_COMMENT = re.compile(r"\([^()]*\)")
-_RESULT = re.compile(r"^\s*(?P<method>[a-z0-9_-]+)\s*=\s*(?P<result>[a-z]+)(?P<props>.*)$", re.IGNORECASE)
-_PROP = re.compile(r"(?P<key>[a-z]+\.[a-z-]+)\s*=\s*(?P<value>[^\s;]+)", re.IGNORECASE)
+# AUTH_SERVID for providers whose stamp has no authserv-id (Microsoft 365, Outlook.com).
+MICROSOFT = "microsoft"
 
 
 @dataclass(frozen=True)
@@ -44,27 +43,33 @@ def _aligned(domain: str, from_domain: str) -> bool:
     return domain == from_domain or from_domain.endswith("." + domain) or domain.endswith("." + from_domain)
 
 
+def _signed_domain(props: dict[str, str]) -> str | None:
+    """The domain a DKIM result speaks for: ``header.d``, else (Gmail) the domain of ``header.i``."""
+    if props.get("header.d"):
+        return props["header.d"]
+    identity = props.get("header.i", "")
+    return identity.rpartition("@")[2] or None
+
+
 def authentication_passes(headers: Sequence[str], servid: str, from_domain: str) -> bool | None:
-    """True/False from the topmost Authentication-Results of ``servid``; None if it has none."""
-    for header in headers:
-        text = _COMMENT.sub("", " ".join(header.split()))
-        parts = [p.strip() for p in text.split(";")]
-        first = parts[0].split() if parts else []
-        if not first or first[0].lower() != servid.lower():
-            continue  # an empty or foreign stamp says nothing about us
-        for part in parts[1:]:
-            match = _RESULT.match(part)
-            if not match or match.group("result").lower() != "pass":
-                continue
-            method = match.group("method").lower()
-            props = {m.group("key").lower(): m.group("value") for m in _PROP.finditer(match.group("props"))}
-            # Our own server's DMARC verdict is about the From domain; when it names it, it must match.
-            if method == "dmarc" and _aligned(props.get("header.from", from_domain), from_domain):
-                return True
-            if method == "dkim" and "header.d" in props and _aligned(props["header.d"], from_domain):
-                return True
-        return False
-    return None
+    """True/False from the topmost Authentication-Results of ``servid``; None if it has none.
+
+    ``servid`` "microsoft" means the shape Microsoft 365 and Outlook.com write: the topmost header,
+    with no authserv-id at all.
+    """
+    stamp = topmost(list(headers), None if servid.lower() == MICROSOFT else servid)
+    if stamp is None:
+        return None
+    for result in stamp.results:
+        if result.result != "pass":
+            continue
+        # Our own server's DMARC verdict is about the From domain; when it names it, it must match.
+        if result.method == "dmarc" and _aligned(result.props.get("header.from", from_domain), from_domain):
+            return True
+        signed = _signed_domain(result.props) if result.method == "dkim" else None
+        if signed is not None and _aligned(signed, from_domain):
+            return True
+    return False
 
 
 def looks_like_reply(mail: InboundMail, who: Identity) -> bool:

@@ -1,0 +1,142 @@
+"""Authentication-Results (RFC 8601) read as the RFC writes it, in one pass over the text. Pure.
+
+``authserv-id [version]; method=result [reason=…] ptype.property=value …; …``. Quoted strings and
+(nested (comments)) are honoured, so text a provider echoes from the sender (a quoted envelope
+address such as ``"x;dmarc=pass"@evil.example``, a reason, a comment) can never be read as a
+result of its own. Microsoft 365 and Outlook.com write the header without an authserv-id (it
+starts with ``spf=``): that shape is read too, with no authserv-id.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+# Longer than any honest stamp: anything beyond is not read (it could only be an attack).
+MAX_HEADER = 8 * 1024
+_METHOD = re.compile(r"^([a-z0-9][a-z0-9_-]*)(?:/\d+)?$", re.IGNORECASE)
+_PROPERTY = re.compile(r"^([a-z0-9_-]+)\.([a-z0-9_.-]+)$", re.IGNORECASE)
+
+
+@dataclass(frozen=True)
+class Result:
+    """One resinfo: the method (dkim, dmarc, spf…), its result, and its properties."""
+
+    method: str
+    result: str
+    props: dict[str, str] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Stamp:
+    """One Authentication-Results header: who wrote it (None in Microsoft's shape) and what it says."""
+
+    servid: str | None
+    results: tuple[Result, ...]
+
+
+def _tokens(text: str) -> list[list[str]]:  # noqa: PLR0912 (one pass: a branch per kind of character)
+    """The header's words, grouped by ";" outside quotes and comments. Comments are dropped;
+    a quoted string is one word (its quotes removed); "=" and "." stand on their own."""
+    groups: list[list[str]] = [[]]
+    word: list[str] = []
+    depth = 0
+    quoted = escaped = False
+
+    def end_word() -> None:
+        if word:
+            groups[-1].append("".join(word))
+            word.clear()
+
+    for ch in text[:MAX_HEADER]:
+        if escaped:
+            if not depth:
+                word.append(ch)
+            escaped = False
+        elif ch == "\\" and (quoted or depth):
+            escaped = True
+        elif quoted:
+            if ch == '"':
+                quoted = False
+                groups[-1].append("".join(word) or '""')
+                word.clear()
+            else:
+                word.append(ch)
+        elif depth:
+            depth += ch == "("
+            depth -= ch == ")"
+        elif ch == "(":
+            end_word()
+            depth = 1
+        elif ch == '"':
+            end_word()
+            quoted = True
+        elif ch == ";":
+            end_word()
+            groups.append([])
+        elif ch == "=":
+            end_word()
+            groups[-1].append(ch)
+        elif ch.isspace():
+            end_word()
+        else:
+            word.append(ch)
+    end_word()
+    return groups
+
+
+def _pairs(words: list[str]) -> list[tuple[str, str]]:
+    """``name = value`` pairs, in order; anything else is skipped."""
+    found, index = [], 0
+    while index < len(words):
+        if index + 1 < len(words) and words[index + 1] == "=":
+            has_value = index + 2 < len(words) and words[index + 2] != "="
+            found.append((words[index].lower(), words[index + 2] if has_value else ""))
+            index += 3 if has_value else 2
+        else:
+            index += 1
+    return found
+
+
+def _result(words: list[str]) -> Result | None:
+    pairs = _pairs(words)
+    if not pairs:
+        return None
+    method, result = pairs[0]
+    match = _METHOD.match(method)
+    if not match:
+        return None
+    props = {}
+    for name, value in pairs[1:]:
+        if _PROPERTY.match(name) and name not in props:
+            props[name] = value
+    return Result(match.group(1).lower(), result.lower(), props)
+
+
+def parse(header: str) -> Stamp | None:
+    """One header, or None when it is not one (empty, or no authserv-id and no result)."""
+    groups = _tokens(" ".join(header.split()))
+    head = groups[0]
+    if head and "=" in head:
+        # Microsoft's shape: no authserv-id, the first result straight away.
+        servid, rest = None, [head, *groups[1:]]
+    elif head:
+        servid, rest = head[0].lower(), groups[1:]
+    else:
+        return None
+    results = tuple(r for r in (_result(g) for g in rest) if r is not None)
+    return Stamp(servid, results)
+
+
+def topmost(headers: list[str], servid: str | None) -> Stamp | None:
+    """The topmost stamp written by ``servid`` (with None: the topmost header, if it has
+    Microsoft's shape). Headers are given top first, as the message carries them."""
+    for header in headers:
+        stamp = parse(header)
+        if stamp is None:
+            continue
+        if servid is None:
+            return stamp if stamp.servid is None else None
+        if stamp.servid == servid.lower():
+            return stamp
+    return None
