@@ -114,30 +114,51 @@ class _Poll:
             self.store.set_folder_state(folder, status.uidvalidity, high_water)
 
     def _readable(self, folder: str, raws: list[RawMail]) -> list[tuple[RawMail, InboundMail]]:
-        """Each message parsed and classified; one that trips a bug is logged, noted for
-        ``keepwarm status`` and skipped, so it can never stop the folder (or any later poll)."""
+        """Each message parsed; one that trips a bug is skipped (see ``_skip``)."""
         found = []
         for raw in raws:
             try:
-                mail = parse_headers(raw.headers, raw.internal_date)
-                classify(mail, self.who, self.now, f"imap:{folder}")
+                found.append((raw, parse_headers(raw.headers, raw.internal_date)))
             except Exception as exc:  # a bug on hostile input: the message must not wedge the folder
-                log.exception("%s UID %s could not be read; skipped", folder, raw.uid)
-                self.store.runs.error(
-                    self.now,
-                    f"{folder} UID {raw.uid} could not be read and was skipped: {type(exc).__name__}",
-                )
+                self._skip(folder, raw, exc)
+        return found
+
+    def _classifiable(
+        self, folder: str, readable: list[tuple[RawMail, InboundMail]]
+    ) -> list[tuple[RawMail, InboundMail]]:
+        """The messages the classifier can take (looked at one by one only when the batch failed)."""
+        found = []
+        for raw, mail in readable:
+            try:
+                classify(mail, self.who, self.now, f"imap:{folder}")
+            except Exception as exc:
+                self._skip(folder, raw, exc)
                 continue
             found.append((raw, mail))
         return found
 
-    def _batch(self, folder: str, uidvalidity: int, batch: list[int]) -> None:
-        raws = list(self.source.fetch_headers(batch))
-        readable = self._readable(folder, raws)
-        mails = [(mail, f"imap:{folder}") for _, mail in readable]
+    def _skip(self, folder: str, raw: RawMail, exc: Exception) -> None:
+        """Log a message that trips a bug, note it for ``keepwarm status``, and go on without it:
+        it can never stop the folder, or any later poll."""
+        log.error("%s UID %s could not be read; skipped", folder, raw.uid, exc_info=exc)
+        problem = f"{folder} UID {raw.uid} could not be read and was skipped: {type(exc).__name__}"
+        self.store.runs.error(self.now, problem)
+
+    def _plan(
+        self, folder: str, readable: list[tuple[RawMail, InboundMail]]
+    ) -> tuple[BatchPlan, list[tuple[RawMail, InboundMail]]]:
         contacts = {address: c for c in self.store.contacts() for address in c.emails}
         known = Known(self.store.seen_keys(), self.store.touch_keys(), contacts)
-        plan = plan_batch(mails, self.who, known, self.now)
+        source = f"imap:{folder}"
+        try:
+            return plan_batch([(m, source) for _, m in readable], self.who, known, self.now), readable
+        except Exception:  # a bug in classifying one of them: find it, and plan the rest
+            readable = self._classifiable(folder, readable)
+            return plan_batch([(m, source) for _, m in readable], self.who, known, self.now), readable
+
+    def _batch(self, folder: str, uidvalidity: int, batch: list[int]) -> None:
+        raws = list(self.source.fetch_headers(batch))
+        plan, readable = self._plan(folder, self._readable(folder, raws))
         if len(readable) < len(raws):
             plan.skipped[UNREADABLE] += len(raws) - len(readable)
         uid_of = {mail.key: raw.uid for raw, mail in readable}

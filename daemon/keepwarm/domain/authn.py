@@ -13,13 +13,12 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from keepwarm.domain.authres import topmost
+from keepwarm.domain.authres import MICROSOFT, authentication_passes
 from keepwarm.domain.classify import Identity
 from keepwarm.domain.inbound import InboundMail
 from keepwarm.domain.tokens import TokenInfo, check_token, find_tokens
 
-# AUTH_SERVID for providers whose stamp has no authserv-id (Microsoft 365, Outlook.com).
-MICROSOFT = "microsoft"
+__all__ = ["MICROSOFT", "Verdict", "authenticate", "authentication_passes", "looks_like_reply", "reply_token"]
 
 
 @dataclass(frozen=True)
@@ -32,44 +31,6 @@ class Verdict:
     token: TokenInfo | None = None
     # Every check made, passed or not, in words (``keepwarm explain`` shows them).
     reasons: tuple[str, ...] = field(default=(), compare=False)
-
-
-def _aligned(domain: str, from_domain: str) -> bool:
-    """Relaxed alignment: the same domain, or one a subdomain of the other — but never a bare
-    top-level name: a signature by "com" aligns with nothing."""
-    domain, from_domain = domain.lower().strip("."), from_domain.lower().strip(".")
-    if "." not in domain or "." not in from_domain:
-        return False
-    return domain == from_domain or from_domain.endswith("." + domain) or domain.endswith("." + from_domain)
-
-
-def _signed_domain(props: dict[str, str]) -> str | None:
-    """The domain a DKIM result speaks for: ``header.d``, else (Gmail) the domain of ``header.i``."""
-    if props.get("header.d"):
-        return props["header.d"]
-    identity = props.get("header.i", "")
-    return identity.rpartition("@")[2] or None
-
-
-def authentication_passes(headers: Sequence[str], servid: str, from_domain: str) -> bool | None:
-    """True/False from the topmost Authentication-Results of ``servid``; None if it has none.
-
-    ``servid`` "microsoft" means the shape Microsoft 365 and Outlook.com write: the topmost header,
-    with no authserv-id at all.
-    """
-    stamp = topmost(list(headers), None if servid.lower() == MICROSOFT else servid)
-    if stamp is None:
-        return None
-    for result in stamp.results:
-        if result.result != "pass":
-            continue
-        # Our own server's DMARC verdict is about the From domain; when it names it, it must match.
-        if result.method == "dmarc" and _aligned(result.props.get("header.from", from_domain), from_domain):
-            return True
-        signed = _signed_domain(result.props) if result.method == "dkim" else None
-        if signed is not None and _aligned(signed, from_domain):
-            return True
-    return False
 
 
 def looks_like_reply(mail: InboundMail, who: Identity) -> bool:

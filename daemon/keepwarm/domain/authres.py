@@ -10,8 +10,11 @@ starts with ``spf=``): that shape is read too, with no authserv-id.
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 
+# AUTH_SERVID for providers whose stamp has no authserv-id (Microsoft 365, Outlook.com).
+MICROSOFT = "microsoft"
 # Longer than any honest stamp: anything beyond is not read (it could only be an attack).
 MAX_HEADER = 8 * 1024
 _METHOD = re.compile(r"^([a-z0-9][a-z0-9_-]*)(?:/\d+)?$", re.IGNORECASE)
@@ -140,3 +143,41 @@ def topmost(headers: list[str], servid: str | None) -> Stamp | None:
         if stamp.servid == servid.lower():
             return stamp
     return None
+
+
+def _aligned(domain: str, from_domain: str) -> bool:
+    """Relaxed alignment: the same domain, or one a subdomain of the other — but never a bare
+    top-level name: a signature by "com" aligns with nothing."""
+    domain, from_domain = domain.lower().strip("."), from_domain.lower().strip(".")
+    if "." not in domain or "." not in from_domain:
+        return False
+    return domain == from_domain or from_domain.endswith("." + domain) or domain.endswith("." + from_domain)
+
+
+def _signed_domain(props: dict[str, str]) -> str | None:
+    """The domain a DKIM result speaks for: ``header.d``, else (Gmail) the domain of ``header.i``."""
+    if props.get("header.d"):
+        return props["header.d"]
+    identity = props.get("header.i", "")
+    return identity.rpartition("@")[2] or None
+
+
+def authentication_passes(headers: Sequence[str], servid: str, from_domain: str) -> bool | None:
+    """True/False from the topmost Authentication-Results of ``servid``; None if it has none.
+
+    ``servid`` "microsoft" means the shape Microsoft 365 and Outlook.com write: the topmost header,
+    with no authserv-id at all.
+    """
+    stamp = topmost(list(headers), None if servid.lower() == MICROSOFT else servid)
+    if stamp is None:
+        return None
+    for result in stamp.results:
+        if result.result != "pass":
+            continue
+        # Our own server's DMARC verdict is about the From domain; when it names it, it must match.
+        if result.method == "dmarc" and _aligned(result.props.get("header.from", from_domain), from_domain):
+            return True
+        signed = _signed_domain(result.props) if result.method == "dkim" else None
+        if signed is not None and _aligned(signed, from_domain):
+            return True
+    return False

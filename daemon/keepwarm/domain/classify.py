@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from enum import StrEnum
 
+from keepwarm.domain.authres import authentication_passes
 from keepwarm.domain.durations import DurationError, parse_cadence
 from keepwarm.domain.inbound import InboundMail, Mailbox, automatic_reason
 from keepwarm.domain.model import Direction, Touch
@@ -38,6 +39,7 @@ class SkipReason(StrEnum):
     AUTOMATIC = "auto-generated"
     NOREPLY = "no-reply-sender"
     BROADCAST = "too-many-recipients"
+    FORGED = "forged-owner"
     TO_SELF = "only-owner-recipients"
     NOT_ADDRESSED = "not-to-owner"
 
@@ -49,6 +51,8 @@ class Identity:
     owner_emails: frozenset[str]
     daemon_address: str | None
     max_recipients: int = 20
+    # AUTH_SERVID: mail "from the owner" that our provider's stamp fails is forged.
+    servid: str | None = None
 
     def is_owner(self, address: str) -> bool:
         """One of the owner's addresses, or a plus-variant of one (naomi+news@…)."""
@@ -114,6 +118,15 @@ def touch_time(mail: InboundMail, now: datetime) -> datetime:
     return mail.internal_date or now
 
 
+def forged_owner(mail: InboundMail, who: Identity) -> bool:
+    """Mail from one of the owner's addresses that our provider's stamp says failed DMARC and any
+    aligned DKIM. (Without a stamp of ours it is the owner's own copy, in Sent or All Mail.)"""
+    if who.servid is None or not mail.from_ or not who.is_owner(mail.from_[0].address):
+        return False
+    domain = mail.from_[0].address.rpartition("@")[2]
+    return authentication_passes(mail.auth_results, who.servid, domain) is False
+
+
 def _skip_reason(mail: InboundMail, who: Identity) -> SkipReason | None:
     if not mail.from_:
         return SkipReason.NO_FROM
@@ -123,7 +136,9 @@ def _skip_reason(mail: InboundMail, who: Identity) -> SkipReason | None:
     if mail.keepwarm_mark or who.is_daemon(sender):
         return SkipReason.KEEPWARM
     if any(who.is_daemon(m.address) for m in (*mail.to, *mail.cc)):
-        return SkipReason.COMMAND
+        return SkipReason.COMMAND  # authenticated, forged or not, by the command handler
+    if forged_owner(mail, who):
+        return SkipReason.FORGED
     automatic = automatic_reason(mail)
     if automatic is not None:
         return SkipReason(automatic)

@@ -46,6 +46,7 @@ class InboundMail:
     keepwarm_mark: bool = False
     in_reply_to: str | None = None
     references: tuple[str, ...] = ()
+    auth_results: tuple[str, ...] = ()
 
     def __post_init__(self) -> None:
         require_aware(self.date, "InboundMail.date")

@@ -13,11 +13,14 @@ from collections.abc import Iterable, Mapping, Set
 from dataclasses import dataclass, field
 from datetime import datetime
 
+from keepwarm.domain.authres import authentication_passes
 from keepwarm.domain.classify import Identity, SkipReason, Verdict, classify
 from keepwarm.domain.inbound import InboundMail
 from keepwarm.domain.model import Contact, Touch
 
 DUPLICATE = "already-seen"
+UNSTAMPED = "command-copy-without-stamp"
+INBOX_SOURCE = "imap:inbox"
 BCC_PREFIX = "bcc:"
 
 TouchKey = tuple[str, str, str]
@@ -60,6 +63,11 @@ def plan_batch(
     for mail, source in mails:
         verdict = classify(mail, who, now, source)
         repeat = mail.key in known.seen or mail.key in seen_now
+        if verdict.skip is SkipReason.COMMAND and not repeat and _unstamped(mail, who, source):
+            # The Sent copy of the owner's command carries no stamp: leave the message unread, so
+            # that its stamped copy in INBOX is the one the command handler authenticates.
+            plan.skipped[UNSTAMPED] += 1
+            continue
         if not repeat:
             seen_now.add(mail.key)
             plan.seen.append(mail.key)
@@ -85,6 +93,17 @@ def plan_batch(
             plan.seen.append(applied)
             _track_bcc(plan, verdict, known, mail, now)
     return plan
+
+
+def _unstamped(mail: InboundMail, who: Identity, source: str) -> bool:
+    """With AUTH_SERVID, the owner's own copy of her message outside INBOX (in Sent): our provider
+    never stamped it. (In INBOX a message without our stamp goes to the handler, which refuses it
+    and tells the owner: a wrong AUTH_SERVID must not silence every command.)"""
+    if who.servid is None or source.lower() == INBOX_SOURCE:
+        return False
+    if not mail.from_ or not who.is_owner(mail.from_[0].address):
+        return False
+    return authentication_passes(mail.auth_results, who.servid, mail.from_[0].address) is None
 
 
 def _track_bcc(plan: BatchPlan, verdict: Verdict, known: Known, mail: InboundMail, now: datetime) -> None:

@@ -38,10 +38,14 @@ HEADER_FIELDS = (
     "DELIVERED-TO",
     "X-ORIGINAL-TO",
     "X-KEEPWARM",
+    # The provider's verdict on the sender: mail "from the owner" that fails it is forged.
+    "AUTHENTICATION-RESULTS",
 )
 KEEPWARM_HEADER = "X-Keepwarm"
 _MSGID = re.compile(r"<([^<>\s]+)>")
 _MAX_SUBJECT = 300
+# Only the topmost stamps matter (the provider's is on top); a message with more is only noise.
+_MAX_STAMPS = 10
 
 
 def _clean(value: object) -> str:
@@ -252,4 +256,5 @@ def parse_headers(raw: bytes, internal_date: datetime | None = None) -> InboundM
         keepwarm_mark=msg.first(KEEPWARM_HEADER) is not None,
         in_reply_to=_message_id(msg.first("In-Reply-To")),
         references=tuple(_MSGID.findall(" ".join(msg.all("References")))),
+        auth_results=tuple(msg.all("Authentication-Results")[:_MAX_STAMPS]),
     )

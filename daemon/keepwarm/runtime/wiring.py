@@ -28,6 +28,7 @@ def identity(config: Config) -> Identity:
         owner_emails=frozenset(config.owner_emails),
         daemon_address=config.daemon_address,
         max_recipients=config.max_recipients,
+        servid=config.auth_servid,
     )
 
 
