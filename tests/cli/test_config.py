@@ -463,11 +463,25 @@ def test_example_env_has_only_known_keys_each_under_a_comment() -> None:
         )
 
 
-def test_example_env_parses_and_loads(tmp_path: Path) -> None:
+def test_example_env_parses_and_loads_but_for_its_published_secret(tmp_path: Path) -> None:
     _example_lines()
     raws, problems = gather(EXAMPLE_ENV, {})
     assert problems == []
     assert set(raws) <= KNOWN_KEYS
-    loaded = config.load(env_file=EXAMPLE_ENV, environ={"HOME": str(tmp_path)})
+    with pytest.raises(ConfigError) as refused:
+        config.load(env_file=EXAMPLE_ENV, environ={"HOME": str(tmp_path)})
+    (problem,) = refused.value.problems
+    assert problem.startswith("KEEPWARM_SECRET: is the example's (or like it): anyone could sign commands")
+    assert "change-me" not in problem  # the value itself is never quoted back
+    own = {"HOME": str(tmp_path), "KEEPWARM_SECRET": "q8Rf2xVb9LmZt4Kw7NpYc3Hs"}
+    loaded = config.load(env_file=EXAMPLE_ENV, environ=own)
     assert loaded.owner_emails
     assert loaded.warnings == ()
+
+
+@pytest.mark.parametrize(
+    "weak", ["aaaaaaaaaaaaaaaaaaaaaaaa", "abababababababababab", "my-example-secret-1234"]
+)
+def test_a_guessable_secret_is_refused(weak: str, tmp_path: Path) -> None:
+    with pytest.raises(ConfigError, match="KEEPWARM_SECRET: is"):
+        config.load(env_file=None, environ={"HOME": str(tmp_path), "KEEPWARM_SECRET": weak})

@@ -91,7 +91,8 @@ def test_explain_prints_the_commands_as_json(tmp_path: Path, capsys: pytest.Capt
     env = tmp_path / "keepwarm.env"
     env.write_text(
         f"KEEPWARM_OWNER_EMAILS={OWNER}\nKEEPWARM_DAEMON_ADDRESS=naomi+keepwarm@example.org\n"
-        f"KEEPWARM_SECRET={'s' * 32}\nKEEPWARM_STATE_DIR={tmp_path / 'state'}\nKEEPWARM_TIMEZONE=UTC\n"
+        "KEEPWARM_SECRET=real-replies-cli-3f9Kq2Zx\n"
+        f"KEEPWARM_STATE_DIR={tmp_path / 'state'}\nKEEPWARM_TIMEZONE=UTC\n"
     )
     message = tmp_path / "reply.eml"
     message.write_bytes(case.raw)

@@ -17,14 +17,20 @@ from keepwarm.render import views
 from keepwarm.render.engine import Renderer
 from keepwarm.store import Store
 
+# Like reminders, thank-you drafts come a few a day, never as a flood (a message may ask for 10).
+MAX_PER_DAY = 5
+
 
 def queue_thanks(store: Store, renderer: Renderer, settings: Settings, now: datetime) -> list[EmailMessage]:
-    """One email per pending thank-you, whether or not the person is due; logs no touch."""
+    """One email per pending thank-you, whether or not the person is due, at most MAX_PER_DAY a
+    day (the rest wait for the next runs); logs no touch."""
     mail = settings.owner_mail()
     messages = []
     contacts = {c.id: c for c in store.contacts()}
     delivered = []
-    for thanks_id, contact_id, what in store.extras.pending_thanks():
+    day_start = now.replace(hour=0, minute=0, second=0, microsecond=0)
+    room = max(0, MAX_PER_DAY - store.outbox.count({OutboxKind.THANKS}, day_start))
+    for thanks_id, contact_id, what in store.extras.pending_thanks()[:room]:
         contact = contacts.get(contact_id)
         delivered.append(thanks_id)
         if contact is None:

@@ -142,11 +142,22 @@ def positive_int(raw: str) -> int:
     return value
 
 
+# Published secrets (the example file's, and its like): anyone could sign commands with them.
+_PUBLISHED = ("change-me", "changeme", "example", "secret-here", "your-secret")
+_MAKE_ONE = "keepwarm init makes one; or python3 -c 'import secrets; print(secrets.token_urlsafe(32))'"
+
+
 def secret(raw: str) -> str:
-    """A random string of at least 16 characters (never quoted back)."""
-    if len(raw.strip()) < 16:
-        raise ValueError("is too short: use at least 16 random characters (keepwarm init makes one)")
-    return raw.strip()
+    """A random string of at least 16 characters, not a published or guessable one (never quoted
+    back: the message says only what is wrong with it)."""
+    value = raw.strip()
+    if len(value) < 16:
+        raise ValueError(f"is too short: use at least 16 random characters ({_MAKE_ONE})")
+    if any(word in value.lower() for word in _PUBLISHED):
+        raise ValueError(f"is the example's (or like it): anyone could sign commands with it ({_MAKE_ONE})")
+    if len(set(value)) < 8:
+        raise ValueError(f"is too easy to guess: use random characters ({_MAKE_ONE})")
+    return value
 
 
 def password(raw: str) -> str:

@@ -17,6 +17,8 @@ from keepwarm.domain.extras import (
 from keepwarm.domain.model import Contact
 
 _DAEMON = frozenset({Place.DAEMON})
+# Each thank-you becomes an email to the owner: a message may ask for a few, not a flood.
+MAX_THANKS_PER_MESSAGE = 10
 
 
 def _named(planning: Planning, name: str) -> Contact:
@@ -100,6 +102,8 @@ class Thanks(Verb):
         return Command("thanks", name=parsed[0], text=parsed[1])
 
     def plan(self, command: Command, planning: Planning) -> None:
+        if len(planning.changes.thanks) >= MAX_THANKS_PER_MESSAGE:
+            raise CommandError(f"at most {MAX_THANKS_PER_MESSAGE} thank-yous in one message")
         contact = _named(planning, command.name)
         planning.changes.thanks.append((contact.id, command.text))
         planning.changes.lines.append(
