@@ -251,7 +251,8 @@ def test_undo_twice_has_nothing_left_to_undo(
     send_reply(bed, reminder, "pause", "pause-1@mail.gmail.com")
     send_reply(bed, reminder, "undo", "undo-1@mail.gmail.com")
     assert bed.poll(LATER).commands == {"applied": 2}
-    send_reply(bed, reminder, "undo", "undo-2@mail.gmail.com")
+    # Written a minute later (the same reply at the same moment would be a replay, ignored).
+    send_reply(bed, reminder, "undo", "undo-2@mail.gmail.com", when=LATER + timedelta(minutes=1))
 
     report = bed.poll(LATER + timedelta(minutes=1))
 

@@ -23,7 +23,7 @@ from tests.hostile.support import (
 )
 
 FILES = corpus_files()
-OUTCOMES = {"applied", "command-error", "no-command", "rejected", "ignored-automatic"}
+OUTCOMES = {"applied", "command-error", "no-command", "rejected", "ignored-automatic", "replayed"}
 
 
 def test_the_corpus_is_there() -> None:

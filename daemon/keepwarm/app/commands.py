@@ -14,6 +14,7 @@ and sent together later.
 
 from __future__ import annotations
 
+import hashlib
 import logging
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -76,6 +77,18 @@ class Reading:
     prose: list[str] = field(default_factory=list)
 
 
+def _replay_key(mail: InboundMail, verdict: Verdict, text: str) -> str | None:
+    """What makes a reply the same reply: the message it answers, its Date and what it says. A
+    copy sent again under a new Message-ID (the token stays valid for 90 days) is recognised by
+    it; a second, different reply to the same reminder is not."""
+    if verdict.token is None:
+        return None
+    written = mail.date.isoformat() if mail.date is not None else ""
+    said = " ".join(text.split()).casefold()
+    digest = hashlib.sha256(f"{verdict.token.reminder_id}|{written}|{said}".encode()).hexdigest()
+    return f"replay:{digest[:32]}"
+
+
 class CommandHandler:
     """Handles the command messages one poll finds."""
 
@@ -132,6 +145,12 @@ class CommandHandler:
             self.answers.reject(mail, sender, verdict.reason, now)
             return "rejected"
         reading = self.read(mail, raw, verdict, now)
+        replay = _replay_key(mail, verdict, reading.text)
+        if replay is not None and replay in self.store.seen_keys():
+            log.warning("ignoring %s: the same reply to the same message was applied before", mail.key)
+            return "replayed"
+        if replay is not None:
+            self.store.mark_seen([replay])
         if reading.changes is None:
             log.info("no command applied from %s: %s", mail.key, reading.error)
             about = tuple(reading.context.about.items())
