@@ -72,9 +72,10 @@ def store_file(state_dir: Path) -> Path:
     return state_dir / FILE_NAME
 
 
-def temp_file_of(state_dir: Path, pid: int) -> Path:
-    """The temp file a process with ``pid`` writes before its rename (keepwarm.store.atomic)."""
-    return state_dir / f"{TMP_PREFIX}{FILE_NAME}.{pid}"
+def temp_file_of(state_dir: Path, pid: int) -> Path | None:
+    """The temp file a process with ``pid`` is writing before its rename (keepwarm.store.atomic
+    names it by its pid and a random suffix), if there is one."""
+    return next(state_dir.glob(f"{TMP_PREFIX}{FILE_NAME}.{pid}.*"), None)
 
 
 def doubled_touch_keys(store: Store) -> dict[TouchKey, int]:
@@ -174,10 +175,9 @@ def kill_when_writing(process: Keepwarm, state_dir: Path, timeout: float) -> boo
 
     False if the process ended, or wrote nothing within ``timeout`` (then it is killed anyway).
     """
-    temp = temp_file_of(state_dir, process.pid)
     deadline = time.monotonic() + timeout
     while process.running():
-        if temp.exists():
+        if temp_file_of(state_dir, process.pid) is not None:
             process.kill()
             return True
         if time.monotonic() > deadline:

@@ -169,12 +169,14 @@ def test_stale_temp_files_are_removed(tmp_path: Path) -> None:
     assert not stale.exists()
 
 
-def test_write_failure_keeps_previous_file(tmp_path: Path) -> None:
+def test_write_failure_keeps_previous_file(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     store = Store(tmp_path)
     store.add_contact(_alice())
     before = (tmp_path / FILE_NAME).read_bytes()
-    # A directory where the temp file must go makes the save fail, as a full disk would, even for root.
-    blocker = tmp_path / f"{atomic.TMP_PREFIX}{FILE_NAME}.{os.getpid()}"
+    # A directory where the temp file must go makes the save fail, as a full disk would, even for
+    # root (its random part made known for the test).
+    monkeypatch.setattr(atomic.secrets, "token_hex", lambda _n: "known")
+    blocker = tmp_path / f"{atomic.TMP_PREFIX}{FILE_NAME}.{os.getpid()}.known"
     original_cleanup = atomic.remove_stale_temp_files
     try:
         atomic.remove_stale_temp_files = lambda directory, name: None

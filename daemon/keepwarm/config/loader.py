@@ -10,6 +10,7 @@ import difflib
 import io
 import ipaddress
 import os
+import stat
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -126,7 +127,11 @@ def _password(
     if not path.is_absolute() and credentials:
         path = Path(credentials, path)
     if not path.is_file():
-        problems.append(f"{key}: {path} does not exist")
+        # The value may be a password put under the wrong key: say where it looked, never what.
+        problems.append(
+            f"{key}: the file it names does not exist in {path.parent} (the value is not shown: "
+            "it may be a password under the wrong key)"
+        )
     return PasswordSource("file", key, path=path)
 
 
@@ -150,6 +155,17 @@ def _server(
         password=_password(proto, values, environ, problems),
         ca_file=values.get(f"{name}_CA_FILE"),
     )
+
+
+def _open_folder_warnings(state_dir: Path) -> list[str]:
+    """A state folder anyone may write to: anyone on the machine could replace keepwarm's files."""
+    try:
+        mode = state_dir.stat().st_mode
+    except OSError:
+        return []  # created later, mode 0700
+    if mode & stat.S_IWOTH and not mode & stat.S_ISVTX:
+        return [f"KEEPWARM_STATE_DIR: {state_dir} is writable by everyone: run chmod 700 {state_dir}"]
+    return []
 
 
 def _is_loopback(host: str) -> bool:
@@ -200,6 +216,9 @@ def load(env_file: Path | None = None, environ: Mapping[str, str] | None = None)
             tenant=values["OAUTH_TENANT"],
             authority=values.get("OAUTH_AUTHORITY"),
         )
+    warnings = _unknown_key_warnings(raws)
+    state_dir = values.get("STATE_DIR") or default_state_dir(env)
+    warnings += _open_folder_warnings(state_dir)
     return Config(
         owner_name=values.get("OWNER_NAME"),
         owner_emails=values.get("OWNER_EMAILS", ()),
@@ -209,7 +228,7 @@ def load(env_file: Path | None = None, environ: Mapping[str, str] | None = None)
         backfill=values["BACKFILL"],
         max_recipients=values["MAX_RECIPIENTS"],
         smtp=smtp,
-        state_dir=values.get("STATE_DIR") or default_state_dir(env),
+        state_dir=state_dir,
         template_dir=values.get("TEMPLATE_DIR"),
         timezone=values.get("TIMEZONE") or system_timezone(),
         poll_interval=values["POLL_INTERVAL"],
@@ -226,7 +245,7 @@ def load(env_file: Path | None = None, environ: Mapping[str, str] | None = None)
         oauth=oauth,
         overview=values["OVERVIEW"],
         overview_day=values["OVERVIEW_DAY"],
-        warnings=tuple(_unknown_key_warnings(raws)),
+        warnings=tuple(warnings),
     )
 
 

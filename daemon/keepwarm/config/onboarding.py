@@ -137,12 +137,20 @@ def render_env(values: Mapping[str, str]) -> str:
 
 def write_env(path: Path, text: str, *, force: bool) -> None:
     """Write the env file with mode 0600; refuse to replace one unless ``force``."""
-    if path.exists() and not force:
+    if (path.exists() or path.is_symlink()) and not force:
         raise UsageError(f"{path} exists; use --force to replace it")
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f".{path.name}.tmp")
-    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-    with os.fdopen(fd, "w", encoding="utf-8") as handle:
-        handle.write(text)
-    tmp.replace(path)
-    path.chmod(0o600)
+    if not path.parent.exists():
+        path.parent.mkdir(parents=True, mode=0o700)
+        path.parent.chmod(0o700)  # whatever the umask: the folder holds a password
+    # A new file of an unpredictable name, never through a link: a file planted where the temp
+    # file would go (or a link put there) cannot receive the password. The rename then replaces
+    # the env file itself, even where a link was planted in its place.
+    tmp = path.with_name(f".{path.name}.{secrets.token_hex(8)}.tmp")
+    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW, 0o600)
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as handle:
+            handle.write(text)
+        tmp.replace(path)
+    except BaseException:
+        tmp.unlink(missing_ok=True)
+        raise

@@ -7,6 +7,7 @@ connection needs the password, so ``keepwarm contacts list`` never wakes a passw
 
 from __future__ import annotations
 
+import os
 import shlex
 import subprocess
 from dataclasses import dataclass
@@ -41,6 +42,12 @@ class Secret:
         return hash(self._value)
 
 
+def command_environment() -> dict[str, str]:
+    """The environment a password command runs in: ours, without a single KEEPWARM_ setting (it
+    needs none of them, and the others may hold another password or SECRET)."""
+    return {k: v for k, v in os.environ.items() if not k.startswith("KEEPWARM_")}
+
+
 @dataclass(frozen=True)
 class PasswordSource:
     """Where a server password comes from: ``value``, ``command`` or ``file``; ``key`` names the setting."""
@@ -73,7 +80,12 @@ class PasswordSource:
     def _from_command(self, command: str, timeout: float) -> Secret:
         try:
             done = subprocess.run(
-                shlex.split(command), capture_output=True, text=True, timeout=timeout, check=False
+                shlex.split(command),
+                capture_output=True,
+                text=True,
+                timeout=timeout,
+                check=False,
+                env=command_environment(),
             )
         except (OSError, ValueError, subprocess.TimeoutExpired) as exc:
             raise ConfigError([f"{self.key}: cannot run the command: {type(exc).__name__}"]) from None

@@ -36,7 +36,7 @@ from keepwarm.errors import (
 from keepwarm.runtime import systemd, wiring
 from keepwarm.runtime.backoff import Backoff
 from keepwarm.runtime.service import Service
-from keepwarm.store import Store
+from keepwarm.store import Store, atomic
 from keepwarm.store.runs import REAUTHORISATION
 
 log = logging.getLogger("keepwarm.loop")
@@ -49,7 +49,7 @@ def daemon_lock(state_dir: Path) -> Iterator[None]:
     """Refuse a second daemon on the same store, naming the one that runs."""
     state_dir.mkdir(parents=True, exist_ok=True, mode=0o700)
     path = state_dir / LOCK_NAME
-    fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o600)
+    fd = atomic.open_private(path)
     try:
         try:
             fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)

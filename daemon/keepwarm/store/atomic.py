@@ -13,6 +13,7 @@ import fcntl
 import itertools
 import json
 import os
+import secrets
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -82,10 +83,12 @@ def dump_tables(tables: dict[str, dict[str, Any]], cache: dict[str, Any] | None 
 
 def write_atomically(path: Path, text: str | list[bytes]) -> None:
     """Replace ``path`` with ``text`` so that readers and crashes see the old or the new file only."""
-    tmp = path.with_name(f"{TMP_PREFIX}{path.name}.{os.getpid()}")
+    # An unpredictable name, created new and never through a link: nobody can plant a file or a
+    # link there to be written through.
+    tmp = path.with_name(f"{TMP_PREFIX}{path.name}.{os.getpid()}.{secrets.token_hex(8)}")
     try:
         # 0600: the store holds who the owner talks to; nobody else needs to read it.
-        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW, 0o600)
         with os.fdopen(fd, "wb") as handle:
             handle.writelines([text.encode()] if isinstance(text, str) else text)
             handle.flush()
@@ -114,6 +117,17 @@ def remove_stale_temp_files(directory: Path, name: str) -> None:
     for stale in directory.glob(f"{TMP_PREFIX}{name}.*"):
         with contextlib.suppress(OSError):
             stale.unlink()
+
+
+def open_private(path: Path) -> int:
+    """Open (or create, mode 0600) a file of keepwarm's own, refusing to follow a symbolic link
+    planted in its place (it would make keepwarm truncate or write a file elsewhere)."""
+    try:
+        return os.open(path, os.O_RDWR | os.O_CREAT | os.O_NOFOLLOW, 0o600)
+    except OSError as exc:
+        if exc.errno == errno.ELOOP:
+            raise StoreError(f"{path} is a symbolic link: keepwarm will not follow it; remove it") from None
+        raise
 
 
 def read_tables(path: Path) -> dict[str, dict[str, Any]] | None:
@@ -145,7 +159,7 @@ def exclusive_lock(lock_path: Path, timeout: float, holder: str) -> Iterator[Non
     The lock lives in its own file because the store file is replaced by rename on every save:
     a lock on the old inode would not exclude a process that opened the new one.
     """
-    fd = os.open(lock_path, os.O_RDWR | os.O_CREAT, 0o600)
+    fd = open_private(lock_path)
     try:
         deadline = time.monotonic() + timeout
         while True:
