@@ -70,6 +70,9 @@ _INLINE_HEADER = re.compile(r"\s[*]*(?:sent|date|to|subject)\s*[*]*\s*:", re.IGN
 # How far below a From: line the next header line may be (Outlook puts one per line).
 _HEADER_SPAN = 6
 _QUOTED = re.compile(r"^\s*>")
+# Longer than any attribution, header line or rule: such a line is text, and the patterns (some
+# of which search the whole line) are not tried on it, so a hostile line costs linear time.
+MAX_MARKER_CHARS = 300
 _MIN_SENT_LINE = 12
 # A client that re-wraps the quoted copy leaves the start of a line: long enough to be no accident.
 _MIN_PREFIX = 24
@@ -106,7 +109,7 @@ def distinctive_lines(text: str, limit: int = 40) -> list[str]:
 def is_attribution(line: str) -> bool:
     """Does this line introduce a quote ("On … wrote:", "… schrieb …:", "… <a@b> 2012…:")?"""
     text = line.strip().strip("*").strip()
-    if not text or len(text) > 300:
+    if not text or len(text) > MAX_MARKER_CHARS:
         return False
     if _ATTRIBUTION.search(text) or _DASHED_ATTRIBUTION.match(text):
         return True
@@ -118,7 +121,7 @@ def _header_block(lines: list[str], index: int) -> bool:
     """A "From:" line with another header field on it or within the lines below it."""
     if not _HEADER.match(lines[index]):
         return False
-    below = lines[index + 1 : index + 1 + _HEADER_SPAN]
+    below = [line for line in lines[index + 1 : index + 1 + _HEADER_SPAN] if len(line) <= MAX_MARKER_CHARS]
     same_line = lines[index].split(":", 1)[-1]
     return any(_OTHER_HEADER.match(line) for line in below) or bool(_INLINE_HEADER.search(same_line))
 
@@ -132,9 +135,11 @@ _BARE_SUBJECT = re.compile(
 def _notes_block(lines: list[str], index: int) -> bool:
     """Lotus Notes: a sender line with an address, a date line, then "To" and "Subject" each on
     a line of its own, their values on the next."""
-    if not _EMAIL.search(lines[index]) or index + 1 >= len(lines) or not _DATEISH.search(lines[index + 1]):
+    if index + 1 >= len(lines) or len(lines[index + 1]) > MAX_MARKER_CHARS:
         return False
-    below = lines[index + 2 : index + 10]
+    if not _EMAIL.search(lines[index]) or not _DATEISH.search(lines[index + 1]):
+        return False
+    below = [line for line in lines[index + 2 : index + 10] if len(line) <= MAX_MARKER_CHARS]
     to = next((i for i, line in enumerate(below) if _BARE_TO.match(line)), None)
     return to is not None and any(_BARE_SUBJECT.match(line) for line in below[to + 1 :])
 
@@ -151,10 +156,12 @@ def _quotes_sent(line: str, sent: Collection[str]) -> bool:
 
 def _boundary(lines: list[str], index: int, sent: Collection[str]) -> bool:
     line = lines[index]
+    if _QUOTED.match(line) is not None or _SIGNATURE.match(line.strip()) is not None:
+        return True
+    if len(line) > MAX_MARKER_CHARS:
+        return False  # no attribution, header or rule is this long; the patterns need not look
     return (
-        _QUOTED.match(line) is not None
-        or _SIGNATURE.match(line.strip()) is not None
-        or _DASHED_TITLE.match(line) is not None
+        _DASHED_TITLE.match(line) is not None
         or _RULE.match(line) is not None
         or is_attribution(line)
         or _header_block(lines, index)
@@ -193,7 +200,9 @@ def _wrapped_start(lines: list[str], index: int) -> int:
     only its end ("wrote:", "<bob@x.org>") belongs with the one above it."""
     start = index
     for _ in range(2):
-        if start == 0 or not _FRAGMENT.match(lines[start]) or not lines[start - 1].strip():
+        if start == 0 or len(lines[start]) > MAX_MARKER_CHARS or not lines[start - 1].strip():
+            break
+        if not _FRAGMENT.match(lines[start]):
             break
         if not is_attribution(" ".join(line.strip() for line in lines[start - 1 : index + 1])):
             break
@@ -204,6 +213,8 @@ def _wrapped_start(lines: list[str], index: int) -> int:
 def _hard_stop(lines: list[str], index: int, sent: Collection[str]) -> bool:
     """Where text that is not the owner's starts again under a bottom-posted reply."""
     line = lines[index]
+    if len(line) > MAX_MARKER_CHARS:
+        return _SIGNATURE.match(line.strip()) is not None
     return (
         _SIGNATURE.match(line.strip()) is not None
         or _DASHED_TITLE.match(line) is not None

@@ -67,6 +67,7 @@ _SUPERSETS = {
     "us-ascii": "utf-8",
     "ascii": "utf-8",
 }
+_BLANKS = re.compile(r"[ \t\r\n\f]{2,}")
 # html2text escapes what would be Markdown at the start of a line ("\--------", "\-- ").
 _MARKDOWN_ESCAPE = re.compile(r"^(\s*)\\(?=[-+*#>=_])", re.MULTILINE)
 
@@ -138,7 +139,8 @@ def _html_to_text(html: str, *, links: bool) -> str:
     # Commands want plain lines; something shared wants its links, as [text](url).
     converter.ignore_links = not links
     try:
-        return _MARKDOWN_ESCAPE.sub(r"\1", str(converter.handle(html)))
+        # Runs of blanks mean one blank in HTML, and html2text takes quadratic time on long ones.
+        return _MARKDOWN_ESCAPE.sub(r"\1", str(converter.handle(_BLANKS.sub(" ", html))))
     except Exception:  # the HTML parser asserts on some malformed markup; keep the words anyway
         log.warning("HTML part could not be converted; reading its text without markup")
         return re.sub(r"<[^>]*>", " ", html)

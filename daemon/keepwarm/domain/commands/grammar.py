@@ -35,6 +35,8 @@ MAX_LINES = 50
 MAX_READ = MAX_LINES * 8
 # A line longer than this, or with sentence punctuation, is prose unless it reads as a command.
 MAX_COMMAND_WORDS = 8
+# No command is longer than this: a longer line is prose, never parsed (its cost stays bounded).
+MAX_LINE_CHARS = 1000
 # Dashes and quotes are written as escapes: en dash, em dash, right single quotation mark.
 _SENTENCE = re.compile("[,;!?]|\\.\\s|\\s[-\u2013\u2014]\\s|\\w['\u2019]\\w")
 _SIGNATURE = re.compile(r"^--\s*$")
@@ -167,6 +169,9 @@ def read(text: str, place: Place) -> Reading:
             break
         if not line or line.startswith(">"):
             continue
+        if len(line) > MAX_LINE_CHARS:
+            reading.prose.append(line[:MAX_LINE_CHARS])
+            continue
         found = read_line(line, place)
         if isinstance(found, Command):
             reading.commands.append(found)
@@ -232,7 +237,7 @@ def parse_daemon_mail(subject: str, text: str) -> list[Command]:
     if lines and (name := for_whom(lines[0])) is not None:
         return [ForSomeone.from_mail(name, subject, "\n".join(lines[1:]))]
     reading = read(text, Place.DAEMON)
-    if not reading.commands and not reading.errors and subject:
+    if not reading.commands and not reading.errors and subject and len(subject) <= MAX_LINE_CHARS:
         found = read_line(subject, Place.DAEMON)
         if isinstance(found, Command):
             return [found]
