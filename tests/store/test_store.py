@@ -6,6 +6,7 @@ import fcntl
 import json
 import multiprocessing
 import os
+import secrets
 import stat
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -175,7 +176,7 @@ def test_write_failure_keeps_previous_file(tmp_path: Path, monkeypatch: pytest.M
     before = (tmp_path / FILE_NAME).read_bytes()
     # A directory where the temp file must go makes the save fail, as a full disk would, even for
     # root (its random part made known for the test).
-    monkeypatch.setattr(atomic.secrets, "token_hex", lambda _n: "known")
+    monkeypatch.setattr(secrets, "token_hex", lambda _n: "known")
     blocker = tmp_path / f"{atomic.TMP_PREFIX}{FILE_NAME}.{os.getpid()}.known"
     original_cleanup = atomic.remove_stale_temp_files
     try:
