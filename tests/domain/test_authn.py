@@ -404,3 +404,94 @@ def test_reading_a_huge_stamp_costs_a_bounded_time() -> None:
     started = time.monotonic()
     assert authentication_passes([header], SERVID, "example.com") is False  # the pass is past the cap
     assert time.monotonic() - started < 1
+
+
+# -- providers whose servers each stamp under their own name ---------------------------------------
+
+
+ICLOUD = [
+    "dmarc.icloud.com; dmarc=fail header.from=example.com",
+    "dkim-verifier.icloud.com; dkim=none",
+    "spf.icloud.com; spf=softfail smtp.mailfrom=example.com",
+]
+
+
+def test_a_suffix_servid_reads_every_stamp_of_the_topmost_run() -> None:
+    passing = [ICLOUD[0].replace("fail", "pass"), *ICLOUD[1:]]
+    dkim_only = [
+        ICLOUD[0].replace("fail", "none"),
+        "dkim-verifier.icloud.com; dkim=pass header.d=example.com",
+    ]
+
+    assert authentication_passes(passing, ".icloud.com", "example.com") is True
+    assert authentication_passes(dkim_only, ".icloud.com", "example.com") is True
+    assert authentication_passes(ICLOUD, ".icloud.com", "example.com") is False
+
+
+def test_a_planted_stamp_under_the_providers_run_is_not_read() -> None:
+    """Below our provider's run is what the message carried on arrival: the sender wrote it. A
+    second header by a server already met ends the run, and so does any other server's."""
+    repeat = [*ICLOUD, "dmarc.icloud.com; dmarc=pass header.from=example.com"]
+    behind_another = [
+        ICLOUD[0],
+        "relay.evil.example; none",
+        "dkim-verifier.icloud.com; dkim=pass header.d=example.com",
+    ]
+
+    assert authentication_passes(repeat, ".icloud.com", "example.com") is False
+    assert authentication_passes(behind_another, ".icloud.com", "example.com") is False
+
+
+def test_a_suffix_matches_whole_labels_only() -> None:
+    assert authentication_passes(["evilicloud.com; dmarc=pass"], ".icloud.com", "example.com") is None
+    assert authentication_passes(
+        ["mx3.messagingengine.com; dmarc=pass"], ".messagingengine.com", "example.com"
+    )
+
+
+def test_an_exact_servid_reads_only_its_topmost_stamp() -> None:
+    assert (
+        authentication_passes([f"{SERVID}; dmarc=fail", f"{SERVID}; dmarc=pass"], SERVID, "example.com")
+        is False
+    )
+
+
+def test_the_servid_is_learned_from_a_passing_topmost_stamp_only() -> None:
+    from keepwarm.domain.authres import learnable_servid
+
+    microsoft = "spf=pass smtp.mailfrom=example.com; dmarc=pass action=none header.from=example.com"
+    # mx.example.com is learned as .example.com: the provider's other servers stamp too.
+    assert (
+        learnable_servid([f"{SERVID}; dmarc=pass header.from=example.com"], "example.com") == ".example.com"
+    )
+    assert (
+        learnable_servid(["example.net; dmarc=pass header.from=example.com"], "example.com") == "example.net"
+    )
+    assert learnable_servid([microsoft], "example.com") == "microsoft"
+    assert learnable_servid([f"{SERVID}; dmarc=fail header.from=example.com"], "example.com") is None
+    assert learnable_servid([f"{SERVID}; dkim=pass header.d=other.example"], "example.com") is None
+    assert learnable_servid(["", "   "], "example.com") is None
+    assert learnable_servid([], "example.com") is None
+
+
+def test_a_method_our_provider_spoke_on_is_not_spoken_on_again_further_down() -> None:
+    """A sender's header that sits right under the provider's run, under a name of its own that
+    ends like the provider's, cannot overrule what the provider said."""
+    planted = "evil.icloud.com; dmarc=pass header.from=example.com; dkim=pass header.d=example.com"
+
+    assert authentication_passes([*ICLOUD, planted], ".icloud.com", "example.com") is False
+
+
+def test_icloud_and_fastmail_stamps_are_learned_as_their_suffix() -> None:
+    from keepwarm.domain.authres import learnable_servid
+
+    icloud = [
+        "bimi.icloud.com; bimi=none",
+        "dmarc.icloud.com; dmarc=pass header.from=example.com",
+        "dkim-verifier.icloud.com; dkim=pass (2048-bit key) header.d=example.com header.i=@example.com",
+    ]
+    fastmail = ["mx3.messagingengine.com; dkim=pass header.d=example.com; dmarc=pass header.from=example.com"]
+    assert learnable_servid(icloud, "example.com") == ".icloud.com"
+    assert learnable_servid(fastmail, "example.com") == ".messagingengine.com"
+    later = [fastmail[0].replace("mx3", "mx1")]
+    assert authentication_passes(later, ".messagingengine.com", "example.com") is True

@@ -131,18 +131,49 @@ def parse(header: str) -> Stamp | None:
     return Stamp(servid, results)
 
 
-def topmost(headers: list[str], servid: str | None) -> Stamp | None:
-    """The topmost stamp written by ``servid`` (with None: the topmost header, if it has
-    Microsoft's shape). Headers are given top first, as the message carries them."""
+def _written_by(stamp: Stamp, servid: str) -> bool:
+    """Whether ``servid`` (an authserv-id, ".suffix" for a provider whose servers each stamp
+    under their own name, or "microsoft" for no authserv-id at all) wrote ``stamp``."""
+    servid = servid.lower()
+    if servid == MICROSOFT:
+        return stamp.servid is None
+    if stamp.servid is None:
+        return False
+    if servid.startswith("."):
+        return stamp.servid.endswith(servid)
+    return stamp.servid == servid
+
+
+def ours(headers: Sequence[str], servid: str) -> list[Result] | None:
+    """What our provider says, top first: the results of the topmost run of headers it wrote,
+    one header per server name (iCloud writes one per method, as dmarc.icloud.com,
+    dkim-verifier.icloud.com…), and for each method only the topmost header's results. The run
+    ends at the first header by anyone else or by a server already met: below it is what the
+    message carried on arrival, which the sender may have written; and a method our provider has
+    spoken on is not spoken on again by a header further down. With "microsoft", only the
+    topmost header counts, and only in Microsoft's shape. None: our provider wrote no header."""
+    found: list[Result] = []
+    met: set[str | None] = set()
     for header in headers:
         stamp = parse(header)
         if stamp is None:
             continue
-        if servid is None:
-            return stamp if stamp.servid is None else None
-        if stamp.servid == servid.lower():
-            return stamp
-    return None
+        if _written_by(stamp, servid) and stamp.servid not in met:
+            met.add(stamp.servid)
+            spoken = {r.method for r in found}
+            found += [r for r in stamp.results if r.method not in spoken]
+        elif met:
+            break
+        if servid.lower() == MICROSOFT:
+            break
+    return found if met else None
+
+
+def servid_label(servid: str) -> str:
+    """An authserv-id as a person reads it: ``*.icloud.com`` for a suffix, Microsoft's by name."""
+    if servid.lower() == MICROSOFT:
+        return "Microsoft 365 / Outlook.com (no authserv-id)"
+    return "*" + servid if servid.startswith(".") else servid
 
 
 def _aligned(domain: str, from_domain: str) -> bool:
@@ -163,15 +194,12 @@ def _signed_domain(props: dict[str, str]) -> str | None:
 
 
 def authentication_passes(headers: Sequence[str], servid: str, from_domain: str) -> bool | None:
-    """True/False from the topmost Authentication-Results of ``servid``; None if it has none.
-
-    ``servid`` "microsoft" means the shape Microsoft 365 and Outlook.com write: the topmost header,
-    with no authserv-id at all.
-    """
-    stamp = topmost(list(headers), None if servid.lower() == MICROSOFT else servid)
-    if stamp is None:
+    """True/False from our provider's stamps (see ``ours``); None if it wrote none: True when its
+    DMARC passed for the From domain, or a DKIM signature aligned with it did."""
+    results = ours(headers, servid)
+    if results is None:
         return None
-    for result in stamp.results:
+    for result in results:
         if result.result != "pass":
             continue
         # Our own server's DMARC verdict is about the From domain; when it names it, it must match.
@@ -181,3 +209,26 @@ def authentication_passes(headers: Sequence[str], servid: str, from_domain: str)
         if signed is not None and _aligned(signed, from_domain):
             return True
     return False
+
+
+def _candidates(servid: str | None) -> list[str]:
+    """What to learn from the topmost stamp's writer: its parent domain as a suffix first (mx3 of
+    messagingengine.com stamps today, mx1 tomorrow; bimi.icloud.com heads iCloud's run), then the
+    name itself; "microsoft" for Microsoft's shape."""
+    if servid is None:
+        return [MICROSOFT]
+    labels = servid.split(".")
+    return ["." + ".".join(labels[1:]), servid] if len(labels) >= 3 else [servid]
+
+
+def learnable_servid(headers: Sequence[str], from_domain: str) -> str | None:
+    """The authserv-id to trust from now on, read off a message already known to be the owner's
+    (a reply carrying a valid token): the topmost stamp's writer, if what it says passes for the
+    owner's domain. None when nothing can be learned."""
+    top = next((stamp for stamp in map(parse, headers) if stamp is not None), None)
+    if top is None:
+        return None
+    for candidate in _candidates(top.servid):
+        if authentication_passes(headers, candidate, from_domain):
+            return candidate
+    return None
