@@ -17,7 +17,7 @@ from tests.clitools import run_cli as run
 from tests.testbed.config import ConfigFactory
 from tests.testbed.fixtures import Account, Testbed
 
-CHECK_NAMES = ["configuration", "mail settings", "state file", "IMAP", "SMTP", "templates"]
+CHECK_NAMES = ["configuration", "mail settings", "state file", "sender check", "IMAP", "SMTP", "templates"]
 
 
 @pytest.fixture(autouse=True)
@@ -188,6 +188,7 @@ def test_status_json_on_a_fresh_store(tmp_path: Path, capsys: pytest.CaptureFixt
         "reauthorisation_needed": False,
         "answers_held": 0,
         "answers_released_at": None,
+        "sender_check": {"servid": None, "learned_at": None, "trust_from": False},
     }
 
 
@@ -200,6 +201,35 @@ def test_status_on_a_fresh_store_says_never(tmp_path: Path, capsys: pytest.Captu
     assert "last poll:          never" in result.lines
     assert "skipped messages:   0" in result.lines
     assert "outbox pending:     0" in result.lines
+    assert any(line.startswith("sender check:       none yet: adding people") for line in result.lines)
+
+
+@pytest.mark.parametrize(
+    ("settings", "learned", "line"),
+    [
+        ({"AUTH_SERVID": "mx.google.com"}, None, "the stamp of mx.google.com (AUTH_SERVID)"),
+        ({}, ".icloud.com", "the stamp of *.icloud.com (learned 2026-11-20 from your reply)"),
+        ({"TRUST_FROM": "yes"}, None, "none: the From header is trusted as it is (TRUST_FROM=yes)"),
+    ],
+    ids=["configured", "learned", "trust-from"],
+)
+def test_status_and_check_say_how_mail_from_the_owner_is_told_from_a_forgery(
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+    settings: dict[str, str],
+    learned: str | None,
+    line: str,
+) -> None:
+    env = status_env(tmp_path, tmp_path / "state")
+    env.write_text(env.read_text() + "".join(f"KEEPWARM_{k}={v}\n" for k, v in settings.items()))
+    if learned:
+        Store(tmp_path / "state").runs.learn_servid(learned, datetime(2026, 11, 20, 9, 0, tzinfo=UTC))
+
+    status = run(capsys, "--env-file", str(env), "status")
+    checked = check_lines(run(capsys, "--env-file", str(env), "check"))
+
+    assert f"sender check:       {line}" in status.lines
+    assert checked["sender check"] == ("PASS", line)
 
 
 def _mail(frm: str, to: str, subject: str, msgid: str, when: datetime, extra: str = "") -> bytes:

@@ -14,7 +14,7 @@ import pytest
 
 from keepwarm import config
 from keepwarm.config import onboarding
-from keepwarm.errors import UsageError
+from keepwarm.errors import ConfigError, UsageError
 from tests.clitools import SYSTEMD_VARIABLES
 from tests.testbed.fixtures import Account, Testbed
 
@@ -282,6 +282,46 @@ def test_no_test_uses_the_providers_preset_and_a_fresh_secret_each_time(tmp_path
     other = config.load(second, environ={})
     assert loaded.secret is not None and other.secret is not None
     assert loaded.secret.reveal() != other.secret.reveal()
+    # The safe default: the provider's stamp is checked from the first day.
+    assert loaded.auth_servid == ".messagingengine.com" and not loaded.trust_from
+    assert "stamped by *.messagingengine.com" in done.out
+
+
+@pytest.mark.parametrize(
+    ("address", "servid"),
+    [
+        ("naomi@gmail.com", "mx.google.com"),
+        ("naomi@outlook.com", "microsoft"),
+        ("naomi@icloud.com", ".icloud.com"),
+        ("naomi@fastmail.com", ".messagingengine.com"),
+        ("naomi@yahoo.com", ".yahoo.com"),
+        ("naomi@proton.me", None),
+        ("naomi@example.org", None),
+    ],
+)
+def test_init_sets_the_authserv_id_it_knows_and_says_it_learns_the_rest(
+    tmp_path: Path, address: str, servid: str | None
+) -> None:
+    target = tmp_path / "keepwarm.env"
+    argv = ("init", "--non-interactive", "--no-test", "--email", address, "--imap-password", "pw")
+
+    done = keepwarm(tmp_path, *argv, "--output", str(target), "--timezone", "UTC")
+
+    assert done.code == 0, done.err
+    assert config.load(target, environ={}).auth_servid == servid
+    if servid is None:
+        assert "learns your provider's authentication stamp from your first reply" in done.out
+
+
+def test_init_takes_an_authserv_id_and_refuses_a_malformed_one(tmp_path: Path) -> None:
+    argv = ("init", "--non-interactive", "--no-test", "--email", "naomi@example.org", "--imap-password", "pw")
+    good, bad = tmp_path / "good.env", tmp_path / "bad.env"
+
+    keepwarm(tmp_path, *argv, "--output", str(good), "--timezone", "UTC", "--auth-servid", "mx.example.org")
+    assert config.load(good, environ={}).auth_servid == "mx.example.org"
+    keepwarm(tmp_path, *argv, "--output", str(bad), "--timezone", "UTC", "--auth-servid", "not one")
+    with pytest.raises(ConfigError, match="KEEPWARM_AUTH_SERVID: 'not one' is not an authserv-id"):
+        config.load(bad, environ={})
 
 
 # -- presets ---------------------------------------------------------------------------------------

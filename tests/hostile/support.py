@@ -11,7 +11,7 @@ import tempfile
 from collections import Counter
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime, timedelta
 from email import policy
 from email.message import EmailMessage, Message
@@ -307,6 +307,7 @@ class Keepwarm:
 
     store: Store
     servid: str | None = None
+    trust_from: bool = False
     owner: str = OWNER
     daemon: str = DAEMON
     secret: bytes = SECRET
@@ -318,7 +319,9 @@ class Keepwarm:
 
     @property
     def who(self) -> Identity:
-        return who(frozenset({self.owner}), self.daemon)
+        return replace(
+            who(frozenset({self.owner}), self.daemon), servid=self.servid, trust_from=self.trust_from
+        )
 
     @property
     def settings(self) -> Settings:
@@ -330,7 +333,6 @@ class Keepwarm:
             default_cadence_days=30,
             backfill=timedelta(days=3650),
             cap=50,
-            servid=self.servid,
             max_replies_per_hour=1000,
             mail=OwnerMail(self.owner, self.daemon, self.secret, plus_addressing=True),
             can_send=True,
@@ -393,12 +395,19 @@ class Keepwarm:
         )
 
 
-def seed(state_dir: Path, *, servid: str | None = None, owner: str = OWNER, daemon: str = DAEMON) -> Keepwarm:
+def seed(
+    state_dir: Path,
+    *,
+    servid: str | None = None,
+    trust_from: bool = False,
+    owner: str = OWNER,
+    daemon: str = DAEMON,
+) -> Keepwarm:
     """A keepwarm tracking Alice (last written 40 days ago, every 30 days), reminded an hour ago."""
     store = Store(state_dir)
     store.add_contact(Contact("Alice Example", (ALICE,), NOW - timedelta(days=400), cadence_days=30))
     store.add_touches([Touch(ALICE, NOW - timedelta(days=40), Direction.OUT, subject="Lisbon?")])
-    keepwarm = Keepwarm(store, servid=servid, owner=owner, daemon=daemon)
+    keepwarm = Keepwarm(store, servid=servid, trust_from=trust_from, owner=owner, daemon=daemon)
     assert len(keepwarm.remind(REMINDED)) == 1
     # Delivered before anyone answers it, as in life (an unsent reminder is cancelled by a touch).
     assert keepwarm.deliver(REMINDED).sent == [keepwarm.outbox("reminder")[0].id]
@@ -411,7 +420,11 @@ def clone(template: Keepwarm) -> Iterator[Keepwarm]:
     with tempfile.TemporaryDirectory(prefix="kw-hostile-") as directory:
         shutil.copyfile(template.store.path, Path(directory) / FILE_NAME)
         yield Keepwarm(
-            Store(Path(directory)), servid=template.servid, owner=template.owner, daemon=template.daemon
+            Store(Path(directory)),
+            servid=template.servid,
+            trust_from=template.trust_from,
+            owner=template.owner,
+            daemon=template.daemon,
         )
 
 

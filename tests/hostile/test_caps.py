@@ -14,7 +14,8 @@ from tests.hostile.support import NOW, reply, seed, to_daemon
 
 
 def test_ten_mails_of_fifty_thanks_give_at_most_the_caps(tmp_path: Path) -> None:
-    keepwarm = seed(tmp_path)
+    # The worst case: the owner chose to trust the From header, so a forger's thanks are taken.
+    keepwarm = seed(tmp_path, trust_from=True)
     for n in range(10):
         fifty = "\n".join(f"thanks Alice for gift {n}-{i}" for i in range(50))
         keepwarm.receive(to_daemon(keepwarm, fifty, msgid=f"t50-{n}@x"), NOW)

@@ -148,7 +148,7 @@ def test_a_contact_name_holding_an_encoded_word_stays_in_the_subject(tmp_path: P
     """add =?utf-8?q?Eve=0D=0ABcc:_eve@evil.example?= <eve@…> stores the name verbatim; the reminder
     subject then carries "Bcc: eve@evil.example" as a header of its own. The guard refuses it, and
     since SmtpSender checks the whole batch first, no reminder is ever delivered again."""
-    keepwarm = seed(tmp_path)
+    keepwarm = seed(tmp_path, trust_from=True)  # the owner trusts From: adding by mail works
     raw = message(
         ("From", OWNER),
         ("To", DAEMON),

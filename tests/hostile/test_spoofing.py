@@ -207,7 +207,8 @@ def test_spoofed_commands_run_nothing_and_answer_nobody(tmp_path: Path) -> None:
     ("label", "servid", "build"),
     [
         pytest.param("reply", None, lambda kw: reply(kw, "snooze 2w"), id="reply"),
-        pytest.param("add", None, lambda kw: to_daemon(kw, "add Bob <bob@example.org>"), id="add"),
+        # With nothing to check the From header, adding people takes a reply: its token proves it.
+        pytest.param("add", None, lambda kw: reply(kw, "add Bob <bob@example.org>"), id="add-in-a-reply"),
         pytest.param(
             "aligned pass",
             SERVID,

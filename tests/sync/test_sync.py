@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections import Counter
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -32,10 +33,13 @@ def _ago(days: float) -> datetime:
     return NOW - timedelta(days=days)
 
 
-def _poll(testbed: Testbed, account: Account, store: Store, folders: list[str]) -> poll.PollReport:
+def _poll(
+    testbed: Testbed, account: Account, store: Store, folders: list[str], *, trust_from: bool = False
+) -> poll.PollReport:
     mailbox = open_mailbox(testbed, account)
+    who = replace(identity(account), trust_from=trust_from)
     try:
-        return poll.poll(mailbox, store, identity(account), folders, NOW, backfill=BACKFILL)
+        return poll.poll(mailbox, store, who, folders, NOW, backfill=BACKFILL)
     finally:
         mailbox.close()
 
@@ -119,16 +123,22 @@ def _bcc_message(account: Account, *, bcc_header: bool) -> bytes:
 
 
 @pytest.mark.parametrize(
-    ("order", "sent_has_bcc_header"),
+    ("order", "sent_has_bcc_header", "trust_from"),
     [
-        (["INBOX", "Sent"], True),
-        (["Sent", "INBOX"], True),
-        (["Sent", "INBOX"], False),
+        (["INBOX", "Sent"], True, False),
+        (["Sent", "INBOX"], True, False),
+        # Only the INBOX copy says it was a BCC: that takes trusting the From header (or a stamp).
+        (["Sent", "INBOX"], False, True),
     ],
     ids=["inbox-first", "sent-first", "sent-first-without-bcc-header"],
 )
 def test_bcc_to_the_daemon_tracks_each_recipient_with_the_tagged_cadence(
-    testbed: Testbed, account: Account, tmp_path: Path, order: list[str], sent_has_bcc_header: bool
+    testbed: Testbed,
+    account: Account,
+    tmp_path: Path,
+    order: list[str],
+    sent_has_bcc_header: bool,
+    trust_from: bool,
 ) -> None:
     testbed.append(account, "Sent", _bcc_message(account, bcc_header=sent_has_bcc_header))
     # The copy the server delivers to the plus-address never carries the Bcc header.
@@ -137,8 +147,8 @@ def test_bcc_to_the_daemon_tracks_each_recipient_with_the_tagged_cadence(
     assert f"Delivered-To: {account.plus('keepwarm+3w')}".encode() in delivered
 
     store = Store(tmp_path)
-    report = _poll(testbed, account, store, order)
-    again = _poll(testbed, account, store, order)
+    report = _poll(testbed, account, store, order, trust_from=trust_from)
+    again = _poll(testbed, account, store, order, trust_from=trust_from)
 
     peers = {"bob@example.net", "carol@example.org", "dan@example.com"}
     assert report.touches == Counter(dict.fromkeys(peers, 1))
@@ -158,6 +168,38 @@ def test_bcc_to_the_daemon_tracks_each_recipient_with_the_tagged_cadence(
         (p, Direction.OUT) for p in sorted(peers)
     ]
     assert again.messages == 0 and again.new_contacts == [] and len(store.contacts()) == 3
+
+
+def test_with_nothing_to_check_from_only_the_owners_own_copy_of_a_bcc_adds_people(
+    testbed: Testbed, account: Account, tmp_path: Path
+) -> None:
+    """No AUTH_SERVID (set or learned), TRUST_FROM=no: anyone can send INBOX a "From: owner"
+    mail blind-copied to the daemon, and Gmail's All Mail holds it too, with the receiving
+    server's stamp. Neither adds anyone; both still count as the touches they claim to be."""
+    forged = mail(account.address, BOB, "Hi", "forged-bcc@evil.example", _ago(1))
+    testbed.deliver(account.plus("keepwarm+1y"), forged, account.address)
+    with testbed.imap_client(account) as client:
+        client.create_folder("All Mail")
+    stamped = mail(
+        account.address,
+        "Carol <carol@example.org>",
+        "Hello",
+        "stamped-bcc@evil.example",
+        _ago(1),
+        ("Authentication-Results", "mx.example.net; dmarc=fail header.from=example.com"),
+        ("Bcc", account.plus("keepwarm+1y")),
+    )
+    testbed.append(account, "All Mail", stamped)
+    store = Store(tmp_path)
+
+    report = _poll(testbed, account, store, ["INBOX", "All Mail"])
+
+    assert store.contacts() == [] and report.new_contacts == [] and report.cadence_changes == 0
+    assert set(report.touches) == {"bob@example.net", "carol@example.org"}
+    # The same two with TRUST_FROM=yes: the owner chose to trust the From header.
+    trusting = Store(tmp_path / "trusting")
+    _poll(testbed, account, trusting, ["INBOX", "All Mail"], trust_from=True)
+    assert sorted(c.emails[0] for c in trusting.contacts()) == ["bob@example.net", "carol@example.org"]
 
 
 def test_bcc_with_a_tag_changes_the_cadence_of_a_tracked_contact(

@@ -39,6 +39,8 @@ class Answer:
     about: tuple[tuple[int, int], ...] = ()
     change: int | None = None
     extra: dict[str, str] = field(default_factory=dict)
+    # Something keepwarm learned from this message, said above the rest.
+    notice: str | None = None
 
 
 def hold_until(store: Store, settings: Settings, now: datetime) -> datetime | None:
@@ -84,6 +86,7 @@ class Answers:
         return {
             "owner": views.owner_view(self.settings.owner_name, self.mail.owner_address),
             "lines": list(answer.lines),
+            "notice": answer.notice,
             "error": answer.error,
             "no_command": answer.no_command,
             "help": "help" in answer.asked,

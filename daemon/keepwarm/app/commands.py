@@ -16,15 +16,17 @@ from __future__ import annotations
 
 import hashlib
 import logging
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from email.parser import BytesHeaderParser
 from email.policy import compat32
 from functools import cached_property
 
 from keepwarm.app.answers import Answer, Answers
-from keepwarm.app.settings import Settings
+from keepwarm.app.settings import Settings, checked_identity
 from keepwarm.domain.authn import Verdict, authenticate, looks_like_reply
+from keepwarm.domain.authres import learnable_servid, servid_label
+from keepwarm.domain.classify import Identity
 from keepwarm.domain.commands import (
     Changes,
     Command,
@@ -47,6 +49,27 @@ from keepwarm.store import Store
 from keepwarm.store.undo import Change
 
 log = logging.getLogger("keepwarm.commands")
+
+# Said when mail to the daemon address asks for what needs proof of the sender, and nothing
+# checks the From header: no authserv-id set or learned, and TRUST_FROM not chosen.
+UNPROVEN = (
+    "adding people, 'for …', 'news:' and 'thanks …' need proof that this mail is yours (anyone "
+    "can write your address as the sender), and keepwarm does not know your provider's "
+    "authentication stamp yet. Answer this message with 'ok': an answer to keepwarm's own mail "
+    "proves it is you, and keepwarm learns the stamp from it. Then send your mail again. (Or set "
+    "KEEPWARM_AUTH_SERVID; or KEEPWARM_TRUST_FROM=yes to trust the sender line as it is.)"
+)
+CANNOT_LEARN = (
+    "keepwarm could not learn your provider's authentication stamp from this message: it carries "
+    "no Authentication-Results that pass for your domain. To add people or share by mail to "
+    "keepwarm, set KEEPWARM_AUTH_SERVID to your provider's authserv-id, or KEEPWARM_TRUST_FROM=yes "
+    "to trust the sender line as it is (anyone could then write it)."
+)
+
+
+def needs_proof(changes: Changes) -> bool:
+    """Changes that add people or put words into what the owner will send her friends."""
+    return bool(changes.added or changes.openers or changes.news is not None or changes.thanks)
 
 
 def _auth_results(raw: bytes) -> list[str]:
@@ -96,6 +119,7 @@ class CommandHandler:
         self.store = store
         self.settings = settings
         self.renderer = renderer
+        self.who: Identity = checked_identity(settings.who, store.runs.learned_servid())
 
     @cached_property
     def answers(self) -> Answers:
@@ -126,12 +150,30 @@ class CommandHandler:
         return authenticate(
             mail,
             _auth_results(raw),
-            self.settings.who,
+            self.who,
             # Without SECRET no token can be checked: a reply is then refused, and said why.
             self.settings.mail.secret if self.settings.mail is not None else b"",
-            servid=self.settings.servid,
+            servid=self.who.servid,
             now=now,
-            needs_token=looks_like_reply(mail, self.settings.who),
+            needs_token=looks_like_reply(mail, self.who),
+        )
+
+    def learn(self, mail: InboundMail, raw: bytes, verdict: Verdict, now: datetime) -> str | None:
+        """With no authserv-id known, learn it from a reply its token proves the owner's; then
+        her provider's stamp is checked from now on. Returns the notice for the answer."""
+        if self.who.servid is not None or verdict.token is None:
+            return None
+        servid = learnable_servid(_auth_results(raw), verdict.owner_address.rpartition("@")[2])
+        if servid is None:
+            return None
+        self.store.runs.learn_servid(servid, now)
+        self.who = checked_identity(self.who, servid)
+        log.info(
+            "learned the authserv-id %s from %s: mail from the owner must pass its check", servid, mail.key
+        )
+        return (
+            f"keepwarm now checks your provider's authentication stamp ({servid_label(servid)}) on mail from "
+            "you: commands that add people or reach friends work from any new mail to keepwarm."
         )
 
     def _handle(self, mail: InboundMail, raw: bytes, now: datetime) -> str:
@@ -144,6 +186,7 @@ class CommandHandler:
             log.warning("rejected a command from %s: %s", sender, verdict.reason)
             self.answers.reject(mail, sender, verdict.reason, now)
             return "rejected"
+        notice = self.learn(mail, raw, verdict, now)
         reading = self.read(mail, raw, verdict, now)
         replay = _replay_key(mail, verdict, reading.text)
         if replay is not None and replay in self.store.seen_keys():
@@ -154,9 +197,15 @@ class CommandHandler:
         if reading.changes is None:
             log.info("no command applied from %s: %s", mail.key, reading.error)
             about = tuple(reading.context.about.items())
-            answer = Answer(error=reading.error, no_command=reading.no_command, about=about)
+            if reading.no_command and verdict.token is not None and self.who.unverified:
+                notice = CANNOT_LEARN  # most likely the "ok" that UNPROVEN asked for
+            answer = Answer(error=reading.error, no_command=reading.no_command, about=about, notice=notice)
             self.answers.answer(mail, verdict.owner_address, answer, now)
             return "no-command" if reading.no_command else "command-error"
+        if self.unproven(verdict, reading):
+            log.warning("not applying %s: it needs proof of the sender, and nothing checks it", mail.key)
+            self.answers.answer(mail, verdict.owner_address, Answer(error=UNPROVEN), now)
+            return "needs-proof"
         try:
             # A savepoint: a command that fails half-way leaves nothing of the message behind.
             with self.store.transaction():
@@ -164,13 +213,20 @@ class CommandHandler:
         except CommandError as exc:
             log.info("command error in %s: %s", mail.key, exc)
             about = tuple(reading.context.about.items())
-            self.answers.answer(mail, verdict.owner_address, Answer(error=str(exc), about=about), now)
-            return "command-error"
-        if self.settings.confirmations == "all" or answer.asked:
+            answer = Answer(error=str(exc), about=about, notice=notice)
             self.answers.answer(mail, verdict.owner_address, answer, now)
+            return "command-error"
+        if self.settings.confirmations == "all" or answer.asked or notice:
+            self.answers.answer(mail, verdict.owner_address, replace(answer, notice=notice), now)
         return "applied"
 
     # -- reading --------------------------------------------------------------------------------
+
+    def unproven(self, verdict: Verdict, reading: Reading) -> bool:
+        """Whether the reading asks for what needs proof of the sender, with none to be had: no
+        token, and nothing that checks the From header (see UNPROVEN)."""
+        changes = reading.changes
+        return changes is not None and verdict.token is None and self.who.unverified and needs_proof(changes)
 
     def context(self, verdict: Verdict, *, reply: bool = False) -> Context:
         """What the message answers, from the token it carries (none: a message of its own, or
@@ -188,7 +244,7 @@ class CommandHandler:
 
     def read(self, mail: InboundMail, raw: bytes, verdict: Verdict, now: datetime) -> Reading:
         """The message's new text, commands and planned changes; applies nothing."""
-        context = self.context(verdict, reply=looks_like_reply(mail, self.settings.who))
+        context = self.context(verdict, reply=looks_like_reply(mail, self.who))
         reading = Reading(context, text=new_text(raw, context.quote))
         try:
             if context.reply:

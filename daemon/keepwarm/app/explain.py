@@ -6,7 +6,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from keepwarm.app.commands import CommandHandler
+from keepwarm.app.commands import UNPROVEN, CommandHandler
 from keepwarm.app.settings import Settings
 from keepwarm.domain.commands import Command
 from keepwarm.domain.inbound import COMMAND_BYTES
@@ -79,4 +79,6 @@ def explain(
         changes=changes,
         would_apply=verdict.accepted and not mail.automatic and reading.changes is not None,
     )
+    if handler.unproven(verdict, reading):
+        found.update(error=UNPROVEN, needs_proof=True, would_apply=False)
     return found

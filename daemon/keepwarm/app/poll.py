@@ -20,7 +20,7 @@ from datetime import datetime, timedelta
 
 from keepwarm.app.commands import CommandHandler
 from keepwarm.app.reminders import settle_open, settle_openers
-from keepwarm.app.settings import Settings
+from keepwarm.app.settings import Settings, checked_identity
 from keepwarm.domain.classify import Identity, classify
 from keepwarm.domain.inbound import COMMAND_BYTES, InboundMail
 from keepwarm.domain.ingest import BatchPlan, Known, plan_batch
@@ -212,7 +212,7 @@ def run(
         report = poll(
             mailbox,
             store,
-            settings.who,
+            checked_identity(settings.who, store.runs.learned_servid()),
             mailbox.watched_folders(settings.folders),
             now,
             backfill=settings.backfill,

@@ -7,7 +7,7 @@ None and ``owner_mail()`` raises the configuration's own one-line problems.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import time, timedelta
 
 from keepwarm.app.outbox import OwnerMail
@@ -27,7 +27,6 @@ class Settings:
     backfill: timedelta = timedelta(days=730)
     digest: bool = False
     cap: int = 3
-    servid: str | None = None
     confirmations: str = "all"
     max_replies_per_hour: int = 20
     overview: str = "off"
@@ -43,3 +42,11 @@ class Settings:
         if self.mail is None:
             raise ConfigError(list(self.mail_problems) or ["the mail settings are incomplete"])
         return self.mail
+
+
+def checked_identity(who: Identity, learned_servid: str | None) -> Identity:
+    """``who``, with the authserv-id learned from the owner's first authenticated reply when
+    AUTH_SERVID is not set: from then on her provider's stamp is checked as if it were."""
+    if who.servid is not None or learned_servid is None:
+        return who
+    return replace(who, servid=learned_servid)

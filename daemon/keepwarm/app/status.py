@@ -10,11 +10,40 @@ from typing import Any
 
 from keepwarm.app.answers import hold_until
 from keepwarm.app.settings import Settings
+from keepwarm.domain.authres import servid_label
 from keepwarm.domain.outbox import OutboxState
 from keepwarm.store import Store
 from keepwarm.store.runs import REAUTHORISATION
 
 RECENT_ERRORS = 5
+
+
+def sender_check(store: Store | None, settings: Settings) -> dict[str, Any]:
+    """How keepwarm knows mail "from the owner" is hers: the authserv-id whose stamp it checks
+    (set as AUTH_SERVID, or learned from her first reply), else whether she trusts From. (No
+    store yet: nothing learned yet.)"""
+    configured = settings.who.servid
+    learned = None if configured or store is None else store.runs.learned_servid()
+    return {
+        "servid": configured or learned,
+        "learned_at": store.runs.get().get("servid_learned_at") if store and learned else None,
+        "trust_from": settings.who.trust_from,
+    }
+
+
+def describe_sender_check(check: dict[str, Any]) -> str:
+    """The sender check in one line, for ``status`` and ``check``."""
+    if check["servid"]:
+        whose = f"the stamp of {servid_label(check['servid'])}"
+        if check["learned_at"]:
+            return f"{whose} (learned {check['learned_at'][:10]} from your reply)"
+        return f"{whose} (AUTH_SERVID)"
+    if check["trust_from"]:
+        return "none: the From header is trusted as it is (TRUST_FROM=yes)"
+    return (
+        "none yet: adding people and sharing by mail wait for a reply to keepwarm's mail, "
+        "from which it learns your provider's stamp (or set AUTH_SERVID)"
+    )
 
 
 def report(store: Store, settings: Settings, now: datetime) -> dict[str, Any]:
@@ -43,4 +72,5 @@ def report(store: Store, settings: Settings, now: datetime) -> dict[str, Any]:
         # Answers the hourly cap holds back: they go out together at this time (or the next poll).
         "answers_held": len(held),
         "answers_released_at": (release or now).isoformat() if held else None,
+        "sender_check": sender_check(store, settings),
     }

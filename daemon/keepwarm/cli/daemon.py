@@ -43,7 +43,7 @@ def _remind(args: argparse.Namespace, ctx: Context) -> int:
 
 
 def _status(args: argparse.Namespace, ctx: Context) -> int:
-    from keepwarm.app.status import report
+    from keepwarm.app.status import describe_sender_check, report
     from keepwarm.runtime.wiring import settings_for
 
     data = report(ctx.store, settings_for(ctx.config), ctx.now())
@@ -60,6 +60,7 @@ def _status(args: argparse.Namespace, ctx: Context) -> int:
         + (f" ({', '.join(f'{k} {v}' for k, v in sorted(skipped.items()))})" if skipped else "")
     )
     print(f"outbox pending:     {data['outbox_pending']}")
+    print(f"sender check:       {describe_sender_check(data['sender_check'])}")
     if data["answers_held"]:
         at = output.day_time(data["answers_released_at"], ctx.now())
         count = data["answers_held"]

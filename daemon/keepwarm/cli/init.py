@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, Any
 from keepwarm import config as config_module
 from keepwarm.cli.context import Context
 from keepwarm.config import onboarding
+from keepwarm.domain.authres import servid_label
 from keepwarm.errors import UsageError
 
 if TYPE_CHECKING:
@@ -79,6 +80,11 @@ def _answers(args: argparse.Namespace) -> tuple[dict[str, str], str]:
     values["REMINDER_TIME"] = ask("reminder_time", "Reminders at (HH:MM)", "08:30")
     if args.state_dir:
         values["STATE_DIR"] = args.state_dir
+    values["AUTH_SERVID"] = ask(
+        "auth_servid",
+        "Your provider's authserv-id, to tell your mail from forgeries (blank: learn it from a reply)",
+        preset.servid or "",
+    )
     values["SECRET"] = onboarding.new_secret()
     return values, preset.note
 
@@ -116,10 +122,14 @@ def _init(args: argparse.Namespace, ctx: Context) -> int:
             return 1
     onboarding.write_env(target, text, force=True)
     print(f"wrote {target} (mode 0600); next: keepwarm --env-file {target} check")
-    print(
-        "tip: set KEEPWARM_AUTH_SERVID to your provider's authserv-id (the first word of its "
-        "Authentication-Results headers) so that commands must also pass DMARC or DKIM"
-    )
+    if values.get("AUTH_SERVID"):
+        label = servid_label(values["AUTH_SERVID"])
+        print(f"mail from you must pass the check stamped by {label} (KEEPWARM_AUTH_SERVID)")
+    else:
+        print(
+            "keepwarm learns your provider's authentication stamp from your first reply to one of its "
+            "messages; until then, adding people and sharing by mail wait for such a reply"
+        )
     return 0
 
 
@@ -149,4 +159,9 @@ def register(sub: Any) -> None:
     init.add_argument("--timezone", metavar="ZONE")
     init.add_argument("--reminder-time", metavar="HH:MM")
     init.add_argument("--state-dir", metavar="DIR")
+    init.add_argument(
+        "--auth-servid",
+        metavar="ID",
+        help="who stamps Authentication-Results on your mail (default: known for the big providers)",
+    )
     init.set_defaults(handler=_init)

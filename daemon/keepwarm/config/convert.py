@@ -80,6 +80,18 @@ def folders(raw: str) -> tuple[str, ...]:
     return ("auto",) if items[0].lower() == "auto" else items
 
 
+def servid(raw: str) -> str:
+    """An authserv-id: a host name, ``.suffix`` (any name ending so), or ``microsoft``."""
+    value = raw.strip().lower()
+    name = value[1:] if value.startswith(".") else value
+    if value != "microsoft" and ("." not in name or not _HOST.match(name)):
+        raise ValueError(
+            f"{raw.strip()!r} is not an authserv-id: write a host name (mx.google.com), "
+            ".suffix for any name ending so (.icloud.com), or microsoft"
+        )
+    return value
+
+
 def readable_file(raw: str) -> Path:
     """A path to a file that exists and can be read."""
     path = Path(raw.strip()).expanduser()

@@ -242,6 +242,7 @@ def load(env_file: Path | None = None, environ: Mapping[str, str] | None = None)
         confirmations=values["CONFIRMATIONS"],
         max_replies_per_hour=values["MAX_REPLIES_PER_HOUR"],
         auth_servid=values.get("AUTH_SERVID"),
+        trust_from=values["TRUST_FROM"],
         oauth=oauth,
         overview=values["OVERVIEW"],
         overview_day=values["OVERVIEW_DAY"],

@@ -71,6 +71,7 @@ class Config:
     confirmations: str = "all"
     max_replies_per_hour: int = 20
     auth_servid: str | None = None
+    trust_from: bool = False
     oauth: OAuthConfig | None = None
     overview: str = "off"
     overview_day: int = 6

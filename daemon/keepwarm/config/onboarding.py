@@ -24,45 +24,56 @@ class Preset:
     imap: tuple[str, int, str]
     smtp: tuple[str, int, str]
     note: str = ""
+    # Who writes the Authentication-Results of the mail the provider receives (AUTH_SERVID).
+    servid: str | None = None
 
 
 _APP_LOGIN_NOTE = "use an app password (your account's security settings), not your normal password"
 _OAUTH = "passwords are refused here: run 'keepwarm auth {which}' after init"
+_GMAIL = (("imap.gmail.com", 993, "ssl"), ("smtp.gmail.com", 465, "ssl"))
+_MICROSOFT_IMAP = ("outlook.office365.com", 993, "ssl")
 PRESETS: dict[str, Preset] = {
-    "gmail": Preset("Gmail", ("imap.gmail.com", 993, "ssl"), ("smtp.gmail.com", 465, "ssl"), _APP_LOGIN_NOTE),
-    "google": Preset(
-        "Google Workspace",
-        ("imap.gmail.com", 993, "ssl"),
-        ("smtp.gmail.com", 465, "ssl"),
-        _OAUTH.format(which="google"),
-    ),
+    "gmail": Preset("Gmail", *_GMAIL, _APP_LOGIN_NOTE, servid="mx.google.com"),
+    "google": Preset("Google Workspace", *_GMAIL, _OAUTH.format(which="google"), servid="mx.google.com"),
+    # Microsoft's stamp has no authserv-id at all: "microsoft" names that shape.
     "outlook": Preset(
         "Outlook.com",
-        ("outlook.office365.com", 993, "ssl"),
+        _MICROSOFT_IMAP,
         ("smtp-mail.outlook.com", 587, "starttls"),
         _OAUTH.format(which="microsoft"),
+        servid="microsoft",
     ),
     "microsoft": Preset(
         "Microsoft 365",
-        ("outlook.office365.com", 993, "ssl"),
+        _MICROSOFT_IMAP,
         ("smtp.office365.com", 587, "starttls"),
         _OAUTH.format(which="microsoft"),
+        servid="microsoft",
     ),
+    # One header per method: bimi.icloud.com, dmarc.icloud.com, dkim-verifier.icloud.com…
     "icloud": Preset(
         "iCloud Mail",
         ("imap.mail.me.com", 993, "ssl"),
         ("smtp.mail.me.com", 587, "starttls"),
         _APP_LOGIN_NOTE,
+        servid=".icloud.com",
     ),
+    # Each receiving server stamps under its own name: mx1.messagingengine.com, mx3…
     "fastmail": Preset(
-        "Fastmail", ("imap.fastmail.com", 993, "ssl"), ("smtp.fastmail.com", 465, "ssl"), _APP_LOGIN_NOTE
+        "Fastmail",
+        ("imap.fastmail.com", 993, "ssl"),
+        ("smtp.fastmail.com", 465, "ssl"),
+        _APP_LOGIN_NOTE,
+        servid=".messagingengine.com",
     ),
     "yahoo": Preset(
         "Yahoo Mail",
         ("imap.mail.yahoo.com", 993, "ssl"),
         ("smtp.mail.yahoo.com", 465, "ssl"),
         _APP_LOGIN_NOTE,
+        servid=".yahoo.com",
     ),
+    # Not known: keepwarm learns it from the owner's first reply.
     "proton": Preset(
         "Proton Mail Bridge",
         ("127.0.0.1", 1143, "starttls"),

@@ -212,11 +212,22 @@ SETTINGS: tuple[Setting, ...] = (
     ),
     Setting(
         "AUTH_SERVID",
-        convert.text,
-        "Your provider's authserv-id in Authentication-Results (e.g. mx.google.com; microsoft for "
-        "Microsoft 365 and Outlook.com, whose stamp has none): commands must then pass DMARC or an "
-        "aligned DKIM check.",
-        "mx.example.com",
+        convert.servid,
+        "Your provider's authserv-id in Authentication-Results (mx.google.com; .icloud.com for any "
+        "name ending so; microsoft for Microsoft 365 and Outlook.com, whose stamp has none): mail "
+        "from you must then pass DMARC or an aligned DKIM check. 'keepwarm init' sets it for the "
+        "providers it knows; unset, keepwarm learns it from your first reply to one of its messages.",
+        ".messagingengine.com",
+    ),
+    Setting(
+        "TRUST_FROM",
+        convert.boolean,
+        "yes to trust the From header of mail to the daemon address when no authserv-id is known "
+        "(set or learned); no: adding people (by command or BCC), 'for', 'news:' and 'thanks' then "
+        "need a reply to a keepwarm message, which proves it is you. Anyone can write your address "
+        "in a From header.",
+        "no",
+        default="no",
     ),
     Setting(
         "OAUTH_PROVIDER",

@@ -90,8 +90,10 @@ def authenticate(
         if not passed:
             return refuse("neither DMARC nor an aligned DKIM signature passed")
         reasons.append(f"{servid} says DMARC or an aligned DKIM signature passed")
+    elif who.trust_from:
+        reasons.append("TRUST_FROM=yes: the From header is trusted as it is")
     else:
-        reasons.append("AUTH_SERVID is not set: the From header is trusted as it is")
+        reasons.append("no authserv-id is set or learned: only a token can prove the From header")
     token = reply_token(mail, who, secret, now)
     if needs_token and token is None:
         return refuse("no valid reminder token (forged, altered, or older than 90 days)")

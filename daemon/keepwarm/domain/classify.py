@@ -53,6 +53,13 @@ class Identity:
     max_recipients: int = 20
     # AUTH_SERVID: mail "from the owner" that our provider's stamp fails is forged.
     servid: str | None = None
+    # TRUST_FROM: with no servid, the owner chose to trust the From header of what reaches the daemon.
+    trust_from: bool = False
+
+    @property
+    def unverified(self) -> bool:
+        """Whether a From header naming the owner is all the evidence there is (nothing checks it)."""
+        return self.servid is None and not self.trust_from
 
     def is_owner(self, address: str) -> bool:
         """One of the owner's addresses, or a plus-variant of one (naomi+news@…)."""

@@ -88,11 +88,22 @@ def plan_batch(
         # A BCC's request to track is honoured once per message, from whichever copy carries it,
         # so a resync never re-adds a contact the owner removed since.
         applied = BCC_PREFIX + mail.key
-        if verdict.bcc is not None and applied not in known.seen and applied not in seen_now:
+        # Anyone can send a "From: owner" mail blind-copied to the daemon. Unless that is checked,
+        # only the owner's own copy may add people: it will, when met (and is not marked before).
+        unproven = _unproven_bcc(mail, who, source)
+        if verdict.bcc is not None and not unproven and applied not in known.seen and applied not in seen_now:
             seen_now.add(applied)
             plan.seen.append(applied)
             _track_bcc(plan, verdict, known, mail, now)
     return plan
+
+
+def _unproven_bcc(mail: InboundMail, who: Identity, source: str) -> bool:
+    """When nothing checks that "From: owner" is true (see Identity): a copy that arrived from
+    outside. That is any copy in INBOX, and any copy a receiving server stamped with
+    Authentication-Results (Gmail's All Mail holds received mail too); the owner's own copy in
+    Sent or All Mail never went through a receiving server, so it carries no stamp."""
+    return who.unverified and (source.lower() == INBOX_SOURCE or bool(mail.auth_results))
 
 
 def _unstamped(mail: InboundMail, who: Identity, source: str) -> bool:

@@ -60,6 +60,7 @@ def check_templates(renderer: Renderer, now: datetime, owner_name: str | None) -
     answer = {
         "owner": owner,
         "lines": ["snoozed Alice Example until 2027-01-10"],
+        "notice": None,
         "error": None,
         "no_command": False,
         "help": True,

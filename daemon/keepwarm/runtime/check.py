@@ -1,7 +1,8 @@
 """``keepwarm check``: every part of the set-up tried for real, one pass/fail line each.
 
-Configuration, the state file, the IMAP login and the watched folders (with their sizes), the
-SMTP login, and the templates rendered against sample data. Nothing is changed or sent.
+Configuration, the state file, how mail from the owner is told from a forgery (the sender
+check), the IMAP login and the watched folders (with their sizes), the SMTP login, and the
+templates rendered against sample data. Nothing is changed or sent.
 """
 
 from __future__ import annotations
@@ -12,11 +13,13 @@ from datetime import datetime
 from pathlib import Path
 
 from keepwarm import config as config_module
+from keepwarm.app import status
 from keepwarm.errors import KeepwarmError
 from keepwarm.render import samples
 from keepwarm.render.engine import Renderer
 from keepwarm.runtime import wiring
 from keepwarm.store import Store
+from keepwarm.store.repository import FILE_NAME
 
 
 @dataclass(frozen=True)
@@ -56,6 +59,13 @@ def run_checks(env_file: Path | None) -> list[Check]:
         return f"{opened.path} ({opened.count('contacts')} contacts, {opened.count('touches')} touches)"
 
     checks.append(_attempt("state file", store))
+
+    def sender() -> str:
+        exists = (config.state_dir / FILE_NAME).exists()
+        store_ = Store(config.state_dir) if exists else None
+        return status.describe_sender_check(status.sender_check(store_, wiring.settings_for(config)))
+
+    checks.append(_attempt("sender check", sender))
 
     def imap() -> str:
         mailbox = wiring.open_mailbox(config)

@@ -29,6 +29,7 @@ def identity(config: Config) -> Identity:
         daemon_address=config.daemon_address,
         max_recipients=config.max_recipients,
         servid=config.auth_servid,
+        trust_from=config.trust_from,
     )
 
 
@@ -89,7 +90,6 @@ def settings_for(config: Config) -> Settings:
         backfill=config.backfill,
         digest=config.reminder_mode == "digest",
         cap=config.max_reminders_per_day,
-        servid=config.auth_servid,
         confirmations=config.confirmations,
         max_replies_per_hour=config.max_replies_per_hour,
         overview=config.overview,

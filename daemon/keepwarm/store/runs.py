@@ -32,6 +32,15 @@ class RunsPart(Part):
             runs.update(extra)
             self._save(runs)
 
+    def learned_servid(self) -> str | None:
+        """The authserv-id learned from the owner's first authenticated reply (None: none yet)."""
+        value = self.get().get("learned_servid")
+        return value if isinstance(value, str) and value else None
+
+    def learn_servid(self, servid: str, at: datetime) -> None:
+        """Trust ``servid``'s stamps from now on (AUTH_SERVID was not set)."""
+        self.note("servid_learned_at", at, learned_servid=servid)
+
     def error(self, at: datetime, message: str, *, kind: str = "") -> None:
         """Keep one of the most recent errors (``kind`` says what it needs, e.g. reauthorisation)."""
         with self.transaction():
