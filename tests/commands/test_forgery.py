@@ -76,3 +76,22 @@ def test_the_sent_copy_of_the_owners_command_does_not_cost_the_stamped_inbox_cop
     assert report.commands == {"applied": 1} and report.skipped["command-copy-without-stamp"] == 1
     assert contact(bed).paused
     assert not [i for i in bed.store.outbox.items() if i.kind == "rejection"]  # no notice about her own mail
+
+
+def test_a_rejection_notice_goes_to_the_address_that_gets_the_reminders(
+    testbed: Testbed, account: Account, make_config: ConfigFactory, smtp_server: SmtpServer
+) -> None:
+    """OWNER_EMAILS lists the reminders' address first; another that sorts before it must not
+    take the notice."""
+    alias = "aaa-alias@example.com"
+    assert alias < account.address
+    bed = open_bed(testbed, account, smtp_server, make_config, owner_emails=f"{account.address},{alias}")
+    reminder = reminder_for(bed)
+    bed.deliver(
+        reply(reminder, "stop", "forged@evil.example", sender="mallory@evil.example"), reply_to(reminder)
+    )
+
+    assert bed.poll(LATER).commands == {"rejected": 1}
+    bed.service.deliver(LATER)
+    notices = [r for r in bed.sent() if b"keepwarm rejected a command" in r.data]
+    assert [r.rcpt_tos for r in notices] == [(account.address,)]
