@@ -65,7 +65,7 @@ def test_device_flow_then_xoauth2_logins(oauth_config: Config, testbed: Testbed)
 
     mailbox = wiring.open_mailbox(oauth_config)
     try:
-        assert mailbox.watched_folders(("auto",)) == ["INBOX", "Sent"]
+        assert mailbox.watched_folders(("auto",)) == ["INBOX", "Sent", "Archive"]
     finally:
         mailbox.close()
     wiring.sender(oauth_config).check_login()

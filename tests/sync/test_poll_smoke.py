@@ -54,7 +54,7 @@ def test_poll_counts_inbox_and_sent_once(testbed: Testbed, account: Account, tmp
     mailbox = ImapMailbox(_server(testbed, account))
     try:
         folders = mailbox.watched_folders(("auto",))
-        assert folders == ["INBOX", "Sent"]
+        assert folders == ["INBOX", "Sent", "Archive"]
         report = poll.poll(mailbox, store, who, folders, NOW, backfill=timedelta(days=730))
         again = poll.poll(mailbox, store, who, folders, NOW, backfill=timedelta(days=730))
     finally:

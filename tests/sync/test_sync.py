@@ -47,7 +47,7 @@ def _poll(
 # -- 1. which folders -------------------------------------------------------------------------
 
 
-def test_auto_watches_inbox_and_the_special_use_sent_folder(
+def test_auto_watches_inbox_sent_and_archive_but_never_drafts(
     testbed: Testbed, account: Account, tmp_path: Path
 ) -> None:
     owner = account.address
@@ -65,13 +65,49 @@ def test_auto_watches_inbox_and_the_special_use_sent_folder(
         mailbox.close()
 
     assert roles["Sent"] == "\\Sent" and roles["INBOX"] is None
-    assert watched == ["INBOX", "Sent"]
-    assert report.folders == {"INBOX": 1, "Sent": 1}
-    assert report.touches == Counter({"alice@example.org": 2})
+    assert watched == ["INBOX", "Sent", "Archive"]
+    assert report.folders == {"INBOX": 1, "Sent": 1, "Archive": 1}
+    assert report.touches == Counter({"alice@example.org": 2, "bob@example.net": 1})
     assert sorted((t.direction, t.source) for t in store.touches()) == [
+        (Direction.IN, "imap:Archive"),
         (Direction.IN, "imap:INBOX"),
         (Direction.OUT, "imap:Sent"),
     ]
+
+
+def test_mail_archived_or_moved_between_polls_is_one_touch_and_localised_folders_count(
+    testbed: Testbed, account: Account, tmp_path: Path
+) -> None:
+    """Archived before the first poll: still counted. Moved after it: still one touch. Folders a
+    server leaves unflagged are found by their usual names; a Spam folder never counts."""
+    owner = account.address
+    with testbed.imap_client(account) as client:
+        for name in ("Gesendet", "Elementos enviados", "Spam"):
+            client.create_folder(name)
+    testbed.append(account, "INBOX", mail(ALICE, owner, "Hi", "in1@x", _ago(3)))
+    testbed.append(account, "Archive", mail(ALICE, owner, "Filed by a rule", "rule1@x", _ago(2)))
+    testbed.append(account, "Gesendet", mail(owner, BOB, "Hallo", "de1@x", _ago(2)))
+    testbed.append(account, "Elementos enviados", mail(owner, BOB, "Hola", "es1@x", _ago(1)))
+    testbed.append(account, "Spam", mail(BOB, owner, "Win", "spam1@x", _ago(1)))
+    store = Store(tmp_path)
+    mailbox = open_mailbox(testbed, account)
+    try:
+        watched = mailbox.watched_folders(("auto",))
+        first = poll.poll(mailbox, store, identity(account), watched, NOW, backfill=BACKFILL)
+        with testbed.imap_client(account) as client:
+            client.select_folder("INBOX")
+            client.move(client.search("ALL"), "Archive")  # the owner archives Alice's mail
+        second = poll.poll(mailbox, store, identity(account), watched, NOW, backfill=BACKFILL)
+    finally:
+        mailbox.close()
+
+    # INBOX first, then the Sent folders (flagged or by name) in the server's order, then Archive.
+    assert watched[0] == "INBOX" and watched[-1] == "Archive" and "Spam" not in watched
+    assert set(watched[1:-1]) == {"Sent", "Gesendet", "Elementos enviados"}
+    assert first.touches == Counter({"alice@example.org": 2, "bob@example.net": 2})
+    assert second.folders["Archive"] == 1 and second.touches == Counter()
+    assert second.skipped["already-seen"] == 1  # the moved message, recognised by its key
+    assert sorted(t.message_id or "" for t in store.touches()) == ["de1@x", "es1@x", "in1@x", "rule1@x"]
 
 
 def test_an_explicit_folder_list_overrides_auto(testbed: Testbed, account: Account, tmp_path: Path) -> None:

@@ -89,8 +89,7 @@ def _folders(args: argparse.Namespace, ctx: Context) -> int:
 
     mailbox = wiring.open_mailbox(ctx.config)
     try:
-        watched = set(mailbox.watched_folders(ctx.config.imap_folders))
-        folders = mailbox.folders()
+        choices = mailbox.folder_choices(ctx.config.imap_folders)
     finally:
         mailbox.close()
     synced = ctx.store.folder_states()
@@ -98,25 +97,21 @@ def _folders(args: argparse.Namespace, ctx: Context) -> int:
         output.print_json(
             [
                 {
-                    "name": f.name,
-                    "special_use": f.special_use,
-                    "watched": f.name in watched,
-                    "last_uid": synced[f.name][1] if f.name in synced else None,
+                    "name": c.name,
+                    "role": c.role,
+                    "watched": c.watched,
+                    "why": c.why,
+                    "last_uid": synced[c.name][1] if c.name in synced else None,
                 }
-                for f in folders
+                for c in choices
             ]
         )
         return 0
     rows = [
-        [
-            "yes" if f.name in watched else "",
-            f.name,
-            f.special_use or "",
-            str(synced[f.name][1]) if f.name in synced else "-",
-        ]
-        for f in folders
+        ["yes" if c.watched else "", c.name, str(synced[c.name][1]) if c.name in synced else "-", c.why]
+        for c in choices
     ]
-    output.print_table(["WATCHED", "FOLDER", "ROLE", "LAST UID"], rows)
+    output.print_table(["WATCHED", "FOLDER", "LAST UID", "WHY"], rows)
     return 0
 
 

@@ -96,7 +96,7 @@ SETTINGS: tuple[Setting, ...] = (
     Setting(
         "IMAP_FOLDERS",
         convert.folders,
-        "auto (INBOX plus the \\Sent folder, or Gmail's \\All) or a comma-separated list.",
+        "auto (INBOX, Sent, Archive and All Mail; never Junk, Trash or Drafts) or a comma-separated list.",
         "auto",
         default="auto",
     ),

@@ -21,6 +21,7 @@ from imapclient import IMAPClient, SocketTimeout
 from imapclient.exceptions import IMAPClientError, LoginError
 
 from keepwarm.config import ServerConfig
+from keepwarm.domain.folders import Choice, Folder, choose, sees_outgoing, watched
 from keepwarm.errors import AuthError, ConfigError, TransientError
 from keepwarm.mail.message import HEADER_FIELDS
 from keepwarm.ports import FolderInfo, FolderStatus, RawMail
@@ -30,16 +31,6 @@ log = logging.getLogger("keepwarm.imap")
 FETCH_BATCH = 500
 _PEEK = f"BODY.PEEK[HEADER.FIELDS ({' '.join(HEADER_FIELDS)})]"
 _SPECIAL = ("\\All", "\\Archive", "\\Drafts", "\\Flagged", "\\Junk", "\\Sent", "\\Trash")
-# Tried in order when the server has no SPECIAL-USE flags.
-SENT_FALLBACKS = (
-    "Sent",
-    "Sent Items",
-    "Sent Messages",
-    "Sent Mail",
-    "INBOX.Sent",
-    "INBOX/Sent",
-    "[Gmail]/Sent Mail",
-)
 _DEAD_CONNECTION = (imaplib.IMAP4.abort, OSError, socket.timeout, ssl.SSLError, EOFError)
 _WIRE_ERRORS = (OSError, socket.timeout, ssl.SSLError, IMAPClientError, imaplib.IMAP4.abort, EOFError)
 
@@ -67,6 +58,7 @@ class ImapMailbox:
             raise ConfigError(["KEEPWARM_IMAP_HOST, _USER and a password (or OAuth) are needed to read mail"])
         self._server = server
         self._token = token
+        self._selected: str | None = None
         self._client = self._connect(server, SocketTimeout(connect=connect_timeout, read=read_timeout))
 
     def _login(self, client: IMAPClient, server: ServerConfig) -> None:
@@ -132,27 +124,27 @@ class ImapMailbox:
             found.append(FolderInfo(str(name), texts, special))
         return found
 
+    def folder_choices(self, setting: Sequence[str]) -> list[Choice]:
+        """Every folder, whether it is watched and why (``auto``: see ``keepwarm.domain.folders``)."""
+        listed = [Folder(f.name, f.special_use) for f in self.folders()]
+        return choose(listed, gmail=b"X-GM-EXT-1" in self.capabilities, setting=tuple(setting))
+
     def watched_folders(self, setting: Sequence[str]) -> list[str]:
-        """``auto``: Gmail's \\All, else INBOX and the \\Sent folder (by flag, else by name)."""
+        """The folders to read: the names given, or for ``auto`` every folder of the owner's mail."""
         if tuple(setting) != ("auto",):
             return list(setting)
-        folders = self.folders()
-        by_role = {f.special_use: f.name for f in folders if f.special_use}
-        if b"X-GM-EXT-1" in self.capabilities and "\\All" in by_role:
-            log.info("Gmail: watching %s, which holds mail in both directions", by_role["\\All"])
-            return [by_role["\\All"]]
-        sent = by_role.get("\\Sent")
-        if sent is None:
-            names = {f.name for f in folders}
-            sent = next((n for n in SENT_FALLBACKS if n in names), None)
-            if sent is None:
-                log.warning("no Sent folder found (no \\Sent flag, no usual name): outgoing mail is missed")
-                return ["INBOX"]
-            log.info("no SPECIAL-USE \\Sent flag; watching %r by its name", sent)
-        return ["INBOX", sent]
+        choices = self.folder_choices(setting)
+        if not sees_outgoing(choices):
+            log.warning("no Sent folder found (no \\Sent flag, no usual name): outgoing mail is missed")
+        return watched(choices)
 
     def status(self, folder: str) -> FolderStatus:
         """STATUS: a fraction of a millisecond, where EXAMINE of a big folder takes tens."""
+        if folder == self._selected:
+            # Dovecot answers STATUS of the selected folder from the connection's own view, which
+            # moves only with a command that syncs it: without this NOOP a kept connection would
+            # not see mail moved into the folder it last read.
+            self._call("NOOP", self._client.noop)
         info = self._call(
             f"STATUS {folder}", self._client.folder_status, folder, [b"UIDVALIDITY", b"UIDNEXT", b"MESSAGES"]
         )
@@ -164,7 +156,9 @@ class ImapMailbox:
 
     def open(self, folder: str) -> FolderStatus:
         """EXAMINE the folder: read-only, so flags cannot change through this connection."""
+        self._selected = None
         info = self._call(f"EXAMINE {folder}", self._client.select_folder, folder, readonly=True)
+        self._selected = folder
         return FolderStatus(
             uidvalidity=int(info.get(b"UIDVALIDITY", 0)),
             uidnext=int(info.get(b"UIDNEXT", 0)),
