@@ -84,11 +84,14 @@ def test_mail_archived_or_moved_between_polls_is_one_touch_and_localised_folders
     with testbed.imap_client(account) as client:
         for name in ("Gesendet", "Elementos enviados", "Spam"):
             client.create_folder(name)
-    testbed.append(account, "INBOX", mail(ALICE, owner, "Hi", "in1@x", _ago(3)))
-    testbed.append(account, "Archive", mail(ALICE, owner, "Filed by a rule", "rule1@x", _ago(2)))
-    testbed.append(account, "Gesendet", mail(owner, BOB, "Hallo", "de1@x", _ago(2)))
-    testbed.append(account, "Elementos enviados", mail(owner, BOB, "Hola", "es1@x", _ago(1)))
-    testbed.append(account, "Spam", mail(BOB, owner, "Win", "spam1@x", _ago(1)))
+    for folder, sender, to, key in [
+        ("INBOX", ALICE, owner, "in1"),
+        ("Archive", ALICE, owner, "rule1"),  # filed by a server rule before any poll
+        ("Gesendet", owner, BOB, "de1"),
+        ("Elementos enviados", owner, BOB, "es1"),
+        ("Spam", BOB, owner, "spam1"),
+    ]:
+        testbed.append(account, folder, mail(sender, to, f"About {key}", f"{key}@x", _ago(2)))
     store = Store(tmp_path)
     mailbox = open_mailbox(testbed, account)
     try:
