@@ -32,7 +32,7 @@ WAIT = 10.0
 class DaemonProcess:
     """``python -m keepwarm --env-file F run``, its log in a file."""
 
-    def __init__(self, env_file: Path, log: Path) -> None:
+    def __init__(self, env_file: Path, log: Path, extra_env: dict[str, str] | None = None) -> None:
         self.log = log
         self._log_handle: IO[bytes] = log.open("wb")
         self.proc = subprocess.Popen(
@@ -40,7 +40,7 @@ class DaemonProcess:
             stdin=subprocess.DEVNULL,
             stdout=subprocess.DEVNULL,
             stderr=self._log_handle,
-            env=subprocess_environment(),
+            env={**subprocess_environment(), **(extra_env or {})},
             cwd=env_file.parent,
         )
 

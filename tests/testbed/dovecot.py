@@ -226,6 +226,20 @@ class Dovecot:
         with self._lock:
             return _canonical_user(address) in self._accounts
 
+    def kick(self, user: str) -> None:
+        """Drop every connection of ``user`` from the server's side (``doveadm kick``)."""
+        subprocess.run(
+            ["doveadm", "-c", str(self.workdir / "dovecot.conf"), "kick", user],
+            check=True,
+            capture_output=True,
+            timeout=10,
+        )
+
+    def logins(self, user: str) -> int:
+        """How many IMAP logins ``user`` has made (Dovecot logs each one)."""
+        text = self.log_file.read_text(errors="replace") if self.log_file.exists() else ""
+        return text.count(f"Login: user=<{user}>,")
+
     def check_password(self, login: str, password: str) -> bool:
         with self._lock:
             expected = self._accounts.get(_canonical_user(login))

@@ -201,19 +201,22 @@ def run(
     *,
     progress: Progress | None = None,
     stop: Callable[[], bool] = lambda: False,
+    only: str | None = None,
 ) -> PollReport:
-    """Read new mail, act on the commands in it, settle what it answers, and note the poll."""
+    """Read new mail (in every watched folder, or ``only`` that one), act on the commands in it,
+    settle what it answers, and note the poll."""
     if settings.who.daemon_address is not None and settings.mail is None and settings.owner_address:
         # Mail to the daemon address would be read and never answered: lost. Say what is missing.
         raise ConfigError(["KEEPWARM_SECRET is not set: commands to KEEPWARM_DAEMON_ADDRESS need it"])
     handler = CommandHandler(store, renderer, settings).handle if settings.mail is not None else None
     mailbox = connect()
     try:
+        folders = mailbox.watched_folders(settings.folders)
         report = poll(
             mailbox,
             store,
             checked_identity(settings.who, store.runs.learned_servid()),
-            mailbox.watched_folders(settings.folders),
+            [f for f in folders if only in (None, f)],
             now,
             backfill=settings.backfill,
             progress=progress,

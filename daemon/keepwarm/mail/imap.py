@@ -13,6 +13,7 @@ import imaplib
 import logging
 import socket
 import ssl
+import time
 from collections.abc import Callable, Iterator, Sequence
 from datetime import date
 from typing import Any
@@ -59,6 +60,8 @@ class ImapMailbox:
         self._server = server
         self._token = token
         self._selected: str | None = None
+        self._idling = False
+        self._read_timeout = read_timeout
         self._client = self._connect(server, SocketTimeout(connect=connect_timeout, read=read_timeout))
 
     def _login(self, client: IMAPClient, server: ServerConfig) -> None:
@@ -105,6 +108,7 @@ class ImapMailbox:
         return client
 
     def _call(self, what: str, func: Any, *args: Any, **kwargs: Any) -> Any:
+        self.idle_end()  # in IDLE only DONE may be sent: any other command ends it first
         try:
             return func(*args, **kwargs)
         except _WIRE_ERRORS as exc:
@@ -176,6 +180,7 @@ class ImapMailbox:
     def fetch_headers(self, uids: Sequence[int]) -> Iterator[RawMail]:
         """Header fields only, BODY.PEEK (never \\Seen). A message the server cannot serve is skipped."""
         wanted = list(uids)
+        self.idle_end()
         try:
             fetched = self._client.fetch(wanted, [_PEEK, "INTERNALDATE"])
         except _DEAD_CONNECTION as exc:
@@ -210,8 +215,59 @@ class ImapMailbox:
         status = self._call(f"STATUS {folder}", self._client.folder_status, folder, [b"MESSAGES"])
         return int(status.get(b"MESSAGES", 0))
 
+    # -- IDLE (RFC 2177) -------------------------------------------------------------------------
+
+    @property
+    def can_idle(self) -> bool:
+        """Whether the server announces IDLE (without it, the daemon polls on its interval)."""
+        return b"IDLE" in self.capabilities
+
+    def idle_begin(self, folder: str) -> None:
+        """Open ``folder`` read-only and start IDLE on it: the server then tells of new mail."""
+        self.open(folder)
+        self._call("IDLE", self._client.idle)
+        self._idling = True
+
+    def idle_wait(self, seconds: float) -> bool:
+        """Wait up to ``seconds`` in IDLE; True when the server says mail arrived or left.
+
+        imapclient reports a closed connection as "no news", at once: a wait that ends early with
+        nothing is therefore checked with DONE and NOOP, which raise if the connection is gone."""
+        started = time.monotonic()
+        try:
+            responses = self._client.idle_check(timeout=seconds)
+        except _WIRE_ERRORS as exc:
+            self._idling = False
+            raise TransientError(f"IMAP IDLE failed: {type(exc).__name__}: {exc}") from None
+        finally:
+            # idle_check leaves the socket blocking with no timeout; a later read on a dead
+            # connection would then hang for ever (imapclient #234, #349).
+            with contextlib.suppress(OSError):
+                self._client.socket().settimeout(self._read_timeout)
+        if any(r[1] in (b"EXISTS", b"EXPUNGE") for r in responses if len(r) > 1):
+            return True
+        if not responses and time.monotonic() - started < seconds * 0.9:
+            self.noop()  # early and empty: EOF looks like this
+        return False
+
+    def idle_end(self) -> None:
+        """Leave IDLE (DONE) if in it; harmless otherwise."""
+        if not self._idling:
+            return
+        self._idling = False
+        try:
+            self._client.idle_done()
+        except _WIRE_ERRORS as exc:
+            raise TransientError(f"IMAP DONE failed: {type(exc).__name__}: {exc}") from None
+
+    def noop(self) -> None:
+        """NOOP: proves the connection alive (it raises TransientError if not)."""
+        self._call("NOOP", self._client.noop)
+
     def close(self) -> None:
         """Log out politely; a dead connection is simply dropped."""
+        with contextlib.suppress(TransientError):
+            self.idle_end()
         _quietly_close(self._client)
 
 

@@ -1,6 +1,8 @@
 """``keepwarm run``: the long-running loop. schedule triggers the steps; signals steer the loop.
 
 - every POLL_INTERVAL: poll the mailbox, then send anything queued whose time has come;
+- between polls: IDLE on the folder mail to the daemon arrives in (``runtime.watch``), so a
+  reply to a reminder is read and answered within seconds, over the one kept connection;
 - every minute: if a reminder slot (REMINDER_TIME on REMINDER_DAYS) has passed since the last
   run, run the reminder job (so a run missed while the machine was off happens once at start-up);
 - SIGTERM or SIGINT: finish the current step and exit 0 (a second signal stops at once);
@@ -36,6 +38,7 @@ from keepwarm.errors import (
 from keepwarm.runtime import systemd, wiring
 from keepwarm.runtime.backoff import Backoff
 from keepwarm.runtime.service import Service
+from keepwarm.runtime.watch import Watcher
 from keepwarm.store import Store, atomic
 from keepwarm.store.runs import REAUTHORISATION
 
@@ -77,12 +80,14 @@ class Daemon:
     def __init__(
         self,
         load_config: Callable[[], Config],
-        build: Callable[[Config, Store], Service] = wiring.build_service,
+        build: Callable[..., Service] = wiring.build_service,
     ) -> None:
         self._load_config = load_config
         self._build = build
         self.config = load_config()
-        self.service = build(self.config, Store(self.config.state_dir))
+        self.watcher = self._watcher(self.config)
+        self.service = build(self.config, Store(self.config.state_dir), mailbox=self.watcher.borrow)
+        self._pushed = False
         self.stopping = False
         self._reload_requested = False
         self._backoff = {"poll": Backoff(), "remind": Backoff()}
@@ -110,10 +115,16 @@ class Daemon:
                 log.error("reload refused, keeping the running configuration: %s", problem)
             return
         self.config = config
-        # A new Service over the same store: new settings, adapters and templates.
-        self.service = self._build(config, self.service.store)
+        # A new Service over the same store: new settings, adapters, templates and connection.
+        self.watcher.drop()
+        self.watcher = self._watcher(config)
+        self.service = self._build(config, self.service.store, mailbox=self.watcher.borrow)
         self._scheduler = self._schedule()
         log.info("configuration and templates reloaded")
+
+    @staticmethod
+    def _watcher(config: Config) -> Watcher:
+        return Watcher(lambda: wiring.open_mailbox(config), config.imap_folders)
 
     def _schedule(self) -> schedule.Scheduler:
         scheduler = schedule.Scheduler()
@@ -159,6 +170,8 @@ class Daemon:
                 self.service.deliver(now)
 
     def _failed(self, name: str, now: datetime, message: str, *, auth: bool = False, kind: str = "") -> None:
+        if name == "poll":
+            self.watcher.drop()  # it may be what failed: the next poll logs in afresh
         delay = self._backoff[name].failed(now, auth=auth)
         log.error("%s failed: %s; next try in %d s", name, message, delay.total_seconds())
         with contextlib.suppress(KeepwarmError, OSError):
@@ -175,6 +188,16 @@ class Daemon:
 
         def work(now: datetime) -> None:
             self.service.poll(now, stop=self._between_batches)
+            self.service.deliver(now)
+
+        self._step("poll", work)
+
+    def push_job(self) -> None:
+        """IDLE said mail arrived: poll that folder at once and answer what it asked."""
+        folder = self.watcher.folder
+
+        def work(now: datetime) -> None:
+            self.service.poll(now, stop=self._between_batches, only=folder)
             self.service.deliver(now)
 
         self._step("poll", work)
@@ -218,9 +241,18 @@ class Daemon:
                 if self._reload_requested:
                     self._reload()
                 self._scheduler.run_pending()
+                if self._backoff["poll"].failures and self._backoff["poll"].ready(self.service.clock()):
+                    # A failed poll (a lost connection, a server down) is retried when its
+                    # backoff allows, not only at the next POLL_INTERVAL.
+                    self._pushed = True
+                if self._pushed and not self.stopping:
+                    self._pushed = False
+                    self.push_job()
                 self._ping()
                 idle = self._scheduler.idle_seconds
-                time.sleep(min(1.0, max(0.05, idle if idle is not None else 1.0)))
+                # IDLE or a plain sleep, in slices of a second: signals and the watchdog wait no longer.
+                self._pushed = self.watcher.wait(min(1.0, max(0.05, idle if idle is not None else 1.0)))
+            self.watcher.drop()
             systemd.notify("STOPPING=1")
         log.info("stopped")
         return 0

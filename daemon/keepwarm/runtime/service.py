@@ -54,10 +54,19 @@ class Service:
         now: datetime,
         stop: Callable[[], bool] = lambda: False,
         progress: Progress | None = None,
+        only: str | None = None,
     ) -> PollReport:
-        """Read new mail, record touches, act on commands, settle reminders the new touches answer."""
+        """Read new mail (``only`` one folder, after IDLE said it changed), record touches, act
+        on commands, settle reminders the new touches answer."""
         return run_poll(
-            self._mailbox, self.store, self.settings, self.renderer, now, progress=progress, stop=stop
+            self._mailbox,
+            self.store,
+            self.settings,
+            self.renderer,
+            now,
+            progress=progress,
+            stop=stop,
+            only=only,
         )
 
     def reminders_due(self, now: datetime) -> bool:

@@ -17,6 +17,7 @@ from keepwarm.errors import ConfigError
 from keepwarm.mail import oauth
 from keepwarm.mail.imap import ImapMailbox
 from keepwarm.mail.smtp import SmtpSender
+from keepwarm.ports import MailSource
 from keepwarm.render.engine import Renderer
 from keepwarm.runtime.service import Service
 from keepwarm.store import Store
@@ -102,13 +103,20 @@ def settings_for(config: Config) -> Settings:
     )
 
 
-def build_service(config: Config, store: Store, clock: Callable[[], datetime] | None = None) -> Service:
-    """The daemon's Service over the real IMAP and SMTP adapters, as production runs it."""
+def build_service(
+    config: Config,
+    store: Store,
+    clock: Callable[[], datetime] | None = None,
+    *,
+    mailbox: Callable[[], MailSource] | None = None,
+) -> Service:
+    """The daemon's Service over the real IMAP and SMTP adapters, as production runs it
+    (``mailbox``: where each poll gets its connection; by default a new login each time)."""
     return Service(
         settings_for(config),
         store,
         Renderer(config.template_dir),
-        mailbox=lambda: open_mailbox(config),
+        mailbox=mailbox or (lambda: open_mailbox(config)),
         sender=lambda: sender(config),
         clock=clock or (lambda: datetime.now(config.timezone)),
     )
