@@ -286,6 +286,9 @@ class FakeMailbox:
     def fetch_message(self, uid: int, max_bytes: int) -> bytes:
         return self.messages[uid - 1][0][:max_bytes]
 
+    def has_message(self, folder: str, message_id: str) -> bool:
+        return any(message_id.encode() in header_fields(raw) for raw, _ in self.messages)
+
     def close(self) -> None:
         return None
 

@@ -143,7 +143,7 @@ def test_smtp_down_for_several_cycles_then_each_reminder_is_delivered_once(
     assert {e.rcpt_tos for e in outgoing.envelopes} == {(account.address,)}
 
 
-def test_a_crash_between_sending_and_recording_repeats_one_message_at_most(
+def test_a_crash_between_sending_and_recording_sends_nothing_twice(
     make_config: ConfigFactory, smtp_server: SmtpServer
 ) -> None:
     config = make_config()
@@ -154,15 +154,56 @@ def test_a_crash_between_sending_and_recording_repeats_one_message_at_most(
 
     # The process died after the server accepted the message and before the row said so.
     item = store.outbox.get(1)
-    assert item is not None
+    assert item is not None and item.attempted_at == MORNING
     store.outbox.update(item.with_changes(state=OutboxState.PENDING, sent_at=None))
 
     restarted = build_service(config, Store(config.state_dir))
-    assert restarted.deliver(MORNING + timedelta(minutes=1)).sent == [1]
+    assert restarted.deliver(MORNING + timedelta(minutes=1)).sent == [1]  # found in INBOX
     assert restarted.deliver(MORNING + timedelta(minutes=2)).sent == []
     assert restarted.remind(MORNING + timedelta(days=1))[0] == 0
 
-    assert outgoing.subjects() == ["Check in with Alice Example — 60 days"] * 2
+    assert outgoing.subjects() == ["Check in with Alice Example — 60 days"]
+
+
+def test_a_crash_before_the_server_took_the_message_loses_nothing(
+    make_config: ConfigFactory, smtp_server: SmtpServer
+) -> None:
+    """Attempted, but the INBOX has no such Message-ID: it was never accepted, so it is sent."""
+    config = make_config()
+    store = Store(config.state_dir)
+    _seed(store, NAMES[:1])
+    assert (
+        len(reminders.run(store, build_service(config, store).renderer, settings_for(config), MORNING)) == 1
+    )
+    item = store.outbox.get(1)
+    assert item is not None
+    store.outbox.update(item.with_changes(attempted_at=MORNING))
+    outgoing = Outgoing(smtp_server)
+
+    assert build_service(config, Store(config.state_dir)).deliver(MORNING + timedelta(minutes=1)).sent == [1]
+    assert outgoing.subjects() == ["Check in with Alice Example — 60 days"]
+
+
+def test_an_attempted_message_waits_while_the_mailbox_cannot_be_asked(
+    make_config: ConfigFactory, smtp_server: SmtpServer
+) -> None:
+    """Sending it blind could double it: it waits; a message never attempted goes ahead."""
+    config = make_config()
+    store = Store(config.state_dir)
+    _seed(store, NAMES[:2])
+    assert (
+        len(reminders.run(store, build_service(config, store).renderer, settings_for(config), MORNING)) == 2
+    )
+    item = store.outbox.get(1)
+    assert item is not None
+    store.outbox.update(item.with_changes(attempted_at=MORNING))
+    outgoing = Outgoing(smtp_server)
+    imap_down = make_config(imap_port="1")  # nothing listens there
+
+    assert build_service(imap_down, Store(config.state_dir)).deliver(MORNING).sent == [2]
+    assert outgoing.subjects() == ["Check in with Bob Example — 59 days"]
+    assert build_service(config, Store(config.state_dir)).deliver(MORNING).sent == [1]
+    assert len(outgoing.subjects()) == 2
 
 
 class _SimulatedCrashError(Exception):
@@ -187,7 +228,7 @@ class _CrashAfterSending:
         return self._real.send(batch, record)
 
 
-def test_a_crash_mid_batch_duplicates_only_the_message_in_flight(
+def test_a_crash_mid_batch_sends_the_rest_and_repeats_none(
     make_config: ConfigFactory, smtp_server: SmtpServer
 ) -> None:
     config = make_config()
@@ -208,7 +249,7 @@ def test_a_crash_mid_batch_duplicates_only_the_message_in_flight(
     assert Counter(outgoing.subjects()) == Counter(
         {
             "Check in with Alice Example — 60 days": 1,
-            "Check in with Bob Example — 59 days": 2,
+            "Check in with Bob Example — 59 days": 1,
             "Check in with Carol Example — 58 days": 1,
         }
     )

@@ -134,6 +134,9 @@ class CountingSource:
     def uids_after(self, last_uid: int, since: dt.date | None) -> list[int]:
         return self.inner.uids_after(last_uid, since)
 
+    def has_message(self, folder: str, message_id: str) -> bool:
+        return self.inner.has_message(folder, message_id)
+
     def fetch_headers(self, uids: Sequence[int]) -> Iterator[RawMail]:
         self.fetches.append((self._folder, list(uids)))
         return self._tap(self._folder, self.inner.fetch_headers(uids))

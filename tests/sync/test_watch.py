@@ -142,3 +142,21 @@ def test_without_idle_the_wait_is_a_plain_sleep_and_polls_find_the_mail(
     assert watcher.idle_supported is False
     assert slept >= 0.45
     assert report.touches == {"alice@example.org": 1}
+
+
+def test_mail_that_arrives_between_a_poll_and_idle_is_not_missed(
+    testbed: Testbed, account: Account, tmp_path: Path
+) -> None:
+    """IDLE announces only what comes after it began; what came in the gap shows in UIDNEXT."""
+    store, _, watcher = _watching(testbed, account, tmp_path)
+    try:
+        _poll(watcher, store, account)
+        testbed.deliver(
+            account.address, mail(ALICE, account.address, "Gap", "g1@x", NOW - timedelta(hours=1))
+        )
+        took = _wait_for_news(watcher, 3)
+        report = _poll(watcher, store, account)
+    finally:
+        watcher.drop()
+    assert took is not None and took < 1, took
+    assert report.touches == {"alice@example.org": 1}

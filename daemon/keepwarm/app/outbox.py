@@ -11,8 +11,9 @@ replies are retried on later cycles with a doubling pause; a 5xx is final and sh
 
 from __future__ import annotations
 
+import contextlib
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from email import message_from_string, policy
@@ -21,11 +22,34 @@ from email.message import EmailMessage
 from keepwarm.domain.outbox import OutboxItem, OutboxKind, OutboxState, retry_after
 from keepwarm.domain.quotes import distinctive_lines
 from keepwarm.domain.tokens import make_token
+from keepwarm.errors import KeepwarmError
 from keepwarm.mail import compose
-from keepwarm.ports import MailSender, SendResult
+from keepwarm.ports import MailSender, MailSource, SendResult
 from keepwarm.store import Store
 
 log = logging.getLogger("keepwarm.outbox")
+
+# Does the owner's mailbox hold a message with this Message-ID?
+Delivered = Callable[[str], bool]
+
+
+@contextlib.contextmanager
+def mailbox_lookup(connect: Callable[[], MailSource], folders: Sequence[str]) -> Iterator[Delivered]:
+    """A Delivered over the owner's watched folders, logging in only if something is looked up."""
+    opened: list[tuple[MailSource, list[str]]] = []
+
+    def delivered(message_id: str) -> bool:
+        if not opened:
+            source = connect()
+            opened.append((source, source.watched_folders(folders)))
+        source, names = opened[0]
+        return any(source.has_message(name, message_id) for name in names)
+
+    try:
+        yield delivered
+    finally:
+        for source, _ in opened:
+            source.close()
 
 
 @dataclass(frozen=True)
@@ -110,18 +134,32 @@ class DeliveryReport:
     failed: list[int] = field(default_factory=list)
 
 
-def deliver(store: Store, sender: MailSender, now: datetime) -> DeliveryReport:
-    """Send every pending message whose time has come (and forget old sent messages' text)."""
+def deliver(
+    store: Store, sender: MailSender, now: datetime, delivered: Delivered | None = None
+) -> DeliveryReport:
+    """Send every pending message whose time has come (and forget old sent messages' text).
+
+    A message whose earlier send began but never heard the server's answer (a crash, a dropped
+    connection) may have been accepted: ``delivered`` looks for it in the owner's mailbox first,
+    and a message found there is recorded as sent, not sent again."""
     report = DeliveryReport()
     store.outbox.prune(now)
     due = store.outbox.sendable(now)
     if not due:
         return report
+    due = _not_yet_delivered(store, due, delivered, now, report)
     batch: list[tuple[int, EmailMessage]] = []
     for item in due:
         parsed = message_from_string(item.raw, policy=policy.default)
         assert isinstance(parsed, EmailMessage)
         batch.append((item.id, parsed))
+    if not batch:
+        return report
+    # One save before the batch: from here until each answer is recorded, a crash leaves these
+    # rows "attempted", and the next delivery looks before it sends.
+    with store.transaction():
+        for item in due:
+            store.outbox.update(item.with_changes(attempted_at=now))
 
     def record(result: SendResult) -> None:
         item = store.outbox.get(result.item_id)
@@ -150,3 +188,32 @@ def deliver(store: Store, sender: MailSender, now: datetime) -> DeliveryReport:
 
     sender.send(batch, record)
     return report
+
+
+def _not_yet_delivered(
+    store: Store, due: list[OutboxItem], delivered: Delivered | None, now: datetime, report: DeliveryReport
+) -> list[OutboxItem]:
+    """``due`` without the attempted messages the mailbox already holds (recorded as sent now).
+
+    When the mailbox cannot be asked, an attempted message waits for the next delivery rather
+    than risk a second copy; the others go ahead."""
+    attempted = [i for i in due if i.attempted_at is not None]
+    if not attempted or delivered is None:
+        return due
+    found: set[int] = set()
+    try:
+        for item in attempted:
+            message_id = message_from_string(item.raw, policy=policy.default)["Message-ID"]
+            if message_id and delivered(str(message_id)):
+                found.add(item.id)
+    except KeepwarmError as exc:
+        log.warning("cannot look in the mailbox for messages that may have been sent (%s): they wait", exc)
+        waiting = {i.id for i in attempted}
+        return [i for i in due if i.id not in waiting]
+    with store.transaction():
+        for item in attempted:
+            if item.id in found:
+                store.outbox.update(item.with_changes(state=OutboxState.SENT, sent_at=now, last_error=None))
+                report.sent.append(item.id)
+                log.info("message %s was delivered before an interruption: not sent again", item.id)
+    return [i for i in due if i.id not in found]

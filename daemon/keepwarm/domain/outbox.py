@@ -53,6 +53,8 @@ class OutboxItem:
     next_attempt_at: datetime | None = None
     last_error: str | None = None
     sent_at: datetime | None = None
+    # When a send of it began: the server may have taken it before a crash stopped us hearing so.
+    attempted_at: datetime | None = None
     # What a reply to this message is about: entry number -> contact id ("done 2").
     about: tuple[tuple[int, int], ...] = ()
     # The change a confirmation reports, for "undo" in reply to it.

@@ -8,6 +8,7 @@ contact's display name carrying CR/LF can never smuggle a header in.
 from __future__ import annotations
 
 import re
+import secrets
 from datetime import datetime
 from email.header import decode_header, make_header
 from email.headerregistry import Address
@@ -64,8 +65,13 @@ def reply_address(daemon_address: str, token: str, plus_addressing: bool) -> str
 
 
 def message_id(token: str, daemon_address: str) -> str:
-    """A Message-ID carrying the token, so In-Reply-To and References authenticate a reply too."""
-    return f"<kw-{token}@{daemon_address.rpartition('@')[2]}>"
+    """A Message-ID carrying the token, so In-Reply-To and References authenticate a reply too.
+
+    The random part keeps it unique beyond this store (a token repeats when a new store with the
+    same SECRET numbers its messages from 1 again within the minute): delivery looks a message up
+    by its Message-ID to know whether an interrupted send went through, and mail clients merge
+    messages that share one."""
+    return f"<kw-{token}.{secrets.token_hex(6)}@{daemon_address.rpartition('@')[2]}>"
 
 
 def mailto(address: str, subject: str, body: str) -> str:

@@ -210,6 +210,11 @@ class ImapMailbox:
         item = data.get(uid, {})
         return next((v for k, v in item.items() if k.startswith(b"BODY[]")), b"") or b""
 
+    def has_message(self, folder: str, message_id: str) -> bool:
+        """Whether ``folder`` holds a message with this Message-ID (SEARCH HEADER, read-only)."""
+        self.open(folder)
+        return bool(self._call("SEARCH", self._client.search, ["HEADER", "Message-ID", message_id]))
+
     def message_count(self, folder: str) -> int:
         """How many messages a folder holds (STATUS, which does not select it)."""
         status = self._call(f"STATUS {folder}", self._client.folder_status, folder, [b"MESSAGES"])
@@ -222,11 +227,13 @@ class ImapMailbox:
         """Whether the server announces IDLE (without it, the daemon polls on its interval)."""
         return b"IDLE" in self.capabilities
 
-    def idle_begin(self, folder: str) -> None:
-        """Open ``folder`` read-only and start IDLE on it: the server then tells of new mail."""
-        self.open(folder)
+    def idle_begin(self, folder: str) -> FolderStatus:
+        """Open ``folder`` read-only and start IDLE on it: the server then tells of new mail.
+        Returns the folder's state as opened (mail that came before IDLE is not announced)."""
+        status = self.open(folder)
         self._call("IDLE", self._client.idle)
         self._idling = True
+        return status
 
     def idle_wait(self, seconds: float) -> bool:
         """Wait up to ``seconds`` in IDLE; True when the server says mail arrived or left.

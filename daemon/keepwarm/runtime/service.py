@@ -115,4 +115,5 @@ class Service:
         release_held(self.store, self.settings, now)
         if not self.store.outbox.sendable(now):
             return outbox.DeliveryReport()
-        return outbox.deliver(self.store, self._sender(), now)
+        with outbox.mailbox_lookup(self._mailbox, self.settings.folders) as delivered:
+            return outbox.deliver(self.store, self._sender(), now, delivered)

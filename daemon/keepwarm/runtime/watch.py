@@ -37,6 +37,7 @@ class Watcher:
         self._mailbox: ImapMailbox | None = None
         self._folder: str | None = None
         self._idle_since = 0.0
+        self._seen: dict[str, int] = {}  # folder -> the UIDNEXT the last poll saw
         self.idle_supported: bool | None = None
 
     def borrow(self) -> _Lent:
@@ -70,8 +71,12 @@ class Watcher:
                 return False
             if time.monotonic() - self._idle_since >= self._refresh:
                 mailbox.idle_end()
-                mailbox.idle_begin(folder)
+                opened = mailbox.idle_begin(folder)
                 self._idle_since = time.monotonic()
+                # IDLE announces only what arrives from now on: mail that came after the last
+                # poll looked, and before IDLE began, shows as a higher UIDNEXT.
+                if opened.uidnext > self._seen.get(folder, opened.uidnext):
+                    return True
             return mailbox.idle_wait(seconds)
         except TransientError as exc:
             log.warning("IMAP connection lost while idling (%s): logging in again", exc)
@@ -83,12 +88,18 @@ class Watcher:
         mailbox, self._mailbox = self._mailbox, None
         self._idle_since = 0.0
         self._folder = None
+        self._seen.clear()
         if mailbox is not None:
             mailbox.close()
 
     def returned(self) -> None:
         """A poll is done with the connection: idle again at the next ``wait``."""
         self._idle_since = 0.0
+
+    def saw(self, folder: str, status: FolderStatus) -> FolderStatus:
+        """Note how far a poll saw ``folder`` (its UIDNEXT when it looked)."""
+        self._seen[folder] = status.uidnext
+        return status
 
 
 class _Lent:
@@ -105,10 +116,10 @@ class _Lent:
         return self._mailbox.watched_folders(setting)
 
     def status(self, folder: str) -> FolderStatus:
-        return self._mailbox.status(folder)
+        return self._owner.saw(folder, self._mailbox.status(folder))
 
     def open(self, folder: str) -> FolderStatus:
-        return self._mailbox.open(folder)
+        return self._owner.saw(folder, self._mailbox.open(folder))
 
     def uids_after(self, last_uid: int, since: date | None) -> list[int]:
         return self._mailbox.uids_after(last_uid, since)
@@ -118,6 +129,9 @@ class _Lent:
 
     def fetch_message(self, uid: int, max_bytes: int) -> bytes:
         return self._mailbox.fetch_message(uid, max_bytes)
+
+    def has_message(self, folder: str, message_id: str) -> bool:
+        return self._mailbox.has_message(folder, message_id)
 
     def close(self) -> None:
         self._owner.returned()
