@@ -14,7 +14,7 @@ import sys
 import tempfile
 from pathlib import Path
 
-from benchmarks import scenarios
+from benchmarks import backfill, scenarios
 from tests.testbed.fixtures import Testbed
 
 BASELINE = Path(__file__).with_name("baseline.json")
@@ -38,7 +38,7 @@ def measure(n: dict[str, int]) -> list[scenarios.Result]:
         with tempfile.TemporaryDirectory(prefix="keepwarm-bench-") as tmp:
             work = Path(tmp)
             results += scenarios.startup()
-            results += scenarios.backfill(bed, n["messages"], work)
+            results += backfill.backfill(bed, n["messages"], work)
             results += scenarios.store_scale(bed, n["contacts"], n["touches"], work)
             results += scenarios.reminder_run(bed, n["contacts"], n["due"], work)
     finally:

@@ -9,17 +9,12 @@ import sys
 import time
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from email.parser import BytesHeaderParser
-from email.policy import compat32
-from email.utils import getaddresses
 from pathlib import Path
 
-from benchmarks.mailbox import fill
 from benchmarks.measure import best, run_child
 from keepwarm import config as config_module
 from keepwarm.app import poll, reminders
 from keepwarm.domain.model import Contact, Direction, Touch
-from keepwarm.mail.message import HEADER_FIELDS
 from keepwarm.render.engine import Renderer
 from keepwarm.runtime import wiring
 from keepwarm.runtime.wiring import settings_for
@@ -73,78 +68,7 @@ def env_file(directory: Path, bed: Testbed, account: Account, **extra: str) -> P
     return path
 
 
-def bare_fetch(bed: Testbed, account: Account) -> int:
-    """The baseline: imapclient fetches the same header fields and the email package parses them."""
-    peek = f"BODY.PEEK[HEADER.FIELDS ({' '.join(HEADER_FIELDS)})]"
-    parser = BytesHeaderParser(policy=compat32)
-    count = 0
-    with bed.imap_client(account) as client:
-        for folder in ("INBOX", "Sent"):
-            client.select_folder(folder, readonly=True)
-            uids = client.search("ALL")
-            for start in range(0, len(uids), poll.BATCH_SIZE):
-                fetched = client.fetch(uids[start : start + poll.BATCH_SIZE], [peek, "INTERNALDATE"])
-                for data in fetched.values():
-                    headers = next(v for k, v in data.items() if k.startswith(b"BODY[HEADER"))
-                    msg = parser.parsebytes(headers)
-                    getaddresses(msg.get_all("From", []) + msg.get_all("To", []) + msg.get_all("Cc", []))
-                    count += 1
-    return count
-
-
-def backfill(bed: Testbed, messages: int, work: Path) -> list[Result]:
-    """keepwarm poll over a fresh mailbox, against the bare fetch; then idle polls at two sizes."""
-    big = bed.new_account("bench")
-    fill(bed, big, messages)
-    assert bare_fetch(bed, big) == messages  # also warms Dovecot's index and the page cache
-    bare = best(lambda: bare_fetch(bed, big), repeat=2)
-    times, peaks = [], []
-    for attempt in range(2):
-        run_dir = work / f"backfill-{attempt}"
-        run_dir.mkdir()
-        seconds, peak = run_child(
-            [
-                sys.executable,
-                "-m",
-                "keepwarm",
-                "--env-file",
-                str(env_file(run_dir, bed, big)),
-                "poll",
-                "--quiet",
-            ]
-        )
-        times.append(seconds)
-        peaks.append(peak)
-    took = min(times)
-    results = [
-        Result("backfill", took, "s", bare, "bare imapclient fetch + parse", "<= 1.5x", took / bare <= 1.5),
-        Result("backfill peak memory", max(peaks), "MB", 150, "target", "<= 150 MB", max(peaks) <= 150),
-    ]
-    small = bed.new_account("benchsmall")
-    fill(bed, small, max(1, messages // 20))
-    small_dir = work / "idle-small"
-    small_dir.mkdir()
-    small_env = env_file(small_dir, bed, small)
-    run_child([sys.executable, "-m", "keepwarm", "--env-file", str(small_env), "poll", "--quiet"])
-    # The daemon's steady state: store open, nothing new in the mailbox.
-    idle_big = best(_IdlePoller(env_file(work / "backfill-0", bed, big)).poll, repeat=5)
-    idle_small = best(_IdlePoller(small_env).poll, repeat=5)
-    ratio_ok = idle_big / idle_small <= 1.3
-    results.append(
-        Result(
-            f"idle poll at {messages}",
-            idle_big,
-            "s",
-            idle_small,
-            f"idle poll at {messages // 20}",
-            "<= 1.3x",
-            ratio_ok,
-        )
-    )
-    return results
-
-
-class _IdlePoller:
+class IdlePoller:
     """A daemon's poll: configuration loaded and store open once, then polled repeatedly."""
 
     def __init__(self, env: Path) -> None:
