@@ -2,12 +2,18 @@
 
 Built by ``keepwarm.mail.message`` from raw header bytes; everything here is already decoded,
 lower-cased where it is an address, and time-zone aware where it is a time.
+
+What every decision reads (the addresses and the marks of automatic mail) is read at once. What
+only some decisions read (the Date and Subject of a touch, the threading and authentication
+headers of a command) is read when first asked for, through ``details``: a backfill skips most
+of it for the mailing lists and notifications it never counts, and every message's References.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
+from typing import Protocol
 
 from keepwarm.domain.model import require_aware
 
@@ -24,33 +30,92 @@ class Mailbox:
     address: str
 
 
-@dataclass(frozen=True)
-class InboundMail:
-    """The headers of one message, parsed. ``key`` identifies it across folders and resyncs."""
+class Details(Protocol):
+    """The header facts only some decisions need. An implementation may read each when first
+    asked for, but must give the same answer every time and never raise on content."""
 
-    key: str
-    message_id: str | None
-    date: datetime | None
-    internal_date: datetime | None
-    from_: tuple[Mailbox, ...]
-    to: tuple[Mailbox, ...] = ()
-    cc: tuple[Mailbox, ...] = ()
-    bcc: tuple[Mailbox, ...] = ()
-    delivered_to: tuple[str, ...] = ()
+    @property
+    def date(self) -> datetime | None:
+        """The Date header, time-zone aware; None if missing or unreadable."""
+
+    @property
+    def subject(self) -> str:
+        """The Subject, decoded, on one line, at most 300 characters."""
+
+    @property
+    def in_reply_to(self) -> str | None:
+        """The Message-ID this answers."""
+
+    @property
+    def references(self) -> tuple[str, ...]:
+        """The Message-IDs of the thread, oldest first."""
+
+    @property
+    def auth_results(self) -> tuple[str, ...]:
+        """The topmost Authentication-Results headers, as written."""
+
+
+@dataclass(frozen=True)
+class GivenDetails:
+    """Details given outright (no header left to read)."""
+
+    date: datetime | None = None
     subject: str = ""
-    list_id: bool = False
-    precedence: str = ""
-    auto_submitted: str = ""
-    autoreply: bool = False
-    return_path_empty: bool = False
-    keepwarm_mark: bool = False
     in_reply_to: str | None = None
     references: tuple[str, ...] = ()
     auth_results: tuple[str, ...] = ()
 
     def __post_init__(self) -> None:
         require_aware(self.date, "InboundMail.date")
+
+
+@dataclass(frozen=True)
+class InboundMail:
+    """The headers of one message, parsed. ``key`` identifies it across folders and resyncs."""
+
+    key: str
+    message_id: str | None
+    internal_date: datetime | None
+    from_: tuple[Mailbox, ...]
+    to: tuple[Mailbox, ...] = ()
+    cc: tuple[Mailbox, ...] = ()
+    bcc: tuple[Mailbox, ...] = ()
+    delivered_to: tuple[str, ...] = ()
+    list_id: bool = False
+    precedence: str = ""
+    auto_submitted: str = ""
+    autoreply: bool = False
+    return_path_empty: bool = False
+    keepwarm_mark: bool = False
+    details: Details = field(default=GivenDetails(), repr=False, compare=False)
+
+    def __post_init__(self) -> None:
         require_aware(self.internal_date, "InboundMail.internal_date")
+
+    @property
+    def date(self) -> datetime | None:
+        """The Date header (see ``Details``)."""
+        return self.details.date
+
+    @property
+    def subject(self) -> str:
+        """The Subject (see ``Details``)."""
+        return self.details.subject
+
+    @property
+    def in_reply_to(self) -> str | None:
+        """The Message-ID this answers (see ``Details``)."""
+        return self.details.in_reply_to
+
+    @property
+    def references(self) -> tuple[str, ...]:
+        """The thread's Message-IDs (see ``Details``)."""
+        return self.details.references
+
+    @property
+    def auth_results(self) -> tuple[str, ...]:
+        """The topmost Authentication-Results (see ``Details``)."""
+        return self.details.auth_results
 
     @property
     def automatic(self) -> bool:

@@ -4,6 +4,12 @@ Header lines are unfolded here, common address shapes read by a regular expressi
 unusual handed to ``email.utils.getaddresses``: none of it raises on odd input, unlike the
 structured headers of ``policy.default`` (which raise on ``Message-ID: <>``, ``To: <`` and more),
 and it is several times faster, which matters when backfilling years of mail.
+
+Only what every decision needs is read at once (addresses, the marks of automatic mail, the
+key); the Date, Subject, threading and authentication headers are read when first asked for
+(``_Later``). A mailbox's address headers repeat (the owner's address is in every To), so each
+short value's reading is remembered (a bounded cache), which also lets every touch with one
+person share one address string.
 """
 
 from __future__ import annotations
@@ -13,10 +19,12 @@ import hashlib
 import re
 from datetime import UTC, datetime
 from email.header import decode_header, make_header
-from email.utils import getaddresses, parsedate_to_datetime
+from email.utils import getaddresses
+from functools import lru_cache
 
 from keepwarm.domain.addresses import AddressError, normalize_address
 from keepwarm.domain.inbound import InboundMail, Mailbox
+from keepwarm.mail.headers import MAX_HEADER_CHARS, Fields, clean, first, header_date, read_fields
 
 # Fetched with BODY.PEEK, so reading them never marks the owner's mail as read.
 HEADER_FIELDS = (
@@ -46,16 +54,11 @@ _MSGID = re.compile(r"<([^<>\s]+)>")
 _MAX_SUBJECT = 300
 # Only the topmost stamps matter (the provider's is on top); a message with more is only noise.
 _MAX_STAMPS = 10
+# Address values up to this long are remembered, this many of them: a few MB at most.
+_CACHED_VALUE = 512
+_CACHE_SIZE = 4096
 
-
-def _clean(value: object) -> str:
-    """Text safe to store. Raw 8-bit header bytes (kept as surrogates by the parser) are read as
-    UTF-8, else as Windows-1252 (what old clients wrote), so names stay readable, never crash."""
-    data = str(value).encode("utf-8", "surrogateescape")
-    try:
-        return data.decode("utf-8")
-    except UnicodeDecodeError:
-        return data.decode("cp1252", "replace")
+__all__ = ["HEADER_FIELDS", "KEEPWARM_HEADER", "MAX_HEADER_CHARS", "parse_headers"]
 
 
 def _decoded(value: str) -> str:
@@ -65,47 +68,8 @@ def _decoded(value: str) -> str:
         # The email package raises many kinds of error on hostile words (CharsetError for a
         # charset named "é", LookupError, UnicodeError…); any of them leaves the text as written.
         with contextlib.suppress(Exception):
-            text = _clean(str(make_header(decode_header(value))))
+            text = clean(str(make_header(decode_header(value))))
     return " ".join(text.split())
-
-
-_LINE_BREAK = re.compile(r"\r?\n")
-
-
-class _Headers:
-    """Header values by lower-case name, from a raw header block.
-
-    Unfolded here rather than by the email package's feed parser: a header block is only
-    ``Name: value`` lines and their continuations, and a backfill parses tens of thousands. Raw
-    8-bit bytes are kept (as surrogates, like the email package does) so ``_clean`` can decode them.
-    """
-
-    def __init__(self, raw: bytes) -> None:
-        self._map: dict[str, list[str]] = {}
-        # (name, parts, length): a value is kept as its parts and joined once, at most
-        # MAX_HEADER_CHARS long, so that a header folded a million times costs one pass.
-        fields: list[tuple[str, list[str], list[int]]] = []
-        for line in _LINE_BREAK.split(raw.decode("ascii", "surrogateescape")):
-            if not line:
-                break  # the blank line that ends the header block
-            if line[0] in " \t":
-                if fields and fields[-1][2][0] < MAX_HEADER_CHARS:
-                    fields[-1][1].append(line)  # a folded continuation: unfold, keeping the blank
-                    fields[-1][2][0] += len(line)
-                continue
-            name, colon, value = line.partition(":")
-            if colon and name.strip():
-                value = value.lstrip(" \t")
-                fields.append((name.strip().lower(), [value], [len(value)]))
-        for name, parts, _ in fields:
-            self._map.setdefault(name, []).append(_clean("".join(parts)[:MAX_HEADER_CHARS]))
-
-    def all(self, name: str) -> list[str]:
-        return self._map.get(name.lower(), [])
-
-    def first(self, name: str) -> str | None:
-        values = self._map.get(name.lower())
-        return values[0] if values else None
 
 
 # The usual shapes of one mailbox: "Name <addr>", "\"Name\" <addr>", "<addr>" or "addr". Anything
@@ -118,8 +82,6 @@ _SIMPLE = re.compile(
     r'\s*<([^<>\s,;:()"@]+@[^<>\s,;:()"@]+)>$'
 )
 _BARE = re.compile(r'^([^<>\s,;:()"@]+@[^<>\s,;:()"@]+)$')
-# Longer than any honest header: read no further (the poll reads headers of everyone's mail).
-MAX_HEADER_CHARS = 128 * 1024
 # Nested comments deeper than this are flattened before getaddresses, which recurses on them.
 _MAX_NESTING = 8
 
@@ -154,25 +116,21 @@ def _parsed(value: str) -> list[tuple[str, str]]:
         return [("", "")]
 
 
-def _pairs(values: list[str]) -> list[tuple[str, str]]:
-    """(display name, address) pairs, the fast way for the common shapes."""
-    pairs: list[tuple[str, str]] = []
-    for raw in values:
-        value = raw.strip()
-        simple = _SIMPLE.match(value)
-        if simple:
-            pairs.append((simple.group(1) or simple.group(2) or "", simple.group(3)))
-            continue
-        bare = _BARE.match(value)
-        if bare:
-            pairs.append(("", bare.group(1)))
-            continue
-        pairs.extend(_parsed(value))
-    return pairs
+def _pairs(raw: str) -> list[tuple[str, str]]:
+    """(display name, address) pairs of one header value, the fast way for the common shapes."""
+    value = raw.strip()
+    simple = _SIMPLE.match(value)
+    if simple:
+        return [(simple.group(1) or simple.group(2) or "", simple.group(3))]
+    bare = _BARE.match(value)
+    if bare:
+        return [("", bare.group(1))]
+    return _parsed(value)
 
 
-def _boxes(pairs: list[tuple[str, str]]) -> tuple[Mailbox, ...]:
-    """Every valid address among the pairs, once; junk entries are dropped, not fatal."""
+def _read_value(value: str) -> tuple[int, tuple[Mailbox, ...]]:
+    """How many entries one header value lists, and its valid addresses, each once."""
+    pairs = _pairs(value)
     found: dict[str, Mailbox] = {}
     for display, address in pairs:
         try:
@@ -181,20 +139,41 @@ def _boxes(pairs: list[tuple[str, str]]) -> tuple[Mailbox, ...]:
             continue
         if normalized not in found:
             found[normalized] = Mailbox(_decoded(display).strip('"'), normalized)
-    return tuple(found.values())
+    return len(pairs), tuple(found.values())
 
 
-def _mailboxes(msg: _Headers, *names: str) -> tuple[Mailbox, ...]:
-    """Every valid address in these headers."""
-    values = [v for name in names for v in msg.all(name)]
-    return _boxes(_pairs(values)) if values else ()
+_remembered = lru_cache(maxsize=_CACHE_SIZE)(_read_value)
 
 
-def _senders(msg: _Headers) -> tuple[Mailbox, ...]:
+def _value(value: str) -> tuple[int, tuple[Mailbox, ...]]:
+    """``_read_value``, remembered for the short values that make up nearly every mailbox."""
+    return _remembered(value) if len(value) <= _CACHED_VALUE else _read_value(value)
+
+
+def _read(values: list[str]) -> tuple[int, tuple[Mailbox, ...]]:
+    """Entries listed and valid addresses (each once, first reading kept) of several values."""
+    if len(values) == 1:
+        return _value(values[0])
+    count, found = 0, dict[str, Mailbox]()
+    for value in values:
+        listed, boxes = _value(value)
+        count += listed
+        for box in boxes:
+            found.setdefault(box.address, box)
+    return count, tuple(found.values())
+
+
+def _mailboxes(values: list[str] | None) -> tuple[Mailbox, ...]:
+    """Every valid address in these header values."""
+    return _read(values)[1] if values else ()
+
+
+def _senders(values: list[str] | None) -> tuple[Mailbox, ...]:
     """From addresses; an unparseable From counts as two so that it is refused, never guessed."""
-    pairs = _pairs(msg.all("From"))
-    boxes = _boxes(pairs)
-    if len(pairs) > len(boxes) and boxes:
+    if not values:
+        return ()
+    listed, boxes = _read(values)
+    if listed > len(boxes) and boxes:
         return (*boxes, Mailbox("", ""))
     return boxes
 
@@ -209,52 +188,84 @@ def _message_id(value: str | None) -> str | None:
     return inner or None
 
 
-def _date(value: str | None) -> datetime | None:
-    if not value:
-        return None
-    try:
-        parsed = parsedate_to_datetime(value[:200])
-    except (TypeError, ValueError, IndexError, OverflowError):
-        return None
-    # "-0000" means "zone unknown" (RFC 5322): UTC is the honest reading.
-    return parsed if parsed.tzinfo is not None else parsed.replace(tzinfo=UTC)
-
-
-def _header_key(msg: _Headers) -> str:
+def _header_key(fields: Fields) -> str:
     """A stable identity for mail without a Message-ID: a hash of headers every copy shares."""
     digest = hashlib.sha256()
     for name in ("From", "To", "Cc", "Date", "Subject"):
-        for value in msg.all(name):
+        for value in fields.get(name.lower(), ()):
             digest.update(f"{name}:{' '.join(value.split())}\n".encode("utf-8", "replace"))
     return "hdr:" + digest.hexdigest()[:32]
 
 
+class _Unread:
+    """Not read yet."""
+
+
+_UNREAD = _Unread()
+
+
+class _Later:
+    """The details few decisions need (``domain.inbound.Details``), read when first asked for;
+    the Date and Subject, which a touch reads more than once, are then kept. Every reading here is
+    guarded like the eager ones: none raises on content."""
+
+    __slots__ = ("_date", "_fields", "_subject")
+
+    def __init__(self, fields: Fields) -> None:
+        self._fields = fields
+        self._date: datetime | _Unread | None = _UNREAD
+        self._subject: str | None = None
+
+    @property
+    def date(self) -> datetime | None:
+        if isinstance(self._date, _Unread):
+            self._date = header_date(first(self._fields, "date"))
+        return self._date
+
+    @property
+    def subject(self) -> str:
+        if self._subject is None:
+            # Cut before decoding: a megabyte of encoded words must not be decoded to keep 300 characters.
+            written = first(self._fields, "subject") or ""
+            self._subject = _decoded(written[: _MAX_SUBJECT * 8])[:_MAX_SUBJECT]
+        return self._subject
+
+    @property
+    def in_reply_to(self) -> str | None:
+        return _message_id(first(self._fields, "in-reply-to"))
+
+    @property
+    def references(self) -> tuple[str, ...]:
+        return tuple(_MSGID.findall(" ".join(self._fields.get("references", ()))))
+
+    @property
+    def auth_results(self) -> tuple[str, ...]:
+        return tuple(self._fields.get("authentication-results", [])[:_MAX_STAMPS])
+
+
 def parse_headers(raw: bytes, internal_date: datetime | None = None) -> InboundMail:
     """Parse a header block (as fetched with BODY.PEEK[HEADER.FIELDS ...]). Never raises on content."""
-    msg = _Headers(raw)
-    message_id = _message_id(msg.first("Message-ID"))
+    fields = read_fields(raw)
+    get = fields.get
+    message_id = _message_id(first(fields, "message-id"))
     if internal_date is not None and internal_date.tzinfo is None:
         internal_date = internal_date.replace(tzinfo=UTC)
-    return_path = msg.first("Return-Path")
+    return_path = first(fields, "return-path")
+    delivered = get("delivered-to", []) + get("x-original-to", [])
     return InboundMail(
-        key=message_id or _header_key(msg),
+        key=message_id or _header_key(fields),
         message_id=message_id,
-        date=_date(msg.first("Date")),
         internal_date=internal_date,
-        from_=_senders(msg),
-        to=_mailboxes(msg, "To"),
-        cc=_mailboxes(msg, "Cc"),
-        bcc=_mailboxes(msg, "Bcc"),
-        delivered_to=tuple(m.address for m in _mailboxes(msg, "Delivered-To", "X-Original-To")),
-        # Cut before decoding: a megabyte of encoded words must not be decoded to keep 300 characters.
-        subject=_decoded((msg.first("Subject") or "")[: _MAX_SUBJECT * 8])[:_MAX_SUBJECT],
-        list_id=msg.first("List-Id") is not None,
-        precedence=(msg.first("Precedence") or "").strip().lower(),
-        auto_submitted=(msg.first("Auto-Submitted") or "").split(";")[0].strip().lower(),
-        autoreply=msg.first("X-Autoreply") is not None or msg.first("X-Autorespond") is not None,
+        from_=_senders(get("from")),
+        to=_mailboxes(get("to")),
+        cc=_mailboxes(get("cc")),
+        bcc=_mailboxes(get("bcc")),
+        delivered_to=tuple(m.address for m in _mailboxes(delivered)),
+        list_id="list-id" in fields,
+        precedence=(first(fields, "precedence") or "").strip().lower(),
+        auto_submitted=(first(fields, "auto-submitted") or "").split(";")[0].strip().lower(),
+        autoreply="x-autoreply" in fields or "x-autorespond" in fields,
         return_path_empty=return_path is not None and return_path.strip() in ("<>", ""),
-        keepwarm_mark=msg.first(KEEPWARM_HEADER) is not None,
-        in_reply_to=_message_id(msg.first("In-Reply-To")),
-        references=tuple(_MSGID.findall(" ".join(msg.all("References")))),
-        auth_results=tuple(msg.all("Authentication-Results")[:_MAX_STAMPS]),
+        keepwarm_mark="x-keepwarm" in fields,
+        details=_Later(fields),
     )
