@@ -16,7 +16,7 @@ from keepwarm import config
 from keepwarm.config import onboarding
 from keepwarm.errors import ConfigError, UsageError
 from tests.clitools import SYSTEMD_VARIABLES
-from tests.testbed.fixtures import Account, Testbed
+from tests.testbed.fixtures import Account, AccountFactory, Testbed
 
 EX_USAGE = 64
 
@@ -145,6 +145,64 @@ def test_init_writes_a_private_env_file_that_check_then_passes(
 
     assert check.code == 0, check.out + check.err
     assert check.lines and all(line.startswith("PASS  ") for line in check.lines), check.out
+
+
+def _add_argv(testbed: Testbed, work: Account, target: Path, *, password: str | None = None) -> list[str]:
+    return [
+        "init",
+        "--non-interactive",
+        "--output",
+        str(target),
+        "--add-account",
+        "work",
+        "--email",
+        work.address,
+        "--imap-host",
+        testbed.host,
+        "--imap-port",
+        str(testbed.imaps_port),
+        "--imap-user",
+        work.user,
+        f"--imap-password={password or work.password}",
+        "--imap-ca-file",
+        str(testbed.ca_file),
+    ]
+
+
+def test_init_adds_a_second_mailbox_to_the_file_and_check_logs_in_to_both(
+    testbed: Testbed, account: Account, account_factory: AccountFactory, tmp_path: Path
+) -> None:
+    work = account_factory("work")
+    target = tmp_path / "keepwarm.env"
+    assert keepwarm(tmp_path, *init_argv(testbed, account, target, tmp_path / "state")).code == 0
+    before = target.read_text()
+
+    wrong = keepwarm(tmp_path, *_add_argv(testbed, work, target, password="not-it"))
+    unchanged = target.read_text()
+    done = keepwarm(tmp_path, *_add_argv(testbed, work, target))
+    again = keepwarm(tmp_path, *_add_argv(testbed, work, target))
+    check = keepwarm(tmp_path, "--env-file", str(target), "check")
+
+    assert wrong.code == 1 and wrong.marked("FAIL")[0].startswith("FAIL  IMAP work:"), wrong.out
+    assert unchanged == before
+    assert done.code == 0, done.out + done.err
+    assert done.marked("PASS") and done.marked("PASS")[0].startswith("PASS  IMAP work:")
+    assert work.password not in done.out + done.err
+    loaded = config.load(target, environ={})
+    assert loaded.account_names == ("main", "work")
+    assert loaded.owner_emails == (account.address, work.address)
+    assert loaded.accounts[1].imap.user == work.user
+    assert mode_of(target) == 0o600
+    # The first mailbox's lines are kept as they were; OWNER_EMAILS is rewritten in place.
+    kept = [line for line in before.splitlines() if not line.startswith("KEEPWARM_OWNER_EMAILS=")]
+    assert [line for line in target.read_text().splitlines() if line in kept] == kept
+    assert target.read_text().count("KEEPWARM_OWNER_EMAILS=") == 1
+    assert again.code == EX_USAGE and "already set up" in again.err
+    assert check.code == 0, check.out
+    assert [line.split(":")[0] for line in check.marked("PASS") if "IMAP" in line] == [
+        "PASS  IMAP main",
+        "PASS  IMAP work",
+    ]
 
 
 def test_an_unreachable_imap_server_fails_and_writes_nothing(

@@ -12,19 +12,20 @@ committed UID, and anything replayed is recognised by its key.
 
 from __future__ import annotations
 
+import functools
 import logging
 from collections import Counter
-from collections.abc import Callable
-from dataclasses import dataclass, field
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 
 from keepwarm.app.commands import CommandHandler
 from keepwarm.app.reminders import settle_open, settle_openers
-from keepwarm.app.settings import Settings, checked_identity
+from keepwarm.app.settings import Mailbox, Settings, checked_identity
 from keepwarm.domain.classify import Identity, classify
 from keepwarm.domain.inbound import COMMAND_BYTES, InboundMail
 from keepwarm.domain.ingest import BatchPlan, Known, plan_batch
-from keepwarm.errors import ConfigError
+from keepwarm.errors import ConfigError, KeepwarmError
 from keepwarm.mail.message import parse_headers
 from keepwarm.ports import MailSource, RawMail
 from keepwarm.render.engine import Renderer
@@ -75,15 +76,17 @@ class _Poll:
     stop: Callable[[], bool]
     on_command: CommandSink | None
     commit_every: int
+    prefix: str = ""  # a further mailbox's name and ":", before its folders' keys
     report: PollReport = field(default_factory=PollReport)
 
-    def folder(self, folder: str) -> None:
+    def folder(self, name: str) -> None:
+        folder = self.prefix + name  # the key of its state, touches and counts
         state = self.store.folder_state(folder)
-        peek = self.source.status(folder)
+        peek = self.source.status(name)
         if state is not None and state == (peek.uidvalidity, state[1]) and peek.uidnext - 1 <= state[1]:
             self.report.folders[folder] = 0
             return  # nothing arrived: no need to open the folder at all
-        status = self.source.open(folder)
+        status = self.source.open(name)
         last_uid = 0
         if state is not None and state[0] == status.uidvalidity:
             last_uid = state[1]
@@ -184,9 +187,13 @@ def poll(
     stop: Callable[[], bool] = lambda: False,
     on_command: CommandSink | None = None,
     commit_every: int = COMMIT_EVERY,
+    prefix: str = "",
 ) -> PollReport:
-    """Bring the store up to date with every watched folder (``stop`` is checked between batches)."""
-    run = _Poll(source, store, who, now, backfill, progress, batch_size, stop, on_command, commit_every)
+    """Bring the store up to date with every watched folder (``stop`` is checked between batches);
+    ``prefix`` names a further mailbox in the folders' keys (``work:``)."""
+    run = _Poll(
+        source, store, who, now, backfill, progress, batch_size, stop, on_command, commit_every, prefix
+    )
     for folder in folders:
         run.folder(folder)
     return run.report
@@ -202,29 +209,30 @@ def run(
     progress: Progress | None = None,
     stop: Callable[[], bool] = lambda: False,
     only: str | None = None,
+    more: Sequence[tuple[Mailbox, Callable[[], MailSource]]] = (),
 ) -> PollReport:
-    """Read new mail (in every watched folder, or ``only`` that one), act on the commands in it,
-    settle what it answers, and note the poll."""
+    """Read new mail (in every watched folder of every mailbox, or ``only`` that folder of the
+    first), act on the commands in it, settle what it answers, and note the poll.
+
+    The first mailbox's failure is the poll's (the caller retries); a further mailbox that fails is
+    reported in ``problems`` and ``status``, and the others are read all the same."""
     if settings.who.daemon_address is not None and settings.mail is None and settings.owner_address:
         # Mail to the daemon address would be read and never answered: lost. Say what is missing.
         raise ConfigError(["KEEPWARM_SECRET is not set: commands to KEEPWARM_DAEMON_ADDRESS need it"])
     handler = CommandHandler(store, renderer, settings).handle if settings.mail is not None else None
-    mailbox = connect()
-    try:
-        folders = mailbox.watched_folders(settings.folders)
-        report = poll(
-            mailbox,
-            store,
-            checked_identity(settings.who, store.runs.learned_servid()),
-            [f for f in folders if only in (None, f)],
-            now,
-            backfill=settings.backfill,
-            progress=progress,
-            stop=stop,
-            on_command=handler,
-        )
-    finally:
-        mailbox.close()
+    first = Mailbox("", settings.folders, checked_identity(settings.who, store.runs.learned_servid()).servid)
+    read = functools.partial(
+        _read, store=store, settings=settings, now=now, progress=progress, stop=stop, handler=handler
+    )
+    report = read(connect, first, only)
+    for mailbox, connect_more in () if only is not None else more:
+        try:
+            _merge(report, read(connect_more, mailbox, None))
+        except KeepwarmError as exc:
+            problem = f"mailbox {mailbox.name}: {exc}"
+            log.error("poll of %s", problem)
+            report.problems.append(problem)
+            store.runs.error(now, f"poll: {problem}")
     settle_open(store, now)
     settle_openers(store)
     store.runs.note("last_poll", now, last_poll_messages=report.messages)
@@ -236,6 +244,49 @@ def run(
             dict(report.skipped) or "none",
         )
     return report
+
+
+def _read(
+    connect: Callable[[], MailSource],
+    mailbox: Mailbox,
+    only: str | None,
+    *,
+    store: Store,
+    settings: Settings,
+    now: datetime,
+    progress: Progress | None,
+    stop: Callable[[], bool],
+    handler: CommandSink | None,
+) -> PollReport:
+    """One mailbox's poll, over one connection."""
+    source = connect()
+    try:
+        folders = source.watched_folders(mailbox.folders)
+        return poll(
+            source,
+            store,
+            replace(settings.who, servid=mailbox.servid),
+            [f for f in folders if only in (None, f)],
+            now,
+            backfill=settings.backfill,
+            progress=progress,
+            stop=stop,
+            on_command=handler,
+            prefix=mailbox.prefix,
+        )
+    finally:
+        source.close()
+
+
+def _merge(report: PollReport, other: PollReport) -> None:
+    report.folders.update(other.folders)
+    report.touches.update(other.touches)
+    report.skipped.update(other.skipped)
+    report.new_contacts.extend(other.new_contacts)
+    report.commands.update(other.commands)
+    report.cadence_changes += other.cadence_changes
+    report.resynced.extend(other.resynced)
+    report.problems.extend(other.problems)
 
 
 def _commit(store: Store, plan: BatchPlan, folder: str, uidvalidity: int, last_uid: int) -> None:

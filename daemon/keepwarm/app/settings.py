@@ -16,6 +16,22 @@ from keepwarm.errors import ConfigError
 
 
 @dataclass(frozen=True)
+class Mailbox:
+    """One of the owner's mailboxes as a poll reads it: its name, folders and authserv-id."""
+
+    name: str
+    folders: tuple[str, ...] = ("auto",)
+    servid: str | None = None
+    first: bool = True
+
+    @property
+    def prefix(self) -> str:
+        """What its folders' keys in the store start with: nothing for the first mailbox (as
+        before there were several), ``work:`` for a further one."""
+        return "" if self.first else f"{self.name}:"
+
+
+@dataclass(frozen=True)
 class Settings:
     """The owner, the mailbox, the reminders and the command answers, as the use cases see them."""
 
@@ -36,6 +52,9 @@ class Settings:
     mail: OwnerMail | None = None
     mail_problems: tuple[str, ...] = ()
     can_send: bool = False
+    # The mailboxes after the first (whose folders are ``folders`` and authserv-id ``who.servid``).
+    more_mailboxes: tuple[Mailbox, ...] = ()
+    mailbox_name: str = "main"  # the first one's
 
     def owner_mail(self) -> OwnerMail:
         """The one way to mail the owner; a ConfigError naming the missing keys until it is set up."""

@@ -9,7 +9,7 @@ from datetime import datetime
 from typing import Any
 
 from keepwarm.app.answers import hold_until
-from keepwarm.app.settings import Settings
+from keepwarm.app.settings import Mailbox, Settings
 from keepwarm.domain.authres import servid_label
 from keepwarm.domain.outbox import OutboxState
 from keepwarm.store import Store
@@ -73,4 +73,27 @@ def report(store: Store, settings: Settings, now: datetime) -> dict[str, Any]:
         "answers_held": len(held),
         "answers_released_at": (release or now).isoformat() if held else None,
         "sender_check": sender_check(store, settings),
+        "mailboxes": mailboxes(store, settings, errors),
     }
+
+
+def mailboxes(store: Store, settings: Settings, errors: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Per mailbox: the folders read so far (their last UID) and its latest error, if any."""
+    states = store.folder_states()
+    found = []
+    for box in (Mailbox(settings.mailbox_name), *settings.more_mailboxes):
+        if box.first:
+            folders = {
+                f: uid
+                for f, (_, uid) in states.items()
+                if not any(f.startswith(m.prefix) for m in settings.more_mailboxes)
+            }
+        else:
+            folders = {
+                f.removeprefix(box.prefix): uid for f, (_, uid) in states.items() if f.startswith(box.prefix)
+            }
+        mine = [e for e in errors if f"mailbox {box.name}:" in e["error"]]
+        found.append(
+            {"name": box.name, "folders": folders, "last_error": mine[-1]["error"] if mine else None}
+        )
+    return found

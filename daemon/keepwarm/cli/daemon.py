@@ -61,6 +61,11 @@ def _status(args: argparse.Namespace, ctx: Context) -> int:
     )
     print(f"outbox pending:     {data['outbox_pending']}")
     print(f"sender check:       {describe_sender_check(data['sender_check'])}")
+    if len(data["mailboxes"]) > 1:
+        for box in data["mailboxes"]:
+            read = ", ".join(sorted(box["folders"])) or "not read yet"
+            problem = f"; last error: {box['last_error']}" if box["last_error"] else ""
+            print(f"mailbox {box['name'] + ':':11}{read}{problem}")
     if data["answers_held"]:
         at = output.day_time(data["answers_released_at"], ctx.now())
         count = data["answers_held"]

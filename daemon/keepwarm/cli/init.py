@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, Any
 
 from keepwarm import config as config_module
 from keepwarm.cli.context import Context
-from keepwarm.config import onboarding
+from keepwarm.config import convert, onboarding
 from keepwarm.domain.authres import servid_label
 from keepwarm.errors import UsageError
 
@@ -98,8 +98,52 @@ def _try(text: str) -> list[Check]:
         return check.run_checks(candidate)
 
 
+def _account_answers(args: argparse.Namespace, current: config_module.Config) -> dict[str, str]:
+    """The keys of one more mailbox (``--add-account NAME``), and the settings that name it."""
+    name = convert.account_names(args.add_account)[0]
+    if name in current.account_names:
+        raise UsageError(f"a mailbox named {name} is already set up (KEEPWARM_ACCOUNTS)")
+    ask = _Asker(args)
+    address = ask("email", f"The address of your {name} mailbox")
+    if "@" not in address:
+        raise UsageError("give the mailbox's address (--email)")
+    preset = onboarding.preset_for(address, args.provider)
+    imap = _server(ask, "imap", preset.imap, address)
+    values = {f"{name.upper()}_{key}": value for key, value in imap.items()}
+    servid = ask("auth_servid", "Its provider's authserv-id (blank: none)", preset.servid or "")
+    values[f"{name.upper()}_AUTH_SERVID"] = servid
+    values["ACCOUNTS"] = ",".join((*current.account_names, name))
+    owners = current.owner_emails + (() if address.lower() in current.owner_emails else (address.lower(),))
+    values["OWNER_EMAILS"] = ",".join(owners)
+    return values
+
+
+def _add_account(args: argparse.Namespace, target: Path) -> int:
+    """Add a mailbox to an existing env file: ask, try its login, rewrite the file in place."""
+    if not target.is_file():
+        raise UsageError(f"{target} does not exist: run keepwarm init first, then --add-account")
+    current = config_module.load(env_file=target, environ={})
+    values = _account_answers(args, current)
+    text = onboarding.update_env(target.read_text(encoding="utf-8"), values)
+    name = values["ACCOUNTS"].rsplit(",", 1)[1]
+    failed = False
+    if not args.no_test:
+        for check in _try(text):
+            if check.name == f"IMAP {name}":
+                print(f"{'PASS' if check.ok else 'FAIL'}  {check.name}: {check.detail}")
+                failed = not check.ok
+    if failed and not args.force:
+        print(f"nothing written (fix the answers, or use --force to write {target} anyway)")
+        return 1
+    onboarding.write_env(target, text, force=True)
+    print(f"added the {name} mailbox to {target}; the daemon reads it after a restart or SIGHUP")
+    return 0
+
+
 def _init(args: argparse.Namespace, ctx: Context) -> int:
     target = Path(args.output) if args.output else (ctx.env_file or Path(".env"))
+    if args.add_account:
+        return _add_account(args, target)
     if target.exists() and not args.force:
         raise UsageError(f"{target} exists; use --force to replace it")
     values, note = _answers(args)
@@ -140,6 +184,11 @@ def register(sub: Any) -> None:
     )
     init.add_argument(
         "--output", metavar="PATH", help="the env file to write (default: --env-file or ./.env)"
+    )
+    init.add_argument(
+        "--add-account",
+        metavar="NAME",
+        help="add one more mailbox (e.g. work) to the existing env file, keeping the rest",
     )
     init.add_argument("--non-interactive", action="store_true", help="ask nothing: flags and defaults only")
     init.add_argument("--force", action="store_true", help="write even if a check fails or the file exists")

@@ -87,31 +87,44 @@ def _poll(args: argparse.Namespace, ctx: Context) -> int:
 def _folders(args: argparse.Namespace, ctx: Context) -> int:
     from keepwarm.runtime import wiring
 
-    mailbox = wiring.open_mailbox(ctx.config)
-    try:
-        choices = mailbox.folder_choices(ctx.config.imap_folders)
-    finally:
-        mailbox.close()
     synced = ctx.store.folder_states()
+    listed = []
+    for account in ctx.config.accounts:
+        mailbox = wiring.open_mailbox(ctx.config, account)
+        try:
+            choices = mailbox.folder_choices(account.folders)
+        finally:
+            mailbox.close()
+        for c in choices:
+            state = synced.get(account.state_key(c.name))
+            listed.append((account.name, c, state[1] if state else None))
     if args.json:
         output.print_json(
             [
                 {
+                    "account": name,
                     "name": c.name,
                     "role": c.role,
                     "watched": c.watched,
                     "why": c.why,
-                    "last_uid": synced[c.name][1] if c.name in synced else None,
+                    "last_uid": uid,
                 }
-                for c in choices
+                for name, c, uid in listed
             ]
         )
         return 0
+    several = len(ctx.config.accounts) > 1
     rows = [
-        ["yes" if c.watched else "", c.name, str(synced[c.name][1]) if c.name in synced else "-", c.why]
-        for c in choices
+        [
+            *([name] if several else []),
+            "yes" if c.watched else "",
+            c.name,
+            "-" if uid is None else str(uid),
+            c.why,
+        ]
+        for name, c, uid in listed
     ]
-    output.print_table(["WATCHED", "FOLDER", "LAST UID", "WHY"], rows)
+    output.print_table([*(["MAILBOX"] if several else []), "WATCHED", "FOLDER", "LAST UID", "WHY"], rows)
     return 0
 
 

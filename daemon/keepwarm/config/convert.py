@@ -80,6 +80,19 @@ def folders(raw: str) -> tuple[str, ...]:
     return ("auto",) if items[0].lower() == "auto" else items
 
 
+def account_names(raw: str) -> tuple[str, ...]:
+    """Mailbox names: lower-case letters, digits and ``_``, each once (``personal,work``)."""
+    names = tuple(item.strip().lower() for item in raw.split(",") if item.strip())
+    if not names:
+        raise ValueError("is empty (name each mailbox, e.g. personal,work)")
+    for name in names:
+        if not re.fullmatch(r"[a-z][a-z0-9_]{0,19}", name):
+            raise ValueError(f"{name!r} is not a mailbox name: use letters, digits and _ (up to 20)")
+    if len(set(names)) < len(names):
+        raise ValueError("names a mailbox twice")
+    return names
+
+
 def servid(raw: str) -> str:
     """An authserv-id: a host name, ``.suffix`` (any name ending so), or ``microsoft``."""
     value = raw.strip().lower()

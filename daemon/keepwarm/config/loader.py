@@ -11,7 +11,7 @@ import io
 import ipaddress
 import os
 import stat
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -19,8 +19,8 @@ from zoneinfo import ZoneInfo
 
 from dotenv.parser import parse_stream
 
-from keepwarm.config.model import Config, OAuthConfig, ServerConfig
-from keepwarm.config.schema import BY_KEY, PREFIX, SETTINGS
+from keepwarm.config.model import Config, MailAccount, OAuthConfig, ServerConfig
+from keepwarm.config.schema import ACCOUNT_KEYS, BY_KEY, PREFIX, SETTINGS, account_key
 from keepwarm.config.secrets import PasswordSource, Secret
 from keepwarm.errors import ConfigError
 
@@ -76,8 +76,9 @@ def gather(explicit: Path | None, environ: Mapping[str, str]) -> tuple[dict[str,
     return raws, problems
 
 
-def _unknown_key_warnings(raws: Mapping[str, Raw]) -> list[str]:
+def _unknown_key_warnings(raws: Mapping[str, Raw], more: Sequence[str]) -> list[str]:
     known = {setting.env_name for setting in SETTINGS} | {ENV_FILE_VARIABLE}
+    known |= {account_key(name, key) for name in more for key in ACCOUNT_KEYS}
     warnings = []
     for name, raw in raws.items():
         if name.startswith(PREFIX) and name not in known:
@@ -103,22 +104,24 @@ def _convert_all(raws: Mapping[str, Raw], problems: list[str]) -> dict[str, Any]
 
 
 def _password(
-    proto: str, values: Mapping[str, Any], environ: Mapping[str, str], problems: list[str]
+    proto: str, values: Mapping[str, Any], environ: Mapping[str, str], problems: list[str], account: str = ""
 ) -> PasswordSource | None:
     name = proto.upper()
+    label = f"{PREFIX}{account.upper()}_" if account else PREFIX
     given = [k for k in ("PASSWORD", "PASSWORD_COMMAND", "PASSWORD_FILE") if f"{name}_{k}" in values]
     if len(given) > 1:
-        keys = " and ".join(PREFIX + f"{name}_{k}" for k in given)
+        keys = " and ".join(label + f"{name}_{k}" for k in given)
         problems.append(f"{keys}: set only one of them")
         return None
     credentials = environ.get("CREDENTIALS_DIRECTORY")
     if not given:
         # systemd LoadCredential= without any setting: use the conventional credential name.
-        default = Path(credentials, f"{proto}-password") if credentials else None
+        credential = f"{account}-{proto}-password" if account else f"{proto}-password"
+        default = Path(credentials, credential) if credentials else None
         if default is not None and default.is_file():
-            return PasswordSource("file", f"{PREFIX}{name}_PASSWORD_FILE", path=default)
+            return PasswordSource("file", f"{label}{name}_PASSWORD_FILE", path=default)
         return None
-    key = f"{PREFIX}{name}_{given[0]}"
+    key = f"{label}{name}_{given[0]}"
     if given[0] == "PASSWORD":
         return PasswordSource("value", key, value=Secret(values[f"{name}_PASSWORD"]))
     if given[0] == "PASSWORD_COMMAND":
@@ -136,14 +139,15 @@ def _password(
 
 
 def _server(
-    proto: str, values: Mapping[str, Any], environ: Mapping[str, str], problems: list[str]
+    proto: str, values: Mapping[str, Any], environ: Mapping[str, str], problems: list[str], account: str = ""
 ) -> ServerConfig:
     name = proto.upper()
+    label = f"{PREFIX}{account.upper()}_" if account else PREFIX
     security = values.get(f"{name}_SECURITY", "ssl")
     host = values.get(f"{name}_HOST")
     if security == "none" and host is not None and not _is_loopback(host):
         problems.append(
-            f"{PREFIX}{name}_SECURITY: none sends your password in clear text; it is allowed only "
+            f"{label}{name}_SECURITY: none sends your password in clear text; it is allowed only "
             f"to a loopback host, not {host} (use ssl or starttls)"
         )
     return ServerConfig(
@@ -152,9 +156,36 @@ def _server(
         port=values.get(f"{name}_PORT") or ServerConfig.default_port(proto, security),
         security=security,
         user=values.get(f"{name}_USER"),
-        password=_password(proto, values, environ, problems),
+        password=_password(proto, values, environ, problems, account),
         ca_file=values.get(f"{name}_CA_FILE"),
     )
+
+
+def _more_accounts(
+    names: Sequence[str], raws: Mapping[str, Raw], environ: Mapping[str, str], problems: list[str]
+) -> tuple[MailAccount, ...]:
+    """The mailboxes after the first, each from its own keys (KEEPWARM_WORK_IMAP_HOST …)."""
+    found = []
+    for account in names:
+        values: dict[str, Any] = {}
+        for key in ACCOUNT_KEYS:
+            setting, raw = BY_KEY[key], raws.get(account_key(account, key))
+            if raw is None or raw.value == "":
+                if setting.default is not None:
+                    values[key] = setting.convert(setting.default)
+                continue
+            try:
+                values[key] = setting.convert(raw.value)
+            except ValueError as exc:
+                problems.append(f"{account_key(account, key)}: {exc} ({raw.origin})")
+        for key in ("IMAP_HOST", "IMAP_USER"):
+            if key not in values and not any(account_key(account, key) in p for p in problems):
+                problems.append(f"{account_key(account, key)} is not set (KEEPWARM_ACCOUNTS names {account})")
+        imap = _server("imap", values, environ, problems, account)
+        if imap.password is None:
+            problems.append(f"{account_key(account, 'IMAP_PASSWORD')} (or _COMMAND or _FILE) is not set")
+        found.append(MailAccount(account, imap, values["IMAP_FOLDERS"], values.get("AUTH_SERVID"), False))
+    return tuple(found)
 
 
 def _open_folder_warnings(state_dir: Path) -> list[str]:
@@ -201,6 +232,8 @@ def load(env_file: Path | None = None, environ: Mapping[str, str] | None = None)
     values = _convert_all(raws, problems)
     imap = _server("imap", values, env, problems)
     smtp = _server("smtp", values, env, problems)
+    names = values.get("ACCOUNTS", ("main",))
+    more = _more_accounts(names[1:], raws, env, problems)
     if problems:
         raise ConfigError(problems)
     secret = values.get("SECRET")
@@ -216,7 +249,15 @@ def load(env_file: Path | None = None, environ: Mapping[str, str] | None = None)
             tenant=values["OAUTH_TENANT"],
             authority=values.get("OAUTH_AUTHORITY"),
         )
-    warnings = _unknown_key_warnings(raws)
+    warnings = _unknown_key_warnings(raws, names[1:])
+    owners = set(values.get("OWNER_EMAILS", ()))
+    for account in more:
+        user = (account.imap.user or "").lower()
+        if "@" in user and user not in owners:
+            warnings.append(
+                f"{account_key(account.name, 'IMAP_USER')}: {user} is not in KEEPWARM_OWNER_EMAILS, so mail "
+                "you send from it would count as mail from someone else: add it there"
+            )
     state_dir = values.get("STATE_DIR") or default_state_dir(env)
     warnings += _open_folder_warnings(state_dir)
     return Config(
@@ -246,6 +287,8 @@ def load(env_file: Path | None = None, environ: Mapping[str, str] | None = None)
         oauth=oauth,
         overview=values["OVERVIEW"],
         overview_day=values["OVERVIEW_DAY"],
+        account_names=names,
+        more_accounts=more,
         warnings=tuple(warnings),
     )
 

@@ -46,6 +46,22 @@ class OAuthConfig:
 
 
 @dataclass(frozen=True)
+class MailAccount:
+    """One of the owner's mailboxes: its name, server, folders and authserv-id."""
+
+    name: str
+    imap: ServerConfig
+    folders: tuple[str, ...]
+    auth_servid: str | None
+    first: bool
+
+    def state_key(self, folder: str) -> str:
+        """The folder's key in the store: the first mailbox's folders under their own names (as
+        before there were several), a further one's as ``work:INBOX``."""
+        return folder if self.first else f"{self.name}:{folder}"
+
+
+@dataclass(frozen=True)
 class Config:
     """Every setting keepwarm uses. Optional ones are None until a command needs them."""
 
@@ -75,7 +91,16 @@ class Config:
     oauth: OAuthConfig | None = None
     overview: str = "off"
     overview_day: int = 6
+    account_names: tuple[str, ...] = ("main",)
+    # The mailboxes after the first (the first is ``imap``, ``imap_folders``, ``auth_servid``).
+    more_accounts: tuple[MailAccount, ...] = ()
     warnings: tuple[str, ...] = field(default=(), compare=False)
+
+    @property
+    def accounts(self) -> tuple[MailAccount, ...]:
+        """Every mailbox keepwarm reads, the first (where mail to the daemon arrives) first."""
+        first = MailAccount(self.account_names[0], self.imap, self.imap_folders, self.auth_servid, True)
+        return (first, *self.more_accounts)
 
     def require_imap(self) -> None:
         """Refuse, listing every missing key at once, unless reading mail is configured."""

@@ -146,6 +146,21 @@ def render_env(values: Mapping[str, str]) -> str:
     return "\n".join(lines) + "\n"
 
 
+def update_env(text: str, values: Mapping[str, str]) -> str:
+    """``text`` with each of ``values`` set: a line that sets the key is rewritten in place, the
+    others are added at the end; comments and every other line stay as they were."""
+    pending = {f"KEEPWARM_{k}": v for k, v in values.items() if v != ""}
+    lines = []
+    for line in text.splitlines():
+        key = line.split("=", 1)[0].strip().removeprefix("export ").strip() if "=" in line else ""
+        if key in pending and not line.lstrip().startswith("#"):
+            lines.append(f"{key}={_quoted(pending.pop(key))}")
+        else:
+            lines.append(line)
+    lines += [f"{key}={_quoted(value)}" for key, value in pending.items()]
+    return "\n".join(lines) + "\n"
+
+
 def write_env(path: Path, text: str, *, force: bool) -> None:
     """Write the env file with mode 0600; refuse to replace one unless ``force``."""
     if (path.exists() or path.is_symlink()) and not force:

@@ -94,6 +94,15 @@ SETTINGS: tuple[Setting, ...] = (
     ),
     *_server("imap", "993 for ssl, 143 otherwise", "imap.example.com"),
     Setting(
+        "ACCOUNTS",
+        convert.account_names,
+        "Names for your mailboxes, when keepwarm reads more than one (e.g. personal,work): the first "
+        "is the IMAP_ keys above; each further one has the same keys under its name "
+        "(KEEPWARM_WORK_IMAP_HOST, _IMAP_USER, _IMAP_PASSWORD…, _IMAP_FOLDERS, _AUTH_SERVID).",
+        "personal,work",
+        default="main",
+    ),
+    Setting(
         "IMAP_FOLDERS",
         convert.folders,
         "auto (INBOX, Sent, Archive and All Mail; never Junk, Trash or Drafts) or a comma-separated list.",
@@ -271,3 +280,23 @@ SETTINGS: tuple[Setting, ...] = (
 )
 
 BY_KEY = {setting.key: setting for setting in SETTINGS}
+
+# The keys each further mailbox of KEEPWARM_ACCOUNTS has, under its name: the second mailbox of
+# ACCOUNTS=personal,work reads KEEPWARM_WORK_IMAP_HOST, KEEPWARM_WORK_IMAP_USER …
+ACCOUNT_KEYS = (
+    "IMAP_HOST",
+    "IMAP_PORT",
+    "IMAP_SECURITY",
+    "IMAP_USER",
+    "IMAP_PASSWORD",
+    "IMAP_PASSWORD_COMMAND",
+    "IMAP_PASSWORD_FILE",
+    "IMAP_CA_FILE",
+    "IMAP_FOLDERS",
+    "AUTH_SERVID",
+)
+
+
+def account_key(account: str, key: str) -> str:
+    """The variable name of ``key`` for a further mailbox: KEEPWARM_WORK_IMAP_HOST."""
+    return f"{PREFIX}{account.upper()}_{key}"

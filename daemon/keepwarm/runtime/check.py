@@ -7,6 +7,7 @@ templates rendered against sample data. Nothing is changed or sent.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
@@ -14,6 +15,7 @@ from pathlib import Path
 
 from keepwarm import config as config_module
 from keepwarm.app import status
+from keepwarm.config import MailAccount
 from keepwarm.errors import KeepwarmError
 from keepwarm.render import samples
 from keepwarm.render.engine import Renderer
@@ -67,16 +69,20 @@ def run_checks(env_file: Path | None) -> list[Check]:
 
     checks.append(_attempt("sender check", sender))
 
-    def imap() -> str:
-        mailbox = wiring.open_mailbox(config)
+    def imap(account: MailAccount) -> str:
+        mailbox = wiring.open_mailbox(config, account)
         try:
-            folders = mailbox.watched_folders(config.imap_folders)
+            folders = mailbox.watched_folders(account.folders)
             counts = ", ".join(f"{f} ({mailbox.message_count(f)} messages)" for f in folders)
         finally:
             mailbox.close()
-        return f"logged in as {config.imap.user}; watching {counts}"
+        return f"logged in as {account.imap.user}; watching {counts}"
 
-    checks.append(_attempt("IMAP", imap))
+    several = len(config.accounts) > 1
+    for account in config.accounts:
+        # One line per mailbox, named when there are several: "IMAP work".
+        name = f"IMAP {account.name}" if several else "IMAP"
+        checks.append(_attempt(name, functools.partial(imap, account)))
 
     def smtp() -> str:
         wiring.sender(config).check_login()

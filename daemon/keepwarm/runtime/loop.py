@@ -15,6 +15,7 @@ from __future__ import annotations
 import contextlib
 import errno
 import fcntl
+import functools
 import logging
 import os
 import signal
@@ -85,8 +86,8 @@ class Daemon:
         self._load_config = load_config
         self._build = build
         self.config = load_config()
-        self.watcher = self._watcher(self.config)
-        self.service = build(self.config, Store(self.config.state_dir), mailbox=self.watcher.borrow)
+        self.watcher, self.more_watchers = self._watchers(self.config)
+        self.service = self._service(self.config, Store(self.config.state_dir))
         self._pushed = False
         self.stopping = False
         self._reload_requested = False
@@ -116,15 +117,29 @@ class Daemon:
             return
         self.config = config
         # A new Service over the same store: new settings, adapters, templates and connection.
-        self.watcher.drop()
-        self.watcher = self._watcher(config)
-        self.service = self._build(config, self.service.store, mailbox=self.watcher.borrow)
+        self._drop_connections()
+        self.watcher, self.more_watchers = self._watchers(config)
+        self.service = self._service(config, self.service.store)
         self._scheduler = self._schedule()
         log.info("configuration and templates reloaded")
 
     @staticmethod
-    def _watcher(config: Config) -> Watcher:
-        return Watcher(lambda: wiring.open_mailbox(config), config.imap_folders)
+    def _watchers(config: Config) -> tuple[Watcher, dict[str, Watcher]]:
+        """A kept connection per mailbox; only the first (mail to the daemon arrives there) idles."""
+        first = Watcher(lambda: wiring.open_mailbox(config), config.imap_folders)
+        more = {
+            a.name: Watcher(functools.partial(wiring.open_mailbox, config, a), a.folders, idle=False)
+            for a in config.more_accounts
+        }
+        return first, more
+
+    def _service(self, config: Config, store: Store) -> Service:
+        more = {name: w.borrow for name, w in self.more_watchers.items()}
+        return self._build(config, store, mailbox=self.watcher.borrow, more=more)
+
+    def _drop_connections(self) -> None:
+        for watcher in (self.watcher, *self.more_watchers.values()):
+            watcher.drop()
 
     def _schedule(self) -> schedule.Scheduler:
         scheduler = schedule.Scheduler()
@@ -171,7 +186,7 @@ class Daemon:
 
     def _failed(self, name: str, now: datetime, message: str, *, auth: bool = False, kind: str = "") -> None:
         if name == "poll":
-            self.watcher.drop()  # it may be what failed: the next poll logs in afresh
+            self._drop_connections()  # one may be what failed: the next poll logs in afresh
         delay = self._backoff[name].failed(now, auth=auth)
         log.error("%s failed: %s; next try in %d s", name, message, delay.total_seconds())
         with contextlib.suppress(KeepwarmError, OSError):
@@ -252,7 +267,7 @@ class Daemon:
                 idle = self._scheduler.idle_seconds
                 # IDLE or a plain sleep, in slices of a second: signals and the watchdog wait no longer.
                 self._pushed = self.watcher.wait(min(1.0, max(0.05, idle if idle is not None else 1.0)))
-            self.watcher.drop()
+            self._drop_connections()
             systemd.notify("STOPPING=1")
         log.info("stopped")
         return 0

@@ -9,7 +9,7 @@ caller's to handle: the loop logs them, notes them for ``keepwarm status`` and r
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from datetime import datetime
 
 from keepwarm.app import outbox, reminders, thanks
@@ -41,11 +41,14 @@ class Service:
         mailbox: Callable[[], MailSource],
         sender: Callable[[], MailSender],
         clock: Callable[[], datetime],
+        more_mailboxes: Mapping[str, Callable[[], MailSource]] | None = None,
     ) -> None:
         self.settings = settings
         self.store = store
         self.renderer = renderer
         self._mailbox = mailbox
+        # The further mailboxes, by name, each with its own way to connect.
+        self._more = [(m, (more_mailboxes or {})[m.name]) for m in settings.more_mailboxes]
         self._sender = sender
         self.clock = clock
 
@@ -67,6 +70,7 @@ class Service:
             progress=progress,
             stop=stop,
             only=only,
+            more=self._more,
         )
 
     def reminders_due(self, now: datetime) -> bool:

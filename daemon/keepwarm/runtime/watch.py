@@ -29,9 +29,15 @@ class Watcher:
     """The daemon's IMAP connection, and the IDLE on it between polls."""
 
     def __init__(
-        self, connect: Callable[[], ImapMailbox], folders: Sequence[str], refresh: timedelta = REFRESH
+        self,
+        connect: Callable[[], ImapMailbox],
+        folders: Sequence[str],
+        refresh: timedelta = REFRESH,
+        *,
+        idle: bool = True,
     ) -> None:
         self._connect = connect
+        self._idle = idle  # False: only kept, for a mailbox polled on the interval
         self._setting = tuple(folders)
         self._refresh = refresh.total_seconds()
         self._mailbox: ImapMailbox | None = None
@@ -44,8 +50,8 @@ class Watcher:
         """The connection for one poll (logging in if there is none): its ``close`` keeps it."""
         if self._mailbox is None:
             self._mailbox = self._connect()
-            self.idle_supported = self._mailbox.can_idle
-            if not self.idle_supported:
+            self.idle_supported = self._idle and self._mailbox.can_idle
+            if self._idle and not self.idle_supported:
                 log.info("the IMAP server has no IDLE: polling on the interval")
         return _Lent(self._mailbox, self)
 

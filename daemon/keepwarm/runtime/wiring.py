@@ -6,12 +6,13 @@ the tests that want production behaviour build them the same way.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import functools
+from collections.abc import Callable, Mapping
 from datetime import datetime
 
 from keepwarm.app.outbox import OwnerMail
-from keepwarm.app.settings import Settings
-from keepwarm.config import Config
+from keepwarm.app.settings import Mailbox, Settings
+from keepwarm.config import Config, MailAccount
 from keepwarm.domain.classify import Identity
 from keepwarm.errors import ConfigError
 from keepwarm.mail import oauth
@@ -44,10 +45,18 @@ def access_tokens(config: Config) -> Callable[[], str] | None:
     return oauth.AccessTokens(prov, settings.client_id, secret, oauth.token_path(config.state_dir, prov.name))
 
 
-def open_mailbox(config: Config) -> ImapMailbox:
-    """Log in to the owner's mailbox (read-only use), after checking the settings it needs."""
+def open_mailbox(config: Config, account: MailAccount | None = None) -> ImapMailbox:
+    """Log in to the owner's mailbox (the first, or ``account``), for read-only use, after checking
+    the settings it needs. OAuth2 serves the first mailbox; a further one logs in with its password."""
     config.require_imap()
+    if account is not None and not account.first:
+        return ImapMailbox(account.imap)
     return ImapMailbox(config.imap, token=access_tokens(config))
+
+
+def more_mailboxes(config: Config) -> dict[str, Callable[[], MailSource]]:
+    """How to connect to each mailbox after the first, by name (a new login each time)."""
+    return {a.name: functools.partial(open_mailbox, config, a) for a in config.more_accounts}
 
 
 def sender(config: Config) -> SmtpSender:
@@ -100,6 +109,10 @@ def settings_for(config: Config) -> Settings:
         mail=owner_mail(config),
         mail_problems=problems,
         can_send=not problems,
+        mailbox_name=config.account_names[0],
+        more_mailboxes=tuple(
+            Mailbox(a.name, a.folders, a.auth_servid, first=False) for a in config.more_accounts
+        ),
     )
 
 
@@ -109,9 +122,10 @@ def build_service(
     clock: Callable[[], datetime] | None = None,
     *,
     mailbox: Callable[[], MailSource] | None = None,
+    more: Mapping[str, Callable[[], MailSource]] | None = None,
 ) -> Service:
     """The daemon's Service over the real IMAP and SMTP adapters, as production runs it
-    (``mailbox``: where each poll gets its connection; by default a new login each time)."""
+    (``mailbox``, ``more``: where each poll gets its connections; by default new logins)."""
     return Service(
         settings_for(config),
         store,
@@ -119,4 +133,5 @@ def build_service(
         mailbox=mailbox or (lambda: open_mailbox(config)),
         sender=lambda: sender(config),
         clock=clock or (lambda: datetime.now(config.timezone)),
+        more_mailboxes=more if more is not None else more_mailboxes(config),
     )
