@@ -63,7 +63,9 @@ class Identity:
 
     def is_owner(self, address: str) -> bool:
         """One of the owner's addresses, or a plus-variant of one (naomi+news@…)."""
-        return address in self.owner_emails or _without_plus(address) in self.owner_emails
+        if address in self.owner_emails:
+            return True
+        return "+" in address and _without_plus(address) in self.owner_emails
 
     def daemon_tag(self, address: str) -> str | None:
         """None if not the daemon address; "" for the address itself; the tag for a plus variant.
@@ -76,6 +78,8 @@ class Identity:
         if address == self.daemon_address:
             return ""
         base_local, _, base_domain = self.daemon_address.rpartition("@")
+        if not address.startswith(base_local + "+"):
+            return None  # the usual answer, without taking the address apart
         local, _, domain = address.rpartition("@")
         if domain == base_domain and local.startswith(base_local + "+"):
             return local[len(base_local) + 1 :]
@@ -119,10 +123,12 @@ def touch_time(mail: InboundMail, now: datetime) -> datetime:
     """The Date header, unless missing or later than the arrival (or now) by more than a day;
     then the server's arrival time, and failing that ``now``."""
     # A Date later than the message's own arrival (or than now) comes from a broken clock.
-    latest = min(now, mail.internal_date) if mail.internal_date is not None else now
-    if mail.date is not None and mail.date <= latest + _FUTURE_SLACK:
-        return mail.date
-    return mail.internal_date or now
+    arrived = mail.internal_date
+    latest = min(now, arrived) if arrived is not None else now
+    written = mail.date
+    if written is not None and written <= latest + _FUTURE_SLACK:
+        return written
+    return arrived or now
 
 
 def forged_owner(mail: InboundMail, who: Identity) -> bool:
@@ -142,8 +148,9 @@ def _skip_reason(mail: InboundMail, who: Identity) -> SkipReason | None:
     sender = mail.from_[0].address
     if mail.keepwarm_mark or who.is_daemon(sender):
         return SkipReason.KEEPWARM
-    if any(who.is_daemon(m.address) for m in (*mail.to, *mail.cc)):
-        return SkipReason.COMMAND  # authenticated, forged or not, by the command handler
+    for m in (*mail.to, *mail.cc):
+        if who.is_daemon(m.address):
+            return SkipReason.COMMAND  # authenticated, forged or not, by the command handler
     if forged_owner(mail, who):
         return SkipReason.FORGED
     automatic = automatic_reason(mail)
@@ -151,9 +158,9 @@ def _skip_reason(mail: InboundMail, who: Identity) -> SkipReason | None:
         return SkipReason(automatic)
     if is_noreply(sender):
         return SkipReason.NOREPLY
-    # The daemon's own BCC copy does not make a message a broadcast.
-    recipients = [m for m in (*mail.to, *mail.cc, *mail.bcc) if not who.is_daemon(m.address)]
-    if len(recipients) > who.max_recipients:
+    # The daemon's own BCC copy does not make a message a broadcast (To and Cc hold none of it).
+    recipients = len(mail.to) + len(mail.cc) + sum(1 for m in mail.bcc if not who.is_daemon(m.address))
+    if recipients > who.max_recipients:
         return SkipReason.BROADCAST
     return None
 
@@ -182,7 +189,6 @@ def classify(mail: InboundMail, who: Identity, now: datetime, source: str) -> Ve
     if reason is not None:
         return Verdict(skip=reason)
     sender = mail.from_[0]
-    at = touch_time(mail, now)
     if who.is_owner(sender.address):
         # Keyed by address: "Alice <a@x>" in To and "a@x" in Cc are one person, one touch.
         by_address: dict[str, Mailbox] = {}
@@ -195,13 +201,23 @@ def classify(mail: InboundMail, who: Identity, now: datetime, source: str) -> Ve
         if not peers:
             return Verdict(skip=SkipReason.TO_SELF)
         tag = _bcc_tag(mail, who)
+        at = touch_time(mail, now)  # read only now: most mail skipped never needs its Date
         touches = tuple(_touch(m, at, Direction.OUT, mail, source) for m in peers)
         bcc = _bcc_intent(peers, tag) if tag is not None else None
         return Verdict(touches=touches, bcc=bcc, names=_names(peers))
-    addressed = (*(m.address for m in (*mail.to, *mail.cc, *mail.bcc)), *mail.delivered_to)
-    if not any(who.is_owner(a) for a in addressed):
+    if not _addressed_to_owner(mail, who):
         return Verdict(skip=SkipReason.NOT_ADDRESSED)
+    at = touch_time(mail, now)
     return Verdict(touches=(_touch(sender, at, Direction.IN, mail, source),), names=_names((sender,)))
+
+
+def _addressed_to_owner(mail: InboundMail, who: Identity) -> bool:
+    """Whether any recipient (To, Cc, Bcc or the envelope's) is the owner."""
+    for group in (mail.to, mail.cc, mail.bcc):
+        for m in group:
+            if who.is_owner(m.address):
+                return True
+    return any(who.is_owner(a) for a in mail.delivered_to)
 
 
 def _touch(peer: Mailbox, at: datetime, direction: Direction, mail: InboundMail, source: str) -> Touch:
@@ -209,7 +225,7 @@ def _touch(peer: Mailbox, at: datetime, direction: Direction, mail: InboundMail,
         address=peer.address,
         at=at,
         direction=direction,
-        subject=mail.subject,
+        subject=mail.subject,  # read once, then kept (see InboundMail.details)
         message_id=mail.key,
         source=source,
         name=peer.name,

@@ -85,13 +85,15 @@ def plan_batch(
         plan.touches.extend(fresh)
         if repeat and not fresh:
             plan.skipped[DUPLICATE] += 1
+        if verdict.bcc is None:
+            continue
         # A BCC's request to track is honoured once per message, from whichever copy carries it,
         # so a resync never re-adds a contact the owner removed since.
         applied = BCC_PREFIX + mail.key
         # Anyone can send a "From: owner" mail blind-copied to the daemon. Unless that is checked,
         # only the owner's own copy may add people: it will, when met (and is not marked before).
         unproven = _unproven_bcc(mail, who, source)
-        if verdict.bcc is not None and not unproven and applied not in known.seen and applied not in seen_now:
+        if not unproven and applied not in known.seen and applied not in seen_now:
             seen_now.add(applied)
             plan.seen.append(applied)
             _track_bcc(plan, verdict, known, mail, now)
