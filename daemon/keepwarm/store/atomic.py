@@ -24,8 +24,13 @@ from keepwarm.errors import StoreBusyError, StoreError, StoreWriteError
 TMP_PREFIX = ".tmp-"
 
 
+# One encoder for every record: json.dumps with these options builds a new one at every call.
+_RECORD = json.JSONEncoder(ensure_ascii=False, sort_keys=True)
+_KEY = json.JSONEncoder()
+
+
 def _encode(doc_id: str, doc: Any) -> str:
-    return f"  {json.dumps(doc_id)}: {json.dumps(doc, ensure_ascii=False, sort_keys=True)}"
+    return f"  {_KEY.encode(doc_id)}: {_RECORD.encode(doc)}"
 
 
 # Tables whose records are only ever added (undo's removals drop the table's cache), and tables

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import contextlib
 import copy
+import itertools
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any, TypeVar, cast
@@ -30,6 +31,9 @@ from keepwarm.store import atomic
 SCHEMA_VERSION = 1
 META_ID = "1"
 T = TypeVar("T")
+# A savepoint's record of a table as it was: its records; None if it did not exist; or, for a
+# table that has only been appended to since, how many records it had.
+Frame = dict[str, dict[str, Any] | int | None]
 
 
 class _MemoryStorage(Storage):
@@ -58,8 +62,8 @@ class Tables:
         self._lock_timeout = lock_timeout
         self._stamp: tuple[int, int, int] | None = None
         self._in_transaction = False
-        # One frame per open savepoint: each table's contents as they were when it first touched it.
-        self._savepoints: list[dict[str, dict[str, Any] | None]] = []
+        # One frame per open savepoint: each table as it was when the savepoint first touched it.
+        self._savepoints: list[Frame] = []
         self.generation = 0
         self.next_ids: dict[str, int] = {}
         self._db = TinyDB(storage=_MemoryStorage)
@@ -142,7 +146,7 @@ class Tables:
 
     @contextlib.contextmanager
     def _savepoint(self) -> Iterator[None]:
-        frame: dict[str, dict[str, Any] | None] = {}
+        frame: Frame = {}
         self._savepoints.append(frame)
         try:
             yield
@@ -152,17 +156,21 @@ class Tables:
             raise
         self._savepoints.pop()
         if self._savepoints:
-            # The enclosing savepoint keeps the oldest copy of each table: the one from before both.
+            # The enclosing savepoint keeps the oldest state of each table: the one from before both.
             for name, before in frame.items():
                 self._savepoints[-1].setdefault(name, before)
 
-    def _roll_back(self, frame: dict[str, dict[str, Any] | None]) -> None:
+    def _roll_back(self, frame: Frame) -> None:
         if not frame:
             return
         data = self._storage.data
         for name, before in frame.items():
             if before is None:
                 data.pop(name, None)
+            elif isinstance(before, int):
+                docs = data[name]
+                while len(docs) > before:  # only appended to since: drop what was added
+                    docs.popitem()
             else:
                 data[name] = before
         dirty = self._storage.dirty
@@ -170,10 +178,17 @@ class Tables:
         self._storage.dirty = dirty
 
     def _before_write(self, name: str) -> None:
-        """Inside a savepoint, keep a copy of the table the first time it may change."""
-        if not self._savepoints or name in self._savepoints[-1]:
+        """Inside savepoints, keep a copy of the table the first time it may change."""
+        if not self._savepoints:
             return
         docs = self._storage.data.get(name)
+        for frame in self._savepoints:
+            before = frame.get(name, ...)
+            if isinstance(before, int) and docs is not None:
+                # That savepoint saw only appends so far; now records may change: keep them as they were.
+                frame[name] = dict(itertools.islice(docs.items(), before))
+        if name in self._savepoints[-1]:
+            return
         if docs is None:
             self._savepoints[-1][name] = None
         elif name in atomic.APPEND_ONLY:
@@ -181,6 +196,14 @@ class Tables:
             self._savepoints[-1][name] = dict(docs)
         else:
             self._savepoints[-1][name] = copy.deepcopy(docs)
+
+    def _before_append(self, name: str) -> None:
+        """Inside a savepoint, note how many records an append-only table had the first time it
+        grows: rolling back drops the ones added since, and a batch costs no copy of the table."""
+        if not self._savepoints or name in self._savepoints[-1]:
+            return
+        docs = self._storage.data.get(name)
+        self._savepoints[-1][name] = None if docs is None else len(docs)
 
     # -- access, for the parts -----------------------------------------------------------------
 
@@ -202,7 +225,7 @@ class Tables:
         Straight into the table TinyDB keeps: its own insert rebuilds the whole table on every
         call, which for 200,000 touches was most of the time a poll took.
         """
-        self._before_write(name)
+        self._before_append(name)
         raw = self._storage.data.setdefault(name, {})
         next_id = self.next_ids.get(name) or max((int(i) for i in raw), default=0) + 1
         ids = [str(n) for n in range(next_id, next_id + len(docs))]

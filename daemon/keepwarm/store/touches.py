@@ -33,11 +33,16 @@ class TouchIndex:
     latest: dict[str, tuple[datetime, str]] = field(default_factory=dict)
 
     def add(self, doc_id: str, doc: dict[str, Any]) -> None:
-        """Take one record into the index."""
-        address = str(doc["address"])
-        self.keys.add(_key(doc))
+        """Take one stored record into the index."""
+        self._take(doc_id, _key(doc), str(doc["address"]), datetime.fromisoformat(doc["at"]))
+
+    def add_touch(self, doc_id: str, touch: Touch) -> None:
+        """Take a touch just recorded as ``doc_id`` into the index (its record need not be read)."""
+        self._take(doc_id, touch_key(touch), touch.address, touch.at)
+
+    def _take(self, doc_id: str, key: TouchKey, address: str, at: datetime) -> None:
+        self.keys.add(key)
         self.by_address.setdefault(address, []).append(doc_id)
-        at = datetime.fromisoformat(doc["at"])
         current = self.latest.get(address)
         if current is None or at > current[0]:
             self.latest[address] = (at, doc_id)
@@ -75,10 +80,9 @@ class TouchesPart(Part):
         if batch:
             with self.transaction():
                 index = self._index()
-                docs = [touch_to_doc(t) for t in batch]
-                ids = self._tables.append("touches", docs)
-                for doc_id, doc in zip(ids, docs, strict=True):
-                    index.add(doc_id, doc)
+                ids = self._tables.append("touches", [touch_to_doc(t) for t in batch])
+                for doc_id, touch in zip(ids, batch, strict=True):
+                    index.add_touch(doc_id, touch)
         return len(batch)
 
     def remove_touches(self, message_ids: Iterable[str]) -> int:

@@ -1,0 +1,78 @@
+"""The append-only tables (touches, seen) at scale: a savepoint notes only how many records they
+had, and every way of changing them still leaves exactly the file a fresh encoding would."""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import pytest
+
+from keepwarm.domain.model import Direction, Touch
+from keepwarm.store import Store, atomic
+from keepwarm.store.repository import FILE_NAME
+
+NOW = datetime(2026, 11, 26, 9, 0, tzinfo=UTC)
+
+
+class _RefusedError(Exception):
+    """Raised inside a block to see what it leaves behind."""
+
+
+def _touch(n: int) -> Touch:
+    return Touch(f"p{n}@example.org", NOW + timedelta(minutes=n), Direction.IN, message_id=f"m{n}")
+
+
+def _ids(store: Store) -> list[str | None]:
+    return [t.message_id for t in store.touches()]
+
+
+def _file_is_fresh(path: Path) -> None:
+    text = (path / FILE_NAME).read_text()
+    assert text == atomic.dump_tables(json.loads(text))
+
+
+def test_savepoints_that_only_append_roll_back_what_they_added(tmp_path: Path) -> None:
+    store = Store(tmp_path)
+    store.add_touches([_touch(0)])
+    with store.transaction():
+        store.add_touches([_touch(1)])
+        with store.transaction():
+            store.add_touches([_touch(2)])
+            store.mark_seen(["k2"])
+            with pytest.raises(_RefusedError), store.transaction():
+                store.add_touches([_touch(3)])
+                store.mark_seen(["k3"])
+                raise _RefusedError
+            assert _ids(store) == ["m0", "m1", "m2"]
+        with pytest.raises(_RefusedError), store.transaction():
+            store.add_touches([_touch(4)])
+            with store.transaction():  # succeeds, but its enclosing savepoint then fails
+                store.add_touches([_touch(5)])
+            raise _RefusedError
+        store.add_touches([_touch(6)])
+    assert _ids(Store(tmp_path)) == ["m0", "m1", "m2", "m6"]
+    assert Store(tmp_path).seen_keys() == {"k2"}
+    assert store.touch_keys() == Store(tmp_path).touch_keys()
+    _file_is_fresh(tmp_path)
+
+
+def test_a_removal_after_appends_in_a_savepoint_rolls_back_exactly(tmp_path: Path) -> None:
+    store = Store(tmp_path)
+    store.add_touches([_touch(0), _touch(1)])
+    with store.transaction():
+        with pytest.raises(_RefusedError), store.transaction():
+            store.add_touches([_touch(2)])
+            with store.transaction():
+                store.add_touches([_touch(3)])
+                assert store.remove_touches(["m1", "m3"]) == 2  # as undo does
+            store.add_touches([_touch(4)])
+            raise _RefusedError
+        assert _ids(store) == ["m0", "m1"]
+        with store.transaction():
+            store.add_touches([_touch(5)])
+            store.remove_touches(["m0"])
+        store.add_touches([_touch(6)])
+    assert _ids(Store(tmp_path)) == ["m1", "m5", "m6"]
+    _file_is_fresh(tmp_path)
