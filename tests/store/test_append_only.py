@@ -1,5 +1,6 @@
 """The append-only tables (touches, seen) at scale: a savepoint notes only how many records they
-had, and every way of changing them still leaves exactly the file a fresh encoding would."""
+had, a save copies the records already in the file rather than keeping them encoded in memory,
+and every way of changing them still leaves exactly the file a fresh encoding would."""
 
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ from pathlib import Path
 import pytest
 
 from keepwarm.domain.model import Direction, Touch
+from keepwarm.errors import StoreWriteError
 from keepwarm.store import Store, atomic
 from keepwarm.store.repository import FILE_NAME
 
@@ -75,4 +77,47 @@ def test_a_removal_after_appends_in_a_savepoint_rolls_back_exactly(tmp_path: Pat
             store.remove_touches(["m0"])
         store.add_touches([_touch(6)])
     assert _ids(Store(tmp_path)) == ["m1", "m5", "m6"]
+    _file_is_fresh(tmp_path)
+
+
+def test_a_save_copies_the_records_already_in_the_file(tmp_path: Path) -> None:
+    store = Store(tmp_path)
+    for batch in range(3):
+        store.add_touches(_touch(batch * 10 + i) for i in range(10))
+        store.mark_seen([f"k{batch}"])
+        _file_is_fresh(tmp_path)
+    # What the next save will copy is the file's own text of every record, kept as a place in it.
+    cached = store._tables._storage.lines["touches"]
+    count, last_id, span = cached
+    assert isinstance(span, atomic.Span)
+    data = (tmp_path / FILE_NAME).read_bytes()[span.offset : span.offset + span.length]
+    assert json.loads(b"{" + data + b"}") == store._tables.raw("touches")
+    assert (count, last_id) == (30, "30")
+
+
+def test_another_writer_between_saves_is_never_copied_over(tmp_path: Path) -> None:
+    store, other = Store(tmp_path), Store(tmp_path)
+    store.add_touches([_touch(0), _touch(1)])
+    other.add_touches([_touch(2)])
+    other.mark_seen(["from-other"])
+    store.add_touches([_touch(3)])
+    assert _ids(Store(tmp_path)) == ["m0", "m1", "m2", "m3"]
+    assert Store(tmp_path).seen_keys() == {"from-other"}
+    _file_is_fresh(tmp_path)
+
+
+def test_a_failed_save_leaves_the_next_one_whole(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    store = Store(tmp_path)
+    store.add_touches([_touch(0)])
+    real = atomic.write_atomically
+
+    def full_disk(path: Path, text: str | list[atomic.Piece]) -> None:
+        raise StoreWriteError("disk full")
+
+    monkeypatch.setattr(atomic, "write_atomically", full_disk)
+    with pytest.raises(StoreWriteError):
+        store.add_touches([_touch(1)])
+    monkeypatch.setattr(atomic, "write_atomically", real)
+    store.add_touches([_touch(2)])
+    assert _ids(Store(tmp_path)) == ["m0", "m2"]
     _file_is_fresh(tmp_path)

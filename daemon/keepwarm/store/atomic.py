@@ -16,6 +16,7 @@ import os
 import secrets
 import time
 from collections.abc import Iterator
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -39,21 +40,33 @@ APPEND_ONLY = ("touches", "seen")
 PER_RECORD = ("contacts",)
 
 
-def _appended(table: str, docs: dict[str, Any], cache: dict[str, Any]) -> list[bytes]:
-    """Chunks of encoded records; only records added since the last save are encoded now."""
-    count, last_id, chunks = cache.get(table, (0, None, []))
+@dataclass(frozen=True)
+class Span:
+    """Bytes of the file being replaced, copied into the new one without being read: the records an
+    append-only table already had at the last save, which nothing here keeps in memory."""
+
+    offset: int
+    length: int
+
+
+Piece = bytes | Span
+# What a save leaves for the next one (see dump_parts): per append-only table, how many records
+# the file holds, the id of the last, and where they are; per per-record table, each encoded record.
+Cache = dict[str, Any]
+
+
+def _appended(table: str, docs: dict[str, Any], cache: Cache) -> list[Piece]:
+    """A table's records as pieces; only records added since the last save are encoded now."""
+    count, last_id, span = cache.get(table, (0, None, None))
     if count and (count > len(docs) or list(itertools.islice(docs, count - 1, count)) != [last_id]):
-        count, chunks = 0, []  # records were removed or reordered: encode afresh
+        count, span = 0, None  # records were removed or reordered: encode afresh
     new = itertools.islice(docs.items(), count, None)
     fresh = ",\n".join(_encode(doc_id, doc) for doc_id, doc in new).encode()
-    chunks = [*chunks, fresh] if fresh else chunks
-    if docs:
-        cache[table] = (len(docs), next(reversed(docs)), chunks)
-    return chunks
+    return [p for p in (span, fresh) if p]
 
 
-def _rows(table: str, docs: dict[str, Any], cache: dict[str, Any] | None) -> list[bytes]:
-    """A table's records, one per line, as UTF-8 chunks to be joined with ",\n"."""
+def _rows(table: str, docs: dict[str, Any], cache: Cache | None) -> list[Piece]:
+    """A table's records, one per line, as pieces to be joined with ",\n"."""
     if cache is not None and table in APPEND_ONLY:
         return _appended(table, docs, cache)
     if cache is not None and table in PER_RECORD:
@@ -65,28 +78,90 @@ def _rows(table: str, docs: dict[str, Any], cache: dict[str, Any] | None) -> lis
     return [",\n".join(_encode(doc_id, doc) for doc_id, doc in docs.items()).encode()]
 
 
-def dump_parts(tables: dict[str, dict[str, Any]], cache: dict[str, Any] | None = None) -> list[bytes]:
-    """The file as a list of UTF-8 pieces, written one after the other: a 50 MB store is neither
-    joined into one string nor re-encoded at every save. One record per line: readable, diffable,
-    and compact (fully indented JSON would nearly double a store of 200,000 touches)."""
-    parts = [b"{\n"]
+def _size(piece: Piece) -> int:
+    return piece.length if isinstance(piece, Span) else len(piece)
+
+
+def dump_parts(tables: dict[str, dict[str, Any]], cache: Cache | None = None) -> tuple[list[Piece], Cache]:
+    """The file as pieces written one after the other (a 50 MB store is neither joined into one
+    string nor re-encoded at every save), and the cache the next save may use once this file is
+    written: the given one, with each append-only table's records found at their new place. One
+    record per line: readable, diffable, and compact (fully indented JSON would nearly double a
+    store of 200,000 touches)."""
+    parts: list[Piece] = [b"{\n"]
+    position = 2
+    after: Cache = {k: v for k, v in (cache or {}).items() if k not in APPEND_ONLY}
     for t_index, (table, docs) in enumerate(sorted(tables.items())):
-        parts.append(f" {json.dumps(table)}: {{\n".encode())
+        head = f" {json.dumps(table)}: {{\n".encode()
+        parts.append(head)
+        position += len(head)
+        start = position
         chunks = [c for c in _rows(table, docs, cache) if c]
         for c_index, chunk in enumerate(chunks):
-            parts.append(chunk)
-            parts.append(b",\n" if c_index < len(chunks) - 1 else b"\n")
-        parts.append(b" }" + (b",\n" if t_index < len(tables) - 1 else b"\n"))
+            separator = b",\n" if c_index < len(chunks) - 1 else b"\n"
+            parts += [chunk, separator]
+            position += _size(chunk) + len(separator)
+        if cache is not None and table in APPEND_ONLY and docs:
+            # The records end before the line break that closes them.
+            after[table] = (len(docs), next(reversed(docs)), Span(start, position - 1 - start))
+        end = b" }" + (b",\n" if t_index < len(tables) - 1 else b"\n")
+        parts.append(end)
+        position += len(end)
     parts.append(b"}\n")
-    return parts
+    return parts, after
 
 
-def dump_tables(tables: dict[str, dict[str, Any]], cache: dict[str, Any] | None = None) -> str:
+def dump_tables(tables: dict[str, dict[str, Any]]) -> str:
     """The file's text in one string (see dump_parts)."""
-    return b"".join(dump_parts(tables, cache)).decode()
+    return b"".join(p for p in dump_parts(tables)[0] if isinstance(p, bytes)).decode()
 
 
-def write_atomically(path: Path, text: str | list[bytes]) -> None:
+def _write_all(fd: int, data: bytes) -> None:
+    view = memoryview(data)
+    while view:
+        view = view[os.write(fd, view) :]
+
+
+def _copy(source: int, target: int, span: Span) -> None:
+    """Copy a span of ``source`` to the end of ``target``: in the kernel where it can, else through
+    a small buffer (never the whole span in memory)."""
+    offset, left = span.offset, span.length
+    with contextlib.suppress(OSError, AttributeError):  # no copy_file_range here: copy below
+        while left:
+            done = os.copy_file_range(source, target, left, offset)
+            if not done:
+                break
+            offset, left = offset + done, left - done
+    while left:
+        data = os.pread(source, min(left, 1 << 20), offset)
+        if not data:
+            raise OSError(errno.EIO, "the store file is shorter than it was written")
+        _write_all(target, data)
+        offset, left = offset + len(data), left - len(data)
+
+
+def _write_pieces(fd: int, path: Path, pieces: list[Piece]) -> None:
+    """Write the pieces to ``fd``; spans come from the file at ``path`` (the one being replaced)."""
+    spans = [p for p in pieces if isinstance(p, Span)]
+    source = os.open(path, os.O_RDONLY | os.O_NOFOLLOW) if spans else -1
+    try:
+        if spans and os.fstat(source).st_size < max(s.offset + s.length for s in spans):
+            raise OSError(errno.EIO, "the store file is shorter than it was written")
+        run: list[bytes] = []
+        for piece in pieces:
+            if isinstance(piece, Span):
+                _write_all(fd, b"".join(run))
+                run = []
+                _copy(source, fd, piece)
+            else:
+                run.append(piece)
+        _write_all(fd, b"".join(run))
+    finally:
+        if source >= 0:
+            os.close(source)
+
+
+def write_atomically(path: Path, text: str | list[Piece]) -> None:
     """Replace ``path`` with ``text`` so that readers and crashes see the old or the new file only."""
     # An unpredictable name, created new and never through a link: nobody can plant a file or a
     # link there to be written through.
@@ -94,10 +169,11 @@ def write_atomically(path: Path, text: str | list[bytes]) -> None:
     try:
         # 0600: the store holds who the owner talks to; nobody else needs to read it.
         fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW, 0o600)
-        with os.fdopen(fd, "wb") as handle:
-            handle.writelines([text.encode()] if isinstance(text, str) else text)
-            handle.flush()
-            os.fsync(handle.fileno())
+        try:
+            _write_pieces(fd, path, [text.encode()] if isinstance(text, str) else text)
+            os.fsync(fd)
+        finally:
+            os.close(fd)
         tmp.replace(path)
     except OSError as exc:
         with contextlib.suppress(OSError):

@@ -42,8 +42,8 @@ class _MemoryStorage(Storage):
     def __init__(self) -> None:
         self.data: dict[str, dict[str, Any]] = {}
         self.dirty = False
-        # Encoded records of the append-only tables, so a save re-encodes only what is new.
-        self.lines: dict[str, Any] = {}
+        # What the last save wrote (atomic.Cache), so that the next re-encodes only what is new.
+        self.lines: atomic.Cache = {}
 
     def read(self) -> dict[str, dict[str, Any]]:
         return self.data
@@ -133,8 +133,9 @@ class Tables:
             try:
                 yield
                 if self._storage.dirty:
-                    parts = atomic.dump_parts(self._storage.data, self._storage.lines)
+                    parts, after = atomic.dump_parts(self._storage.data, self._storage.lines)
                     atomic.write_atomically(self.path, parts)
+                    self._storage.lines = after  # valid for the file just written, and only for it
                     self._storage.dirty = False
                     self._stamp = self._file_stamp()
             except BaseException:
