@@ -147,15 +147,11 @@ def _write_pieces(fd: int, path: Path, pieces: list[Piece]) -> None:
     try:
         if spans and os.fstat(source).st_size < max(s.offset + s.length for s in spans):
             raise OSError(errno.EIO, "the store file is shorter than it was written")
-        run: list[bytes] = []
-        for piece in pieces:
+        for piece in pieces:  # each written as it is: joining them would copy the whole file
             if isinstance(piece, Span):
-                _write_all(fd, b"".join(run))
-                run = []
                 _copy(source, fd, piece)
             else:
-                run.append(piece)
-        _write_all(fd, b"".join(run))
+                _write_all(fd, piece)
     finally:
         if source >= 0:
             os.close(source)
