@@ -7,13 +7,14 @@ from __future__ import annotations
 import json
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 import pytest
 
 from keepwarm.domain.model import Direction, Touch
-from keepwarm.errors import StoreWriteError
+from keepwarm.errors import StoreError, StoreWriteError
 from keepwarm.store import Store, atomic
-from keepwarm.store.repository import FILE_NAME
+from keepwarm.store.repository import FILE_NAME, SCHEMA_VERSION
 
 NOW = datetime(2026, 11, 26, 9, 0, tzinfo=UTC)
 
@@ -121,3 +122,40 @@ def test_a_failed_save_leaves_the_next_one_whole(tmp_path: Path, monkeypatch: py
     store.add_touches([_touch(2)])
     assert _ids(Store(tmp_path)) == ["m0", "m2"]
     _file_is_fresh(tmp_path)
+
+
+def test_seen_keys_are_kept_one_record_per_batch(tmp_path: Path) -> None:
+    store = Store(tmp_path)
+    store.mark_seen([f"k{i}" for i in range(500)])
+    store.mark_seen(["one"])
+    data = json.loads((tmp_path / FILE_NAME).read_text())
+    assert list(data["seen"].values()) == [{"keys": [f"k{i}" for i in range(500)]}, {"keys": ["one"]}]
+    assert data["meta"]["1"]["schema"] == SCHEMA_VERSION
+    assert Store(tmp_path).seen_keys() == {f"k{i}" for i in range(500)} | {"one"}
+
+
+def test_a_schema_1_store_keeps_its_seen_keys_and_is_marked_2_by_its_next_batch(tmp_path: Path) -> None:
+    old: dict[str, dict[str, Any]] = {
+        "meta": {"1": {"app": "keepwarm", "schema": 1}},
+        "seen": {"1": {"key": "a"}, "2": {"key": "b"}},
+    }
+    (tmp_path / FILE_NAME).write_text(atomic.dump_tables(old))
+    store = Store(tmp_path)
+    assert store.seen_keys() == {"a", "b"}
+    store.add_touches([_touch(0)])  # nothing of schema 2 written yet
+    assert json.loads((tmp_path / FILE_NAME).read_text())["meta"]["1"]["schema"] == 1
+    store.mark_seen(["c"])
+    data = json.loads((tmp_path / FILE_NAME).read_text())
+    assert data["meta"]["1"]["schema"] == 2
+    assert list(data["seen"].values()) == [{"key": "a"}, {"key": "b"}, {"keys": ["c"]}]
+    assert Store(tmp_path).seen_keys() == {"a", "b", "c"}
+
+
+def test_a_damaged_seen_record_is_named(tmp_path: Path) -> None:
+    damaged: dict[str, dict[str, Any]] = {
+        "meta": {"1": {"app": "keepwarm", "schema": 2}},
+        "seen": {"7": {"kes": ["a"]}},
+    }
+    (tmp_path / FILE_NAME).write_text(atomic.dump_tables(damaged))
+    with pytest.raises(StoreError, match="record 7 of table 'seen' is damaged"):
+        Store(tmp_path).seen_keys()

@@ -28,7 +28,9 @@ from keepwarm.domain.records import RecordError
 from keepwarm.errors import StoreError
 from keepwarm.store import atomic
 
-SCHEMA_VERSION = 1
+# 2: the seen table holds one record per batch, {"keys": [...]} (schema 1 files, one record per
+# key, {"key": ...}, are read as they are and become 2 with the first batch added).
+SCHEMA_VERSION = 2
 META_ID = "1"
 T = TypeVar("T")
 # A savepoint's record of a table as it was: its records; None if it did not exist; or, for a
@@ -111,6 +113,13 @@ class Tables:
                 f"{self.path} has schema {schema!r}, newer than this keepwarm understands "
                 f"({SCHEMA_VERSION}); upgrade keepwarm"
             )
+
+    def require_schema(self, version: int) -> None:
+        """The file is about to hold what schema ``version`` introduced: say so in its meta record,
+        so that an older keepwarm refuses it rather than misreads it."""
+        meta = self._storage.data.get("meta", {}).get(META_ID, {})
+        if int(meta.get("schema", 0)) < version:
+            self.table("meta").update({"schema": version}, doc_ids=[int(META_ID)])
 
     def refresh(self) -> None:
         """Outside a transaction: reload if another process saved since we last read (one stat)."""

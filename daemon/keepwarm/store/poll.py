@@ -1,11 +1,34 @@
 """The poll's bookkeeping: which messages were read, how far each folder was synced, and the
-running counts of what was skipped (for ``keepwarm status``)."""
+running counts of what was skipped (for ``keepwarm status``).
+
+The keys of the messages read are kept one record per batch (``{"keys": [...]}``): a backfill of
+100,000 messages leaves 200 small records, not 100,000 (which cost 25 MB in memory); records of
+one key each (``{"key": ...}``, schema 1) are read as well.
+"""
 
 from __future__ import annotations
 
 from collections.abc import Iterable
+from typing import Any
 
+from keepwarm.errors import StoreError
 from keepwarm.store.engine import Part
+
+SEEN_SCHEMA = 2
+
+
+def _seen(raw: dict[str, dict[str, Any]]) -> set[str]:
+    """Every key the seen records hold (a damaged record is a StoreError naming it)."""
+    found: set[str] = set()
+    for doc_id, doc in raw.items():
+        keys = doc.get("keys") if isinstance(doc, dict) else None
+        if isinstance(keys, list):
+            found.update(str(k) for k in keys)
+        elif isinstance(doc, dict) and "key" in doc:
+            found.add(str(doc["key"]))
+        else:
+            raise StoreError(f"record {doc_id} of table 'seen' is damaged: {doc!r:.80}")
+    return found
 
 
 class PollPart(Part):
@@ -18,7 +41,7 @@ class PollPart(Part):
         raw = self._tables.raw("seen")
         generation = self._tables.generation
         if self._seen is None or self._seen[0] != generation:
-            self._seen = (generation, {str(d["key"]) for d in raw.values()})
+            self._seen = (generation, _seen(raw))
         return self._seen[1]
 
     def mark_seen(self, keys: Iterable[str]) -> None:
@@ -26,8 +49,10 @@ class PollPart(Part):
         batch = list(keys)
         if batch:
             with self.transaction():
-                self._tables.append("seen", [{"key": k} for k in batch])
-                self.seen_keys().update(batch)
+                self._tables.require_schema(SEEN_SCHEMA)
+                seen = self.seen_keys()
+                self._tables.append("seen", [{"keys": batch}])
+                seen.update(batch)
 
     def folder_state(self, folder: str) -> tuple[int, int] | None:
         """(UIDVALIDITY, highest UID processed) of a folder, or None if never synced."""
