@@ -240,6 +240,21 @@ def test_edit(run: Runner) -> None:
     assert shown["birthday"] == "--05-17"
     assert [n["text"] for n in shown["notes"]] == ["likes tea"]
 
+    ok(run("contacts", "edit", "alice", "--date", "anniversary=06-12", "--date", "name day=2001-03-03"))
+    shown = ok(run("contacts", "show", "alice", "--json")).json()
+    assert shown["dates"] == [
+        {"label": "anniversary", "date": "--06-12"},
+        {"label": "name day", "date": "2001-03-03"},
+    ]
+    assert "anniversary:   12 June" in ok(run("contacts", "show", "alice")).out
+    ok(run("contacts", "edit", "alice", "--date", "name day="))
+    assert [d["label"] for d in ok(run("contacts", "show", "alice", "--json")).json()["dates"]] == [
+        "anniversary"
+    ]
+    bad = run("contacts", "edit", "alice", "--date", "x=02-30")
+    assert bad.code != 0 and "'02-30' is not a real date" in bad.err
+    assert len(ok(run("contacts", "show", "alice", "--json")).json()["dates"]) == 1  # nothing changed
+
     ok(run("contacts", "edit", "alice", "--pause"))
     shown = ok(run("contacts", "show", "alice", "--json")).json()
     assert shown["paused"] is True

@@ -515,3 +515,18 @@ def test_json_export_carries_every_contacts_history(run: Runner, state: Path) ->
     assert by_name["Zoë Ñandú"]["history"] == []
     assert [t["direction"] for t in by_name["Bob Builder"]["history"]] == ["manual"]
     assert "stranger@example.com" not in result.out
+
+
+def test_an_anniversary_on_a_card_is_a_yearly_date_both_ways(
+    run: Runner, state: Path, tmp_path: Path
+) -> None:
+    card4 = "BEGIN:VCARD\r\nVERSION:4.0\r\nFN:Dana Example\r\nEMAIL:dana@example.org\r\nANNIVERSARY:20160611\r\nEND:VCARD\r\n"
+    card3 = "BEGIN:VCARD\r\nVERSION:3.0\r\nFN:Eli Example\r\nN:Example;Eli;;;\r\nEMAIL:eli@example.org\r\nX-ANNIVERSARY:2010-09-04\r\nEND:VCARD\r\n"
+    ok(run("contacts", "import", str(write(tmp_path, "book.vcf", card4 + card3))))
+
+    dana, eli = by_address(state, "dana@example.org"), by_address(state, "eli@example.org")
+    exported = ok(run("contacts", "export", "--format", "vcard")).out
+
+    assert [(d.label, str(d.date)) for d in dana.dates] == [("anniversary", "2016-06-11")]
+    assert [(d.label, str(d.date)) for d in eli.dates] == [("anniversary", "2010-09-04")]
+    assert "X-ANNIVERSARY:2016-06-11" in exported and "X-ANNIVERSARY:2010-09-04" in exported

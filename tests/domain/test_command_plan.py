@@ -52,7 +52,7 @@ def test_every_command_of_a_reply_is_planned_against_the_ones_before() -> None:
         "paused reminders for Alice Example",
         "noted for Alice Example: Moved To Porto",
         "moved Alice Example to group family",
-        "Alice Example's birthday is --05-17",
+        "Alice Example's birthday is 17 May",
     ]
     assert not changes.touches and not changes.removed and not changes.added
 

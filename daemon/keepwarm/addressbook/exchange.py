@@ -16,7 +16,7 @@ import vobject
 
 from keepwarm.domain.addresses import AddressError, normalize_address
 from keepwarm.domain.merge import Record
-from keepwarm.domain.model import Birthday, Contact, Touch, parse_birthday
+from keepwarm.domain.model import Birthday, Contact, Touch, YearlyDate, parse_birthday
 from keepwarm.domain.records import contact_to_doc, touch_to_doc
 
 # Column names as Google Contacts and Outlook write them (lower-cased for matching).
@@ -105,7 +105,17 @@ def _record(contents: dict[str, Any], where: str, problems: list[str]) -> Record
         value = contents["categories"][0].value
         labels = value if isinstance(value, list) else [str(value)]
         group = next((str(v).strip() for v in labels if str(v).strip()), None)
-    return Record(where, " ".join(name.split()), emails, birthday, group)
+    anniversaries = _anniversaries(contents, problems, where)
+    return Record(where, " ".join(name.split()), emails, birthday, group, anniversaries)
+
+
+def _anniversaries(contents: dict[str, Any], problems: list[str], where: str) -> tuple[YearlyDate, ...]:
+    """vCard 4's ANNIVERSARY, or the X-ANNIVERSARY older clients write: a yearly date."""
+    for key in ("anniversary", "x-anniversary"):
+        if key in contents:
+            when = _birthday(str(contents[key][0].value), problems, where)
+            return (YearlyDate("anniversary", when),) if when is not None else ()
+    return ()
 
 
 def read_csv(text: str) -> tuple[list[Record], list[str]]:
@@ -146,6 +156,9 @@ def to_vcards(contacts: Sequence[Contact]) -> str:
             card.add("email").value = address
         if contact.birthday:
             card.add("bday").value = str(contact.birthday)
+        for when in contact.dates:
+            if when.label == "anniversary":
+                card.add("x-anniversary").value = str(when.date)
         if contact.group:
             card.add("categories").value = [contact.group]
         if contact.notes:

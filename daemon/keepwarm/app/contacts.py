@@ -28,7 +28,7 @@ from keepwarm.domain.due import (
 )
 from keepwarm.domain.durations import DurationError, parse_cadence
 from keepwarm.domain.merge import ImportPlan, Record, plan_import
-from keepwarm.domain.model import Contact, Note, Touch, parse_birthday
+from keepwarm.domain.model import Contact, Note, Touch, YearlyDate, parse_birthday
 from keepwarm.domain.rhythm import as_cadence_text, typical_gap_days
 from keepwarm.domain.suggest import Suggestion, suggest
 from keepwarm.errors import UsageError
@@ -102,6 +102,7 @@ class Edit:
     note: str | None = None
     paused: bool | None = None
     birthday: str | None = None
+    dates: tuple[str, ...] = ()  # "anniversary=06-12"; "anniversary=" removes it
 
 
 def _apply_edit(contact: Contact, edit: Edit, now: datetime) -> Contact:
@@ -120,12 +121,28 @@ def _apply_edit(contact: Contact, edit: Edit, now: datetime) -> Contact:
         changes["notes"] = (*contact.notes, Note(now, edit.note.strip()))
     if edit.paused is not None:
         changes["paused"] = edit.paused
-    if edit.birthday is not None:
-        try:
+    try:
+        if edit.birthday is not None:
             changes["birthday"] = parse_birthday(edit.birthday) if edit.birthday else None
-        except ValueError as exc:
-            raise UsageError(str(exc)) from None
+        if edit.dates:
+            changes["dates"] = _dates(contact.dates, edit.dates)
+    except ValueError as exc:
+        raise UsageError(str(exc)) from None
     return contact.with_changes(**changes)
+
+
+def _dates(current: tuple[YearlyDate, ...], given: tuple[str, ...]) -> tuple[YearlyDate, ...]:
+    """``current`` with each ``name=date`` set (an empty date removes that name)."""
+    dates = {d.label.casefold(): d for d in current}
+    for item in given:
+        label, sep, when = item.partition("=")
+        if not sep or not label.strip():
+            raise ValueError(f"--date {item!r}: write NAME=DATE, e.g. anniversary=06-12")
+        if when.strip():
+            dates[label.strip().casefold()] = YearlyDate(label.strip(), parse_birthday(when))
+        else:
+            dates.pop(label.strip().casefold(), None)
+    return tuple(dates.values())
 
 
 def edit_contact(store: Store, term: str, edit: Edit, now: datetime) -> Contact:

@@ -11,7 +11,7 @@ import logging
 from datetime import datetime
 from email.message import EmailMessage
 
-from keepwarm.app import contacts
+from keepwarm.app import contacts, occasions
 from keepwarm.app.contacts import last_touches
 from keepwarm.app.outbox import Letter
 from keepwarm.app.settings import Settings
@@ -163,11 +163,15 @@ def run(
     picks = choose(store, settings, now)
     groups = [picks] if settings.digest and picks else [[p] for p in picks]
     if dry_run:
-        return [preview(store, renderer, settings, g, now) for g in groups]
+        return [preview(store, renderer, settings, g, now) for g in groups] + occasions.preview(
+            store, renderer, settings, now
+        )
     messages = []
     with store.transaction():
         for group in groups:
             messages.append(_queue(store, renderer, settings, group, now))
+        # Birthdays and yearly dates come whether or not the person is due, outside the cap.
+        messages += occasions.queue(store, renderer, settings, now)
         store.runs.note("last_reminder_run", now, last_reminder_count=len(picks))
     return messages
 

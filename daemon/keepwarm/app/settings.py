@@ -55,6 +55,7 @@ class Settings:
     # The mailboxes after the first (whose folders are ``folders`` and authserv-id ``who.servid``).
     more_mailboxes: tuple[Mailbox, ...] = ()
     mailbox_name: str = "main"  # the first one's
+    birthday_notice: int = 0  # days ahead of a yearly date for its early reminder (0: none)
 
     def owner_mail(self) -> OwnerMail:
         """The one way to mail the owner; a ConfigError naming the missing keys until it is set up."""

@@ -78,7 +78,8 @@ def _show(args: argparse.Namespace, ctx: Context) -> int:
         ("next due", f"{output.day(item.next_due, now)} ({output.when_due(item)})"),
         ("paused", "yes" if contact.paused else "no"),
         ("snoozed until", output.day(contact.snoozed_until, now)),
-        ("birthday", str(contact.birthday) if contact.birthday else "-"),
+        ("birthday", contact.birthday.spoken() if contact.birthday else "-"),
+        *((d.label, d.date.spoken()) for d in contact.dates),
         (
             "rhythm",
             f"you usually talk every {rhythm} days (every {as_cadence_text(rhythm)})" if rhythm else "-",
@@ -105,6 +106,7 @@ def _edit(args: argparse.Namespace, ctx: Context) -> int:
         note=args.note,
         paused=True if args.pause else (False if args.resume else None),
         birthday=args.birthday,
+        dates=tuple(args.date),
     )
     contact = contacts.edit_contact(ctx.store, args.contact, edit, ctx.now())
     print(f"updated {contact.label}")
@@ -237,6 +239,13 @@ def _register_contacts(sub: Any) -> None:
     pause.add_argument("--pause", action="store_true", help="no reminders until resumed")
     pause.add_argument("--resume", action="store_true", help="reminders again")
     edit.add_argument("--birthday", metavar="DATE", help="1990-05-17 or 05-17; empty to clear")
+    edit.add_argument(
+        "--date",
+        metavar="NAME=DATE",
+        action="append",
+        default=[],
+        help="a yearly date, reminded like a birthday: anniversary=06-12 (NAME= removes it); repeatable",
+    )
     edit.set_defaults(handler=_edit)
 
     rm = csub.add_parser("remove", help="stop tracking someone", description="Remove a contact.")

@@ -156,6 +156,14 @@ def timezone(raw: str) -> ZoneInfo:
         raise ValueError(f"{value!r} is not a time zone (use a name such as Europe/Lisbon)") from None
 
 
+def days(raw: str) -> int:
+    """A number of days, 0 or more (``3`` or ``3d``; ``0`` turns the thing off)."""
+    text = raw.strip().lower().removesuffix("d").strip()
+    if not text.isdigit():
+        raise ValueError(f"{raw.strip()!r} is not a number of days (write 3, or 0 for none)")
+    return int(text)
+
+
 def positive_int(raw: str) -> int:
     """A whole number of at least 1."""
     try:

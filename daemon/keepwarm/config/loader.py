@@ -287,6 +287,7 @@ def load(env_file: Path | None = None, environ: Mapping[str, str] | None = None)
         oauth=oauth,
         overview=values["OVERVIEW"],
         overview_day=values["OVERVIEW_DAY"],
+        birthday_notice=values["BIRTHDAY_NOTICE"],
         account_names=names,
         more_accounts=more,
         warnings=tuple(warnings),

@@ -206,6 +206,14 @@ SETTINGS: tuple[Setting, ...] = (
         default="3",
     ),
     Setting(
+        "BIRTHDAY_NOTICE",
+        convert.days,
+        "Besides the reminder on the day, one this many days before a birthday or other yearly "
+        "date (for a card or a gift); 0 for the day only.",
+        "3",
+        default="0",
+    ),
+    Setting(
         "CONFIRMATIONS",
         convert.choice("all", "errors"),
         "all: confirm every command by email; errors: answer only when a command failed.",

@@ -11,7 +11,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from keepwarm.domain.model import Birthday, Contact
+from keepwarm.domain.model import Birthday, Contact, YearlyDate
 
 
 @dataclass(frozen=True)
@@ -23,6 +23,7 @@ class Record:
     emails: tuple[str, ...]
     birthday: Birthday | None = None
     group: str | None = None
+    dates: tuple[YearlyDate, ...] = ()
 
 
 @dataclass
@@ -42,6 +43,7 @@ def _merged(contact: Contact, record: Record) -> Contact:
         emails=emails,
         birthday=contact.birthday or record.birthday,
         group=contact.group or record.group,
+        dates=(*contact.dates, *(d for d in record.dates if d.label not in {k.label for k in contact.dates})),
     )
 
 
@@ -87,6 +89,7 @@ def plan_import(
                 group=record.group or group,
                 cadence_days=cadence_days,
                 birthday=record.birthday,
+                dates=record.dates,
             )
         )
     plan.new = pending

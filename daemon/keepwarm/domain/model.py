@@ -53,6 +53,11 @@ class Birthday:
             return f"--{self.month:02d}-{self.day:02d}"
         return f"{self.year:04d}-{self.month:02d}-{self.day:02d}"
 
+    def spoken(self) -> str:
+        """As people write it: ``14 March``, ``14 March 1990``."""
+        text = f"{self.day} {date(2000, self.month, 1):%B}"
+        return f"{text} {self.year}" if self.year else text
+
 
 _BIRTHDAY = re.compile(r"^(?:(?P<y>\d{4})-?|--)?(?P<m>\d{1,2})-?(?P<d>\d{2})$")
 
@@ -68,6 +73,18 @@ def parse_birthday(text: str) -> Birthday:
         return Birthday(int(match.group("m")), int(match.group("d")), year)
     except ValueError:
         raise ValueError(f"{text!r} is not a real date") from None
+
+
+@dataclass(frozen=True)
+class YearlyDate:
+    """A date that comes back every year besides the birthday: ``anniversary``, ``Mia's birthday``."""
+
+    label: str
+    date: Birthday
+
+    def __post_init__(self) -> None:
+        if not self.label.strip():
+            raise ValueError("a date needs a name (date anniversary 06-12)")
 
 
 @dataclass(frozen=True)
@@ -95,6 +112,7 @@ class Contact:
     paused: bool = False
     snoozed_until: datetime | None = None
     birthday: Birthday | None = None
+    dates: tuple[YearlyDate, ...] = ()
 
     def __post_init__(self) -> None:
         if not self.emails:

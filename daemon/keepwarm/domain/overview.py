@@ -11,6 +11,7 @@ from datetime import date, datetime, timedelta
 from keepwarm.domain.due import DueStatus, Standing
 from keepwarm.domain.extras import Opener
 from keepwarm.domain.model import Contact, Touch
+from keepwarm.domain.occasions import next_on
 from keepwarm.domain.reminders import urgency
 
 WEEK = timedelta(days=7)
@@ -46,22 +47,7 @@ class Overview:
 
 
 def _next_birthday(contact: Contact, today: date) -> tuple[date, int | None] | None:
-    if contact.birthday is None:
-        return None
-    month, day = contact.birthday.month, contact.birthday.day
-    when = _on(today.year, month, day)
-    if when < today:
-        when = _on(today.year + 1, month, day)
-    age = when.year - contact.birthday.year if contact.birthday.year else None
-    return when, age
-
-
-def _on(year: int, month: int, day: int) -> date:
-    """The date, with 29 February kept as the 28th in years that have no 29th."""
-    try:
-        return date(year, month, day)
-    except ValueError:
-        return date(year, month, day - 1)
+    return next_on(contact.birthday, today) if contact.birthday is not None else None
 
 
 def _glance(name: str, items: Sequence[Standing]) -> GroupGlance:

@@ -10,7 +10,7 @@ from collections.abc import Callable, Mapping
 from datetime import datetime
 from typing import Any, TypeVar
 
-from keepwarm.domain.model import Channel, Contact, Direction, Note, Touch, parse_birthday
+from keepwarm.domain.model import Channel, Contact, Direction, Note, Touch, YearlyDate, parse_birthday
 
 T = TypeVar("T")
 
@@ -43,6 +43,11 @@ def contact_to_doc(contact: Contact) -> dict[str, Any]:
         "paused": contact.paused,
         "snoozed_until": iso(contact.snoozed_until),
         "birthday": str(contact.birthday) if contact.birthday else None,
+        **(
+            {"dates": [{"label": d.label, "date": str(d.date)} for d in contact.dates]}
+            if contact.dates
+            else {}
+        ),
     }
 
 
@@ -63,6 +68,7 @@ def _contact(doc_id: int, doc: Mapping[str, Any]) -> Contact:
         paused=bool(doc.get("paused", False)),
         snoozed_until=_optional_time(doc.get("snoozed_until")),
         birthday=parse_birthday(doc["birthday"]) if doc.get("birthday") else None,
+        dates=tuple(YearlyDate(str(d["label"]), parse_birthday(d["date"])) for d in doc.get("dates") or ()),
     )
 
 

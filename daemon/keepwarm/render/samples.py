@@ -6,7 +6,8 @@ from datetime import datetime, timedelta
 
 from keepwarm.domain.due import CadenceSource, DueStatus, Standing
 from keepwarm.domain.extras import News, Opener
-from keepwarm.domain.model import Contact, Direction, Note, Touch
+from keepwarm.domain.model import Birthday, Contact, Direction, Note, Touch
+from keepwarm.domain.occasions import Occasion
 from keepwarm.domain.overview import GroupGlance, Overview
 from keepwarm.render import views
 from keepwarm.render.engine import Renderer
@@ -86,7 +87,14 @@ def check_templates(renderer: Renderer, now: datetime, owner_name: str | None) -
     problems = []
     for name in renderer.template_names():
         kind = name.split(".", 1)[0]
-        draft_context = {**entry, "thanks": {"what": "The Overstory"}}
+        draft_context = {**entry, "thanks": {"what": "The Overstory"}, "occasion": _sample_occasion(now)}
         context = draft_context if name.startswith("drafts/") else contexts.get(kind, contexts["reminder"])
         problems += renderer.check([name], context)
     return problems
+
+
+def _sample_occasion(now: datetime) -> dict[str, object]:
+    """A birthday three days away, for the birthday and date drafts."""
+    contact = sample_standing(now).contact.with_changes(birthday=Birthday(1, 1, 1990))
+    on = (now + timedelta(days=3)).date()
+    return views.occasion_view(Occasion(contact, "birthday", on, 3, on.year - 1990))

@@ -16,6 +16,7 @@ from keepwarm.domain.due import Standing
 from keepwarm.domain.durations import ago, format_cadence, parse_cadence
 from keepwarm.domain.extras import News, Opener
 from keepwarm.domain.model import Contact, Direction, Touch
+from keepwarm.domain.occasions import Occasion
 from keepwarm.domain.overview import GroupGlance, Overview
 from keepwarm.domain.rhythm import as_cadence_text
 from keepwarm.mail import compose
@@ -73,6 +74,18 @@ def touch_view(touch: Touch | None, now: datetime) -> dict[str, Any] | None:
         "channel": touch.channel.value,
         "subject": touch.subject,
         "phrase": phrase,
+    }
+
+
+def occasion_view(occasion: Occasion) -> dict[str, Any]:
+    """A birthday or yearly date, for the reminder and its draft (templates/README.md)."""
+    return {
+        "label": occasion.label,
+        "birthday": occasion.is_birthday,
+        "date": f"{occasion.on:%-d %B}",
+        "in_days": occasion.ahead,
+        "years": occasion.years,
+        "text": occasion.describe(),
     }
 
 

@@ -110,6 +110,7 @@ def settings_for(config: Config) -> Settings:
         mail_problems=problems,
         can_send=not problems,
         mailbox_name=config.account_names[0],
+        birthday_notice=config.birthday_notice,
         more_mailboxes=tuple(
             Mailbox(a.name, a.folders, a.auth_servid, first=False) for a in config.more_accounts
         ),

@@ -11,6 +11,7 @@ from keepwarm.domain.records import iso
 from keepwarm.store.engine import Part
 
 MAX_RECENT_ERRORS = 20
+MAX_OCCASIONS = 500
 # The kind of error that only the owner can fix, by running `keepwarm auth` (status says so).
 REAUTHORISATION = "reauthorisation"
 _RUNS_ID = 2  # the second record of the meta table (the first says which app and schema)
@@ -40,6 +41,18 @@ class RunsPart(Part):
     def learn_servid(self, servid: str, at: datetime) -> None:
         """Trust ``servid``'s stamps from now on (AUTH_SERVID was not set)."""
         self.note("servid_learned_at", at, learned_servid=servid)
+
+    def sent_occasions(self) -> set[str]:
+        """The keys of the birthday and date reminders already queued (each goes once)."""
+        return set(self.get().get("occasions_sent", []))
+
+    def mark_occasions(self, keys: list[str], at: datetime) -> None:
+        """Remember these occasions as queued (the last few hundred: a key names its date)."""
+        with self.transaction():
+            runs = self.get()
+            runs["occasions_sent"] = [*runs.get("occasions_sent", []), *keys][-MAX_OCCASIONS:]
+            runs["last_occasion_run"] = iso(at)
+            self._save(runs)
 
     def error(self, at: datetime, message: str, *, kind: str = "") -> None:
         """Keep one of the most recent errors (``kind`` says what it needs, e.g. reauthorisation)."""

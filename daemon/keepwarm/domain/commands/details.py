@@ -1,11 +1,11 @@
 """The reply verbs that add to what keepwarm knows about the person: ``note <text>``, ``group
-<name>`` and ``birthday <date>``. Pure."""
+<name>``, ``birthday <date>`` and ``date <name> <date>``. Pure."""
 
 from __future__ import annotations
 
 from keepwarm.domain.commands.base import SENTENCE_WORDS, Command, Planning, register, who
 from keepwarm.domain.commands.contact import ContactVerb, entry_number
-from keepwarm.domain.model import Contact, Note, parse_birthday
+from keepwarm.domain.model import Contact, Note, YearlyDate, parse_birthday
 
 
 class _Text(ContactVerb):
@@ -78,5 +78,33 @@ class BirthdayVerb(ContactVerb):
         return Command("birthday", entry, birthday=parse_birthday(" ".join(original_rest)))
 
     def change(self, contact: Contact, command: Command, planning: Planning) -> Contact:
-        planning.changes.lines.append(f"{who(contact)}'s birthday is {command.birthday}")
+        assert command.birthday is not None
+        planning.changes.lines.append(f"{who(contact)}'s birthday is {command.birthday.spoken()}")
         return contact.with_changes(birthday=command.birthday)
+
+
+@register
+class DateVerb(ContactVerb):
+    """``date anniversary 06-12``, ``date "Mia's birthday" 2019-05-02``: a date that comes back
+    every year, reminded like a birthday. The same name again replaces it."""
+
+    names = ("date",)
+    rank = 91
+    usage = "date <name> <date>"
+    help = "a yearly date: date anniversary 06-12"
+
+    def parse(self, word: str, rest: list[str], original_rest: list[str], line: str) -> Command:
+        entry, rest, original_rest = entry_number(rest, original_rest)
+        if len(original_rest) < 2:
+            return super().parse(word, rest, original_rest, line)
+        label = " ".join(original_rest[:-1]).strip().strip("\"'“”").strip()
+        if not label:
+            raise ValueError("name the date: date anniversary 06-12")
+        return Command("date", entry, text=label, birthday=parse_birthday(original_rest[-1]))
+
+    def change(self, contact: Contact, command: Command, planning: Planning) -> Contact:
+        assert command.birthday is not None
+        label = command.text
+        kept = tuple(d for d in contact.dates if d.label.casefold() != label.casefold())
+        planning.changes.lines.append(f"{who(contact)}'s {label} is {command.birthday.spoken()}")
+        return contact.with_changes(dates=(*kept, YearlyDate(label, command.birthday)))

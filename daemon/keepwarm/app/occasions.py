@@ -1,0 +1,110 @@
+"""Birthday and yearly-date reminders: on the day, and ``BIRTHDAY_NOTICE`` days ahead.
+
+``domain.occasions`` decides which fall today; this module renders each as a reminder of its own
+(the reminder templates, with the occasion named and a draft from ``drafts/birthday.txt.j2``, or
+``drafts/date.txt.j2`` for other dates, per contact or group like every draft), queues it outside
+the daily cap, and remembers its key so a second run that day sends nothing.
+"""
+
+from __future__ import annotations
+
+import logging
+from datetime import datetime
+from email.message import EmailMessage
+
+from keepwarm.app import contacts
+from keepwarm.app.outbox import Letter
+from keepwarm.app.settings import Settings
+from keepwarm.domain.occasions import Occasion, occasions
+from keepwarm.domain.outbox import OutboxKind
+from keepwarm.mail import compose
+from keepwarm.render import views
+from keepwarm.render.engine import Renderer
+from keepwarm.store import Store
+
+log = logging.getLogger("keepwarm.occasions")
+
+
+def due_occasions(store: Store, settings: Settings, now: datetime) -> list[Occasion]:
+    """The occasions of today not yet reminded of."""
+    sent = store.runs.sent_occasions()
+    found = occasions(store.contacts(), now.date(), settings.birthday_notice)
+    return [o for o in found if o.key not in sent]
+
+
+def subject_for(occasion: Occasion) -> str:
+    """``Alice Example's birthday is today, 4 December (turning 36)``."""
+    name = occasion.contact.name or occasion.contact.primary_email
+    return compose.one_line(f"{name}'s {occasion.describe()}")
+
+
+def draft_names(renderer: Renderer, occasion: Occasion) -> list[str]:
+    """The draft templates for an occasion, most specific first."""
+    kind = "birthday" if occasion.is_birthday else "date"
+    return [
+        n.replace(".txt.j2", f".{kind}.txt.j2")
+        for n in renderer.draft_candidates(occasion.contact.primary_email, occasion.contact.group)[:-1]
+    ] + [f"drafts/{kind}.txt.j2"]
+
+
+def write(
+    store: Store, renderer: Renderer, settings: Settings, occasion: Occasion, *, token: str, now: datetime
+) -> Letter:
+    """One occasion's reminder: the reminder templates, the occasion's own draft."""
+    owner = views.owner_view(settings.owner_name, settings.owner_address)
+    item = contacts.standing_of(store, occasion.contact, settings.default_cadence_days, now)
+    context, notes = views.entry_view(renderer, item, number=1, rotation=now.year, now=now, owner=owner)
+    context["occasion"] = views.occasion_view(occasion)
+    draft = renderer.draft(
+        occasion.contact.primary_email,
+        occasion.contact.group,
+        context,
+        now.year,
+        draft_names(renderer, occasion),
+    )
+    context["draft"] = views.draft_view(draft, occasion.contact.primary_email)
+    if draft.fallback_note:
+        notes.append(draft.fallback_note)
+    context["story"] = (
+        f"{views.first_name(occasion.contact.name, occasion.contact.primary_email)}'s {occasion.describe()}."
+    )
+    common = {"owner": owner, "commands": views.commands_view(), "token": token, "fallback_notes": notes}
+    text = renderer.render("reminder.txt.j2", {**common, **context})
+    html = renderer.render("reminder.html.j2", {**common, **context})
+    return Letter(subject_for(occasion), text.text, html.text, about=((1, occasion.contact.id),))
+
+
+def queue(store: Store, renderer: Renderer, settings: Settings, now: datetime) -> list[EmailMessage]:
+    """Queue today's birthday and date reminders (outside the daily cap), each once."""
+    found = due_occasions(store, settings, now)
+    if not found:
+        return []
+    mail = settings.owner_mail()
+    messages = []
+    with store.transaction():
+        for occasion in found:
+
+            def letter(token: str, occasion: Occasion = occasion) -> Letter:
+                return write(store, renderer, settings, occasion, token=token, now=now)
+
+            _, msg = mail.queue(store, OutboxKind.REMINDER, now, letter)
+            messages.append(msg)
+            log.info("queued %s", msg["Subject"])
+        store.runs.mark_occasions([o.key for o in found], now)
+    return messages
+
+
+def preview(store: Store, renderer: Renderer, settings: Settings, now: datetime) -> list[EmailMessage]:
+    """What ``queue`` would send now (dry runs), with a token that authenticates nothing."""
+    from keepwarm.render import samples
+
+    mail = settings.owner_mail()
+    return [
+        mail.build(
+            OutboxKind.REMINDER,
+            write(store, renderer, settings, o, token=samples.DRY_RUN_TOKEN, now=now),
+            samples.DRY_RUN_TOKEN,
+            now,
+        )
+        for o in due_occasions(store, settings, now)
+    ]
