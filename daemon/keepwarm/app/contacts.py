@@ -20,15 +20,17 @@ from keepwarm.domain.book import (
 )
 from keepwarm.domain.due import (
     UPCOMING_DAYS,
+    Limits,
     Standing,
     effective_cadence,
     last_touch_of,
+    limits_of,
     standing,
     standings,
 )
 from keepwarm.domain.durations import DurationError, parse_cadence
 from keepwarm.domain.merge import ImportPlan, Record, plan_import
-from keepwarm.domain.model import Contact, Note, Touch, YearlyDate, parse_birthday
+from keepwarm.domain.model import Contact, Note, Priority, Touch, YearlyDate, parse_birthday
 from keepwarm.domain.rhythm import as_cadence_text, typical_gap_days
 from keepwarm.domain.suggest import Suggestion, suggest
 from keepwarm.errors import UsageError
@@ -103,6 +105,8 @@ class Edit:
     paused: bool | None = None
     birthday: str | None = None
     dates: tuple[str, ...] = ()  # "anniversary=06-12"; "anniversary=" removes it
+    max_every: str | None = None  # "6w"; "" clears it
+    priority: str | None = None
 
 
 def _apply_edit(contact: Contact, edit: Edit, now: datetime) -> Contact:
@@ -126,9 +130,16 @@ def _apply_edit(contact: Contact, edit: Edit, now: datetime) -> Contact:
             changes["birthday"] = parse_birthday(edit.birthday) if edit.birthday else None
         if edit.dates:
             changes["dates"] = _dates(contact.dates, edit.dates)
+        if edit.max_every is not None:
+            changes["max_days"] = _cadence(edit.max_every) if edit.max_every else None
+        if edit.priority is not None:
+            changes["priority"] = Priority(edit.priority)
     except ValueError as exc:
         raise UsageError(str(exc)) from None
-    return contact.with_changes(**changes)
+    changed = contact.with_changes(**changes)
+    if changed.max_days is not None and changed.max_days < (changed.cadence_days or 0):
+        raise UsageError(f"the maximum ({changed.max_days} days) is shorter than the cadence")
+    return changed
 
 
 def _dates(current: tuple[YearlyDate, ...], given: tuple[str, ...]) -> tuple[YearlyDate, ...]:
@@ -180,13 +191,17 @@ def due_list(
         default_days=default_cadence_days,
         now=now,
         upcoming_days=upcoming_days,
+        group_limits=store.group_limits(),
     )
 
 
 def standing_of(store: Store, contact: Contact, default_cadence_days: int, now: datetime) -> Standing:
     """One contact's standing at ``now``."""
     cadence = effective_cadence(contact, store.group_cadences(), default_cadence_days)
-    return standing(contact, last_touch_of(contact, store.last_touch_by_address()), cadence, now)
+    limits = limits_of(contact, store.group_limits())
+    return standing(
+        contact, last_touch_of(contact, store.last_touch_by_address()), cadence, now, limits=limits
+    )
 
 
 def last_touches(store: Store) -> dict[int, Touch]:
@@ -194,6 +209,23 @@ def last_touches(store: Store) -> dict[int, Touch]:
     latest = store.last_touch_by_address()
     found = {c.id: last_touch_of(c, latest) for c in store.contacts()}
     return {contact_id: touch for contact_id, touch in found.items() if touch is not None}
+
+
+def set_group_limits(store: Store, name: str, max_every: str | None, priority: str | None) -> Limits:
+    """Give a group a maximum and a priority (None keeps each as it is, "" clears the maximum)."""
+    group = _group(name)
+    assert group is not None
+    current = store.group_limits().get(group, Limits())
+    with _user_errors():
+        max_days = current.max_days if max_every is None else (_cadence(max_every) if max_every else None)
+    cadence = store.group_cadences().get(group)
+    if max_days is not None and cadence is not None and max_days < cadence:
+        raise UsageError(
+            f"the maximum ({max_days} days) is shorter than the group's cadence ({cadence} days)"
+        )
+    limits = Limits(max_days, Priority(priority) if priority else current.priority)
+    store.set_group_limits(group, limits.max_days, limits.priority)
+    return limits
 
 
 def set_group_cadence(store: Store, name: str, every: str | None) -> int | None:

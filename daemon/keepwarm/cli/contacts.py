@@ -9,7 +9,7 @@ from keepwarm.app import contacts
 from keepwarm.cli import book, output
 from keepwarm.cli.context import Context
 from keepwarm.domain.due import UPCOMING_DAYS, DueStatus
-from keepwarm.domain.durations import format_cadence, parse_cadence
+from keepwarm.domain.durations import format_cadence, format_days, parse_cadence
 from keepwarm.domain.rhythm import as_cadence_text, typical_gap_days
 
 
@@ -107,6 +107,8 @@ def _edit(args: argparse.Namespace, ctx: Context) -> int:
         paused=True if args.pause else (False if args.resume else None),
         birthday=args.birthday,
         dates=tuple(args.date),
+        max_every=args.max,
+        priority=args.priority,
     )
     contact = contacts.edit_contact(ctx.store, args.contact, edit, ctx.now())
     print(f"updated {contact.label}")
@@ -158,8 +160,13 @@ def _due(args: argparse.Namespace, ctx: Context) -> int:
 
 def _groups(args: argparse.Namespace, ctx: Context) -> int:
     if args.name is not None:
-        days = contacts.set_group_cadence(ctx.store, args.name, None if args.clear else args.every)
-        print(f"group {args.name}: " + (format_cadence(days) if days else "uses the default cadence"))
+        if args.every is not None or args.clear or (args.max is None and args.priority is None):
+            days = contacts.set_group_cadence(ctx.store, args.name, None if args.clear else args.every)
+            print(f"group {args.name}: " + (format_cadence(days) if days else "uses the default cadence"))
+        if args.max is not None or args.priority is not None:
+            limits = contacts.set_group_limits(ctx.store, args.name, args.max, args.priority)
+            longest = f"at most {format_days(limits.max_days)}" if limits.max_days else "no maximum"
+            print(f"group {args.name}: {longest}, {(limits.priority or 'normal')} priority")
         return 0
     cadences = ctx.store.group_cadences()
     counts: dict[str, int] = {}
@@ -240,6 +247,12 @@ def _register_contacts(sub: Any) -> None:
     pause.add_argument("--resume", action="store_true", help="reminders again")
     edit.add_argument("--birthday", metavar="DATE", help="1990-05-17 or 05-17; empty to clear")
     edit.add_argument(
+        "--max", metavar="DURATION", help="overdue only after this (every 4w, max 6w); empty clears"
+    )
+    edit.add_argument(
+        "--priority", choices=("high", "normal", "low"), help="who is reminded first on a busy day"
+    )
+    edit.add_argument(
         "--date",
         metavar="NAME=DATE",
         action="append",
@@ -274,4 +287,10 @@ def _register_reports(sub: Any) -> None:
     gc = groups.add_mutually_exclusive_group()
     gc.add_argument("--every", type=_cadence_arg, metavar="DURATION", help="the group's cadence")
     gc.add_argument("--clear", action="store_true", help="the group uses the default cadence")
+    groups.add_argument(
+        "--max", metavar="DURATION", help="overdue only after this (every 4w, max 6w); empty clears"
+    )
+    groups.add_argument(
+        "--priority", choices=("high", "normal", "low"), help="who is reminded first on a busy day"
+    )
     groups.set_defaults(handler=_groups)

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from enum import StrEnum
 
-from keepwarm.domain.model import Contact, Touch, require_aware
+from keepwarm.domain.model import Contact, Priority, Touch, require_aware
 
 # "Coming up" means within the next month: long enough that a contact added with a cadence of a few
 # weeks shows in the due list at once, short enough to stay a to-do list rather than the whole book.
@@ -49,6 +49,29 @@ class Standing:
     status: DueStatus
     days_since_last_touch: int | None
     days_until_due: int | None
+    max_days: int | None = None  # overdue only from here; due (soft) from the cadence
+    priority: int = 0  # Priority.rank: higher gets the day's slots first
+
+    @property
+    def past_max(self) -> bool:
+        """Overdue past the maximum (``every 4w max 6w``): first in the daily cap."""
+        return self.max_days is not None and self.status is DueStatus.OVERDUE
+
+
+@dataclass(frozen=True)
+class Limits:
+    """A group's maximum and priority (``keepwarm groups friends --max 6w --priority high``)."""
+
+    max_days: int | None = None
+    priority: Priority | None = None
+
+
+def limits_of(contact: Contact, group_limits: Mapping[str, Limits]) -> tuple[int | None, int]:
+    """The contact's maximum and priority rank: its own, else its group's, else none and normal."""
+    group = group_limits.get(contact.group or "", Limits()) if contact.group else Limits()
+    max_days = contact.max_days if contact.max_days is not None else group.max_days
+    priority = contact.priority or group.priority or Priority.NORMAL
+    return max_days, priority.rank
 
 
 def effective_cadence(
@@ -93,10 +116,13 @@ def standing(
     now: datetime,
     *,
     upcoming_days: int = UPCOMING_DAYS,
+    limits: tuple[int | None, int] = (None, 0),
 ) -> Standing:
-    """Where one contact stands at ``now``: next due date and status (snoozes and pauses respected)."""
+    """Where one contact stands at ``now``: next due date and status (snoozes and pauses respected).
+    With a maximum (``limits``), due from the cadence on and overdue only past the maximum."""
     require_aware(now, "now")
     cadence_days, source = cadence
+    max_days, priority = limits
     if last_touch is not None:
         next_due: datetime | None = last_touch.at + timedelta(days=cadence_days)
         days_since: int | None = _days_between(last_touch.at, now, now)
@@ -108,7 +134,21 @@ def standing(
     if contact.paused:
         next_due = None
     status, days_until = _status(next_due, now, upcoming_days)
-    return Standing(contact, cadence_days, source, last_touch, next_due, status, days_since, days_until)
+    if max_days is not None and status is DueStatus.OVERDUE and next_due is not None:
+        hard = next_due + timedelta(days=max(0, max_days - cadence_days))
+        status = DueStatus.OVERDUE if now >= hard else DueStatus.DUE
+    return Standing(
+        contact,
+        cadence_days,
+        source,
+        last_touch,
+        next_due,
+        status,
+        days_since,
+        days_until,
+        max_days,
+        priority,
+    )
 
 
 def _status(next_due: datetime | None, now: datetime, upcoming_days: int) -> tuple[DueStatus, int | None]:
@@ -132,6 +172,7 @@ def standings(
     default_days: int,
     now: datetime,
     upcoming_days: int = UPCOMING_DAYS,
+    group_limits: Mapping[str, Limits] | None = None,
 ) -> list[Standing]:
     """Standings of many contacts, soonest due first (paused ones last)."""
     result = [
@@ -141,6 +182,7 @@ def standings(
             effective_cadence(c, group_cadences, default_days),
             now,
             upcoming_days=upcoming_days,
+            limits=limits_of(c, group_limits or {}),
         )
         for c in contacts
     ]

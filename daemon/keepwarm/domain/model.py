@@ -36,6 +36,19 @@ def require_aware(value: datetime | None, what: str) -> None:
         raise ValueError(f"{what} must be time-zone aware, got {value!r}")
 
 
+class Priority(StrEnum):
+    """Who gets the day's reminder slots first when more people are due than the cap allows."""
+
+    HIGH = "high"
+    NORMAL = "normal"
+    LOW = "low"
+
+    @property
+    def rank(self) -> int:
+        """Higher goes first."""
+        return {"high": 1, "normal": 0, "low": -1}[self.value]
+
+
 @dataclass(frozen=True)
 class Birthday:
     """A birthday; the year is optional because people often know only the day."""
@@ -113,6 +126,9 @@ class Contact:
     snoozed_until: datetime | None = None
     birthday: Birthday | None = None
     dates: tuple[YearlyDate, ...] = ()
+    # "every 4w max 6w": due (soft) at the cadence, overdue at the maximum.
+    max_days: int | None = None
+    priority: Priority | None = None  # None: the group's, else normal
 
     def __post_init__(self) -> None:
         if not self.emails:

@@ -10,7 +10,16 @@ from collections.abc import Callable, Mapping
 from datetime import datetime
 from typing import Any, TypeVar
 
-from keepwarm.domain.model import Channel, Contact, Direction, Note, Touch, YearlyDate, parse_birthday
+from keepwarm.domain.model import (
+    Channel,
+    Contact,
+    Direction,
+    Note,
+    Priority,
+    Touch,
+    YearlyDate,
+    parse_birthday,
+)
 
 T = TypeVar("T")
 
@@ -33,7 +42,7 @@ def _optional_time(value: Any) -> datetime | None:
 
 def contact_to_doc(contact: Contact) -> dict[str, Any]:
     """A contact as a record (its id is the store's document id, not a field)."""
-    return {
+    doc: dict[str, Any] = {
         "name": contact.name,
         "emails": list(contact.emails),
         "added_at": iso(contact.added_at),
@@ -43,12 +52,15 @@ def contact_to_doc(contact: Contact) -> dict[str, Any]:
         "paused": contact.paused,
         "snoozed_until": iso(contact.snoozed_until),
         "birthday": str(contact.birthday) if contact.birthday else None,
-        **(
-            {"dates": [{"label": d.label, "date": str(d.date)} for d in contact.dates]}
-            if contact.dates
-            else {}
-        ),
     }
+    # Written only when set, so the records of contacts without them stay as they were.
+    if contact.dates:
+        doc["dates"] = [{"label": d.label, "date": str(d.date)} for d in contact.dates]
+    if contact.max_days is not None:
+        doc["max_days"] = contact.max_days
+    if contact.priority is not None:
+        doc["priority"] = contact.priority.value
+    return doc
 
 
 def doc_to_contact(doc_id: int, doc: Mapping[str, Any]) -> Contact:
@@ -69,6 +81,8 @@ def _contact(doc_id: int, doc: Mapping[str, Any]) -> Contact:
         snoozed_until=_optional_time(doc.get("snoozed_until")),
         birthday=parse_birthday(doc["birthday"]) if doc.get("birthday") else None,
         dates=tuple(YearlyDate(str(d["label"]), parse_birthday(d["date"])) for d in doc.get("dates") or ()),
+        max_days=None if doc.get("max_days") is None else int(doc["max_days"]),
+        priority=Priority(doc["priority"]) if doc.get("priority") else None,
     )
 
 

@@ -69,7 +69,8 @@ def pick(
     cap: int,
     now: datetime,
 ) -> list[Pick]:
-    """Due contacts, most overdue first, at most ``cap`` a day; the rest wait for the next run."""
+    """Due contacts, at most ``cap`` a day; the rest wait for the next run. First those past their
+    maximum (``every 4w max 6w``), then by priority, then the most overdue for their cadence."""
     candidates: list[Pick] = []
     for item in standings:
         if item.status not in (DueStatus.OVERDUE, DueStatus.DUE):
@@ -79,7 +80,14 @@ def pick(
             candidates.append(Pick(item, 1, None))
         elif now >= entry.created_at + repeat_after(entry.nth):
             candidates.append(Pick(item, entry.nth + 1, entry.id))
-    candidates.sort(key=lambda p: (-urgency(p.standing, now), p.standing.contact.id))
+    candidates.sort(
+        key=lambda p: (
+            not p.standing.past_max,
+            -p.standing.priority,
+            -urgency(p.standing, now),
+            p.standing.contact.id,
+        )
+    )
     return candidates[: max(0, cap - sent_today)]
 
 

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from tinydb.table import Document
 
-from keepwarm.domain.model import Contact
+from keepwarm.domain.due import Limits
+from keepwarm.domain.model import Contact, Priority
 from keepwarm.domain.records import contact_to_doc, doc_to_contact
 from keepwarm.errors import StoreError
 from keepwarm.store.engine import Part
@@ -67,12 +68,33 @@ class ContactsPart(Part):
 
     def group_cadences(self) -> dict[str, int]:
         """Cadence in days per group name, for groups that have one."""
-        return {str(d["name"]): int(d["cadence_days"]) for d in self._tables.table("groups").all()}
+        return {
+            str(d["name"]): int(d["cadence_days"])
+            for d in self._tables.table("groups").all()
+            if d.get("cadence_days") is not None
+        }
+
+    def group_limits(self) -> dict[str, Limits]:
+        """Each group's maximum and priority, for groups that have either."""
+        return {
+            str(d["name"]): Limits(d.get("max_days"), Priority(d["priority"]) if d.get("priority") else None)
+            for d in self._tables.table("groups").all()
+            if d.get("max_days") is not None or d.get("priority")
+        }
 
     def set_group_cadence(self, name: str, cadence_days: int | None) -> None:
         """Set (or with None, clear) a group's cadence."""
+        self._set_group(name, cadence_days=cadence_days)
+
+    def set_group_limits(self, name: str, max_days: int | None, priority: Priority | None) -> None:
+        """Set (or with None, clear) a group's maximum and priority."""
+        self._set_group(name, max_days=max_days, priority=priority.value if priority else None)
+
+    def _set_group(self, name: str, **fields: object) -> None:
         with self.transaction():
             table = self._tables.table("groups")
+            found = table.get(lambda doc: doc.get("name") == name)
+            doc = {**(dict(found) if isinstance(found, dict) else {}), "name": name, **fields}
             table.remove(lambda doc: doc.get("name") == name)
-            if cadence_days is not None:
-                table.insert({"name": name, "cadence_days": cadence_days})
+            if any(doc.get(k) is not None for k in ("cadence_days", "max_days", "priority")):
+                table.insert({k: v for k, v in doc.items() if v is not None})

@@ -49,6 +49,7 @@ class Command:
     channel: Channel | None = None
     text: str = ""
     cadence_days: int | None = None
+    max_days: int | None = None  # every 4w max 6w
     snooze: timedelta | None = None
     until: date | None = None
     birthday: Birthday | None = None

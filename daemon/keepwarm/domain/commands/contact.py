@@ -15,7 +15,7 @@ from keepwarm.domain.commands.base import (
     who,
 )
 from keepwarm.domain.dates import DateError, parse_date, trailing_date
-from keepwarm.domain.durations import format_cadence, parse_cadence, parse_duration
+from keepwarm.domain.durations import format_cadence, format_days, parse_cadence, parse_duration
 from keepwarm.domain.model import Channel, Contact, Direction, Touch
 
 MAX_SNOOZE = timedelta(days=365)
@@ -205,14 +205,21 @@ class Every(ContactVerb):
         entry, rest, _ = entry_number(rest, original_rest, duration=True)
         if not rest:
             return super().parse(word, rest, original_rest, line)
-        return Command("every", entry, cadence_days=parse_cadence(" ".join(rest)))
+        # "every 4w max 6w": due (soft) at four weeks, overdue at six.
+        cadence, _, longest = " ".join(rest).partition(" max ")
+        days = parse_cadence(cadence)
+        max_days = parse_cadence(longest) if longest.strip() else None
+        if max_days is not None and max_days < days:
+            raise ValueError(f"max {longest.strip()} is shorter than every {cadence.strip()}")
+        return Command("every", entry, cadence_days=days, max_days=max_days)
 
     def change(self, contact: Contact, command: Command, planning: Planning) -> Contact:
         assert command.cadence_days is not None
+        longest = f", at most {format_days(command.max_days)}" if command.max_days else ""
         planning.changes.lines.append(
-            f"you want to be in touch with {who(contact)} {format_cadence(command.cadence_days)}"
+            f"you want to be in touch with {who(contact)} {format_cadence(command.cadence_days)}{longest}"
         )
-        return contact.with_changes(cadence_days=command.cadence_days)
+        return contact.with_changes(cadence_days=command.cadence_days, max_days=command.max_days)
 
 
 class _Bare(ContactVerb):

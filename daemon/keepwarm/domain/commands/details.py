@@ -1,11 +1,11 @@
 """The reply verbs that add to what keepwarm knows about the person: ``note <text>``, ``group
-<name>``, ``birthday <date>`` and ``date <name> <date>``. Pure."""
+<name>``, ``birthday <date>``, ``date <name> <date>`` and ``priority high``. Pure."""
 
 from __future__ import annotations
 
 from keepwarm.domain.commands.base import SENTENCE_WORDS, Command, Planning, register, who
 from keepwarm.domain.commands.contact import ContactVerb, entry_number
-from keepwarm.domain.model import Contact, Note, YearlyDate, parse_birthday
+from keepwarm.domain.model import Contact, Note, Priority, YearlyDate, parse_birthday
 
 
 class _Text(ContactVerb):
@@ -108,3 +108,25 @@ class DateVerb(ContactVerb):
         kept = tuple(d for d in contact.dates if d.label.casefold() != label.casefold())
         planning.changes.lines.append(f"{who(contact)}'s {label} is {command.birthday.spoken()}")
         return contact.with_changes(dates=(*kept, YearlyDate(label, command.birthday)))
+
+
+@register
+class PriorityVerb(ContactVerb):
+    """``priority high``: who gets the day's reminder slots first when more are due than the cap."""
+
+    names = ("priority",)
+    rank = 31
+    usage = "priority high"
+    help = "high, normal or low: who is reminded first on a busy day"
+
+    def parse(self, word: str, rest: list[str], original_rest: list[str], line: str) -> Command:
+        entry, rest, _ = entry_number(rest, original_rest)
+        if len(rest) != 1:
+            return super().parse(word, rest, original_rest, line)
+        if rest[0] not in {p.value for p in Priority}:
+            raise ValueError(f"{rest[0]!r} is not a priority (high, normal or low)")
+        return Command("priority", entry, text=rest[0])
+
+    def change(self, contact: Contact, command: Command, planning: Planning) -> Contact:
+        planning.changes.lines.append(f"{who(contact)} has {command.text} priority")
+        return contact.with_changes(priority=Priority(command.text))
