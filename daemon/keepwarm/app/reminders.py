@@ -153,22 +153,28 @@ def write(
     return Letter(subject_for(picks), text.text, html.text, about=about)
 
 
+def _grouped(settings: Settings, picks: list[Pick]) -> list[list[Pick]]:
+    """One digest for all of them, or one reminder each."""
+    return [picks] if settings.digest and picks else [[p] for p in picks]
+
+
 def run(
     store: Store, renderer: Renderer, settings: Settings, now: datetime, *, dry_run: bool = False
 ) -> list[EmailMessage]:
     """Queue today's reminders (or, with ``dry_run``, only render them). Returns the messages."""
     settings.owner_mail()  # refuse at once, naming the missing settings, rather than after the work
-    if not dry_run:
-        settle_open(store, now)
-    picks = choose(store, settings, now)
-    groups = [picks] if settings.digest and picks else [[p] for p in picks]
     if dry_run:
+        groups = _grouped(settings, choose(store, settings, now))
         return [preview(store, renderer, settings, g, now) for g in groups] + occasions.preview(
             store, renderer, settings, now
         )
     messages = []
+    # Whom to remind is chosen inside the transaction that queues them: a run in another process
+    # (the daemon's, ``remind --now``) waits, then finds their reminders open, and none goes twice.
     with store.transaction():
-        for group in groups:
+        settle_open(store, now)
+        picks = choose(store, settings, now)
+        for group in _grouped(settings, picks):
             messages.append(_queue(store, renderer, settings, group, now))
         # Birthdays and yearly dates come whether or not the person is due, outside the cap.
         messages += occasions.queue(store, renderer, settings, now)
