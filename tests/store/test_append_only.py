@@ -159,3 +159,26 @@ def test_a_damaged_seen_record_is_named(tmp_path: Path) -> None:
     (tmp_path / FILE_NAME).write_text(atomic.dump_tables(damaged))
     with pytest.raises(StoreError, match="record 7 of table 'seen' is damaged"):
         Store(tmp_path).seen_keys()
+
+
+def test_the_first_save_after_opening_copies_what_the_file_holds(tmp_path: Path) -> None:
+    Store(tmp_path).add_touches(_touch(i) for i in range(20))
+    Store(tmp_path).mark_seen(["a", "b"])
+    store = Store(tmp_path)
+    lines = store._tables._storage.lines
+    assert lines["touches"][:2] == (20, "20") and lines["seen"][:2] == (1, "1")
+    store.add_touches([_touch(20)])
+    _file_is_fresh(tmp_path)
+    assert _ids(Store(tmp_path)) == [f"m{i}" for i in range(21)]
+
+
+@pytest.mark.parametrize("layout", [{"indent": 1}, {"indent": None}, {"indent": 3}])
+def test_a_file_laid_out_by_hand_is_encoded_afresh(tmp_path: Path, layout: dict[str, Any]) -> None:
+    Store(tmp_path).add_touches(_touch(i) for i in range(3))
+    data = json.loads((tmp_path / FILE_NAME).read_text())
+    (tmp_path / FILE_NAME).write_text(json.dumps(data, **layout))
+    store = Store(tmp_path)
+    assert "touches" not in store._tables._storage.lines
+    store.add_touches([_touch(3)])
+    _file_is_fresh(tmp_path)
+    assert _ids(Store(tmp_path)) == ["m0", "m1", "m2", "m3"]

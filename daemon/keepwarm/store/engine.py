@@ -84,12 +84,16 @@ class Tables:
     def load(self) -> None:
         """Read the file (or start an empty store) and drop every derived cache."""
         stamp = self._file_stamp()
-        data = atomic.read_tables(self.path)
-        if data is None:
+        loaded = atomic.read_tables(self.path)
+        spans: atomic.Cache = {}
+        if loaded is None:
             data = {"meta": {META_ID: {"app": "keepwarm", "schema": SCHEMA_VERSION}}}
         else:
+            data, spans = loaded
             self._check_meta(data)
         self._reset(data)
+        # Valid while the file is the one read: a save checks the stamp (refresh) before using them.
+        self._storage.lines = spans
         self._stamp = stamp
 
     def _reset(self, data: dict[str, dict[str, Any]]) -> None:
