@@ -485,3 +485,15 @@ def test_damaged_store_is_reported_and_left_alone(
     assert fragment in line
     assert path.read_bytes() == content
     assert sorted(p.name for p in state.iterdir() if p.name.startswith(".tmp-")) == []
+
+
+def test_away_sets_says_and_ends_time_away(run: Runner) -> None:
+    assert ok(run("away")).out.strip() == "not away: reminders are on"
+    far = run("away", "2099-01-05")
+    assert far.code != 0 and "at most a year" in far.err
+    ok(run("away", "tomorrow"))
+    assert ok(run("away")).out.startswith("away until ")
+    past = run("away", "2001-01-01")
+    assert past.code != 0 and "that day is not in the future" in past.err
+    ok(run("away", "--off"))
+    assert ok(run("away")).out.strip() == "not away: reminders are on"

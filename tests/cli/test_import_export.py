@@ -520,8 +520,14 @@ def test_json_export_carries_every_contacts_history(run: Runner, state: Path) ->
 def test_an_anniversary_on_a_card_is_a_yearly_date_both_ways(
     run: Runner, state: Path, tmp_path: Path
 ) -> None:
-    card4 = "BEGIN:VCARD\r\nVERSION:4.0\r\nFN:Dana Example\r\nEMAIL:dana@example.org\r\nANNIVERSARY:20160611\r\nEND:VCARD\r\n"
-    card3 = "BEGIN:VCARD\r\nVERSION:3.0\r\nFN:Eli Example\r\nN:Example;Eli;;;\r\nEMAIL:eli@example.org\r\nX-ANNIVERSARY:2010-09-04\r\nEND:VCARD\r\n"
+    card4 = "\r\n".join(
+        ["BEGIN:VCARD", "VERSION:4.0", "FN:Dana Example", "EMAIL:dana@example.org", "ANNIVERSARY:20160611"]
+    )
+    card3 = "\r\n".join(
+        ["BEGIN:VCARD", "VERSION:3.0", "FN:Eli Example", "N:Example;Eli;;;", "EMAIL:eli@example.org"]
+    )
+    card4 += "\r\nEND:VCARD\r\n"
+    card3 += "\r\nX-ANNIVERSARY:2010-09-04\r\nEND:VCARD\r\n"
     ok(run("contacts", "import", str(write(tmp_path, "book.vcf", card4 + card3))))
 
     dana, eli = by_address(state, "dana@example.org"), by_address(state, "eli@example.org")

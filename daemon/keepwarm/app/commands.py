@@ -69,7 +69,14 @@ CANNOT_LEARN = (
 
 def needs_proof(changes: Changes) -> bool:
     """Changes that add people or put words into what the owner will send her friends."""
-    return bool(changes.added or changes.openers or changes.news is not None or changes.thanks)
+    return bool(
+        changes.added
+        or changes.openers
+        or changes.news is not None
+        or changes.thanks
+        # Silencing every reminder for months is steering too.
+        or changes.away_until is not None
+    )
 
 
 def _auth_results(raw: bytes) -> list[str]:
@@ -320,6 +327,8 @@ class CommandHandler:
             extras.set_news(changes.news)
         for contact_id, what in changes.thanks:
             extras.add_thanks(contact_id, what, now)
+        if changes.away_until is not None:
+            self.store.runs.set_away(changes.away_until)
 
     def _undo(self, change: Change | None, now: datetime) -> list[str]:
         """Put back what a change replaced; the lines that say what came back."""

@@ -8,6 +8,7 @@ anything is sent. Delivery is ``outbox.deliver``'s job.
 from __future__ import annotations
 
 import logging
+from dataclasses import replace
 from datetime import datetime
 from email.message import EmailMessage
 
@@ -163,6 +164,16 @@ def run(
 ) -> list[EmailMessage]:
     """Queue today's reminders (or, with ``dry_run``, only render them). Returns the messages."""
     settings.owner_mail()  # refuse at once, naming the missing settings, rather than after the work
+    away = store.runs.away_until()
+    if away is not None and now.date() < away:
+        if not dry_run:
+            log.info("away until %s: no reminders", away)
+            store.runs.note("last_reminder_run", now, last_reminder_count=0)  # the slot is taken
+        return []
+    if store.runs.catch_up_due():
+        # Back from time away: one calm digest of today's share; the others follow day by day
+        # within the cap, as they would have.
+        settings = replace(settings, digest=True)
     if dry_run:
         groups = _grouped(settings, choose(store, settings, now))
         return [preview(store, renderer, settings, g, now) for g in groups] + occasions.preview(
@@ -179,6 +190,8 @@ def run(
         # Birthdays and yearly dates come whether or not the person is due, outside the cap.
         messages += occasions.queue(store, renderer, settings, now)
         store.runs.note("last_reminder_run", now, last_reminder_count=len(picks))
+        if settings.digest and store.runs.catch_up_due():
+            store.runs.caught_up()
     return messages
 
 

@@ -120,6 +120,22 @@ def _check(args: argparse.Namespace, ctx: Context) -> int:
     return 0 if all(item.ok for item in results) else 1
 
 
+def _away(args: argparse.Namespace, ctx: Context) -> int:
+    from keepwarm.app import away
+
+    if args.off:
+        away.come_back(ctx.store, ctx.now())
+    elif args.until:
+        back = away.go_away(ctx.store, " ".join(args.until), ctx.now())
+        print(
+            f"no reminders until {back:%A %-d %B %Y}; then one catch-up digest (keepwarm away --off ends it)"
+        )
+        return 0
+    until = away.away_until(ctx.store, ctx.now())
+    print(f"away until {until:%A %-d %B %Y}" if until else "not away: reminders are on")
+    return 0
+
+
 def register(sub: Any) -> None:
     """Add the runtime commands to the top-level subparsers."""
     run = sub.add_parser("run", help="run the daemon: poll, remind, answer", description="Run until stopped.")
@@ -132,6 +148,15 @@ def register(sub: Any) -> None:
     mode.add_argument("--now", action="store_true", help="queue and send the reminders now")
     mode.add_argument("--dry-run", action="store_true", help="print what would be sent; change nothing")
     remind.set_defaults(handler=_remind)
+
+    away = sub.add_parser(
+        "away",
+        help="hold reminders back while you are away (one catch-up digest after)",
+        description="No reminders until DATE; commands by mail still work. Without DATE: say whether away.",
+    )
+    away.add_argument("until", nargs="*", metavar="DATE", help="2027-01-05, 5 January, monday…")
+    away.add_argument("--off", action="store_true", help="back now: reminders on again")
+    away.set_defaults(handler=_away)
 
     demo = sub.add_parser(
         "demo",

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 
 from tinydb.table import Document
@@ -52,6 +52,30 @@ class RunsPart(Part):
             runs = self.get()
             runs["occasions_sent"] = [*runs.get("occasions_sent", []), *keys][-MAX_OCCASIONS:]
             runs["last_occasion_run"] = iso(at)
+            self._save(runs)
+
+    def away_until(self) -> date | None:
+        """The day reminders start again after ``away until`` (None: not away, or back)."""
+        value = self.get().get("away_until")
+        return date.fromisoformat(value) if isinstance(value, str) and value else None
+
+    def set_away(self, until: date | None) -> None:
+        """No reminders before ``until``; the first run from then on is one catch-up digest."""
+        with self.transaction():
+            runs = self.get()
+            runs["away_until"] = until.isoformat() if until else None
+            runs["away_catch_up"] = until is not None
+            self._save(runs)
+
+    def catch_up_due(self) -> bool:
+        """Whether the next reminder run is the catch-up digest after time away."""
+        return bool(self.get().get("away_catch_up"))
+
+    def caught_up(self) -> None:
+        """The catch-up digest is queued."""
+        with self.transaction():
+            runs = self.get()
+            runs["away_catch_up"] = False
             self._save(runs)
 
     def error(self, at: datetime, message: str, *, kind: str = "") -> None:

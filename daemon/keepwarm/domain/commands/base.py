@@ -81,6 +81,8 @@ class Changes:
     drop_openers: list[int] = field(default_factory=list)
     news: News | None = None
     clear_news: bool = False
+    # "away until 2027-01-05": no reminders until that day; "back" ends it (a date in the past).
+    away_until: date | None = None
     thanks: list[tuple[int, str]] = field(default_factory=list)
 
     @property

@@ -4,6 +4,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import datetime, time, timedelta
 
 from keepwarm.domain.commands.base import (
@@ -76,6 +77,10 @@ def touch_at(command: Command, planning: Planning) -> datetime:
     return datetime.combine(day, time(12), tzinfo=now.tzinfo)
 
 
+# The entry number of "all" (digest entries count from 1).
+ALL_ENTRIES = 0
+
+
 def target(command: Command, planning: Planning) -> Contact:
     """The contact a reply command is about: its digest entry number, or the only entry."""
     entries = planning.entries
@@ -101,6 +106,12 @@ class ContactVerb(Verb):
     """A verb that changes one contact: subclasses say how, in ``change``."""
 
     def plan(self, command: Command, planning: Planning) -> None:
+        if command.entry == ALL_ENTRIES:  # "snooze all 2w", "done all": each entry of the digest
+            if not planning.entries:
+                raise CommandError(f"'{command.verb} all' is for a reply to a digest")
+            for number in sorted(planning.entries):
+                self.plan(replace(command, entry=number), planning)
+            return
         contact = target(command, planning)
         planning.changes.updated[contact.id] = self.change(contact, command, planning)
 
@@ -121,7 +132,7 @@ class Done(ContactVerb):
     harmless = True
 
     def parse(self, word: str, rest: list[str], original_rest: list[str], line: str) -> Command:
-        entry, rest, original_rest = entry_number(rest, original_rest)
+        entry, rest, original_rest = entry_number(rest, original_rest, every=True)
         channel, skip = Channel.OTHER, 0
         if rest and rest[0] in CHANNELS:
             channel, skip = CHANNELS[rest[0]], 1
@@ -152,7 +163,7 @@ class Snooze(ContactVerb):
 
     def parse(self, word: str, rest: list[str], original_rest: list[str], line: str) -> Command:
         # "later 3" is entry 3: only a snooze can be followed by a duration.
-        entry, rest, _ = entry_number(rest, original_rest, duration=word != "later")
+        entry, rest, _ = entry_number(rest, original_rest, duration=word != "later", every=True)
         if word == "later":
             if rest:  # "later" takes nothing more: "Later this week maybe" is a sentence
                 return super().parse(word, rest, original_rest, line)
@@ -299,10 +310,13 @@ class Undo(_Bare):
 
 
 def entry_number(
-    rest: list[str], original_rest: list[str], *, duration: bool = False
+    rest: list[str], original_rest: list[str], *, duration: bool = False, every: bool = False
 ) -> tuple[int | None, list[str], list[str]]:
-    """Split off a digest entry number. For durations, "every 3 weeks" means three weeks, not
-    entry 3: the number is an entry only if what follows it is a duration on its own."""
+    """Split off a digest entry number (or, with ``every``, ``all``: ALL_ENTRIES). For durations,
+    "every 3 weeks" means three weeks, not entry 3: the number is an entry only if what follows
+    it is a duration on its own."""
+    if every and rest[:1] == ["all"]:
+        return ALL_ENTRIES, rest[1:], original_rest[1:]
     if not (rest and rest[0].isascii() and rest[0].isdigit() and len(rest[0]) <= 3):
         return None, rest, original_rest
     if len(rest) > 1 and rest[1] == "until":

@@ -1,10 +1,23 @@
 """The verbs that give a check-in something to say, written to the daemon address: ``for Priya``
-(on something to share), ``news: …``, ``thanks Lena for …`` and ``drop opener 3``. Pure."""
+(on something to share), ``news: …``, ``thanks Lena for …`` and ``drop opener 3``; and ``away
+until …`` / ``back``, which hold every reminder back for a while. Pure."""
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 from keepwarm.domain.book import ContactLookupError, find_contact
-from keepwarm.domain.commands.base import Command, CommandError, Place, Planning, Verb, register, who
+from keepwarm.domain.commands.base import (
+    Command,
+    CommandError,
+    NotACommandError,
+    Place,
+    Planning,
+    Verb,
+    register,
+    who,
+)
+from keepwarm.domain.dates import parse_date
 from keepwarm.domain.extras import (
     ExtrasError,
     News,
@@ -19,6 +32,7 @@ from keepwarm.domain.model import Contact
 _DAEMON = frozenset({Place.DAEMON})
 # Each thank-you becomes an email to the owner: a message may ask for a few, not a flood.
 MAX_THANKS_PER_MESSAGE = 10
+MAX_AWAY = timedelta(days=366)
 
 
 def _named(planning: Planning, name: str) -> Contact:
@@ -133,3 +147,41 @@ class DropOpener(Verb):
         assert command.entry is not None
         planning.changes.drop_openers.append(command.entry)
         planning.changes.lines.append(f"dropped opener {command.entry}")
+
+
+@register
+class Away(Verb):
+    """``away until 2027-01-05`` (or ``away until 5 January``): no reminders until that day,
+    commands still work; then one calm catch-up digest. ``back`` (or ``away off``) ends it."""
+
+    names = ("away", "back")
+    rank = 160
+    places = _DAEMON
+    usage = "away until 2027-01-05"
+    help = "no reminders until then, one catch-up digest after (back ends it)"
+
+    def parse(self, word: str, rest: list[str], original_rest: list[str], line: str) -> Command:
+        if word == "back" or rest == ["off"]:
+            if word == "back" and rest:
+                raise NotACommandError(line)
+            return Command("away", text="back")
+        if not rest or rest[0] != "until" or len(rest) < 2:
+            raise ValueError("say until when: away until 2027-01-05")
+        return Command("away", on=parse_date(" ".join(rest[1:])))
+
+    def plan(self, command: Command, planning: Planning) -> None:
+        today = planning.at.date()
+        if command.text == "back":
+            planning.changes.away_until = today
+            planning.changes.lines.append("welcome back: reminders are on again")
+            return
+        assert command.on is not None
+        until = command.on.resolve(today, ahead=True)
+        if until <= today:
+            raise CommandError(f"away until {until:%-d %B %Y}: that day is not in the future")
+        if until > today + MAX_AWAY:
+            raise CommandError(f"away until {until:%-d %B %Y}: at most a year (pause people for longer)")
+        planning.changes.away_until = until
+        planning.changes.lines.append(
+            f"no reminders until {until:%A %-d %B %Y}; then one catch-up digest ('back' ends it sooner)"
+        )

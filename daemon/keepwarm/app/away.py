@@ -1,0 +1,37 @@
+"""Time away (``keepwarm away 2027-01-05``, or ``away until …`` by mail): no reminders until that
+day, commands still answered; the first reminder run after it is one catch-up digest."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+
+from keepwarm.domain.commands.share import MAX_AWAY
+from keepwarm.domain.dates import DateError, parse_date
+from keepwarm.errors import UsageError
+from keepwarm.store import Store
+
+
+def go_away(store: Store, when: str, now: datetime) -> date:
+    """Hold every reminder back until ``when`` (a date as people write it, in the future)."""
+    try:
+        until = parse_date(when).resolve(now.date(), ahead=True)
+    except DateError as exc:
+        raise UsageError(f"away {when}: {exc}") from None
+    if until <= now.date():
+        raise UsageError(f"away until {until:%-d %B %Y}: that day is not in the future")
+    if until > now.date() + MAX_AWAY:
+        raise UsageError(f"away until {until:%-d %B %Y}: at most a year (pause people for longer)")
+    store.runs.set_away(until)
+    return until
+
+
+def come_back(store: Store, now: datetime) -> None:
+    """Reminders on again from today (the catch-up digest comes with the next run)."""
+    if store.runs.away_until() is not None:
+        store.runs.set_away(now.date())
+
+
+def away_until(store: Store, now: datetime) -> date | None:
+    """The day reminders start again, if that is still to come."""
+    until = store.runs.away_until()
+    return until if until is not None and until > now.date() else None
