@@ -56,6 +56,9 @@ def test_a_command_is_answered_in_seconds_with_a_five_minute_poll_and_one_login(
     code, stop_took = daemon.stop()
 
     assert code == 0, daemon.log_text()
+    print(
+        f"[IDLE] answers to 3 commands took s: {[round(t, 2) for t in took]}, SIGTERM took s: {stop_took:.2f}"
+    )
     assert max(took) < 15, took  # the next poll would be minutes away
     assert {c.label for c in Store(state_dir).contacts()} >= {
         f"Bob{n} <bob{n}@example.org>" for n in range(3)
@@ -74,12 +77,12 @@ def test_the_watchdog_is_fed_while_idling(
         sock.bind(str(notify))
         sock.settimeout(0.5)
         daemon = DaemonProcess(
-            env, tmp_path / "daemon.log", extra_env={"NOTIFY_SOCKET": str(notify), "WATCHDOG_USEC": "2000000"}
+            env, tmp_path / "daemon.log", extra_env={"NOTIFY_SOCKET": str(notify), "WATCHDOG_USEC": "4000000"}
         )
         try:
             _wait_started(daemon, state_dir)
             pings = []
-            deadline = time.monotonic() + 6
+            deadline = time.monotonic() + 10
             while time.monotonic() < deadline:
                 try:
                     data = sock.recv(4096)
@@ -90,6 +93,7 @@ def test_the_watchdog_is_fed_while_idling(
             assert daemon.stop()[0] == 0
         finally:
             daemon.close()
-    # A ping every second (half the 2 s period) while nothing but IDLE happens.
+    # A ping every 2 s (half the 4 s period) while nothing but IDLE happens, and never a gap as
+    # long as the period, after which systemd would restart the daemon.
     assert len(pings) >= 4, pings
-    assert max(b - a for a, b in itertools.pairwise(pings)) < 2.0
+    assert max(b - a for a, b in itertools.pairwise(pings)) < 4.0

@@ -40,11 +40,7 @@ def subject_for(occasion: Occasion) -> str:
 
 def draft_names(renderer: Renderer, occasion: Occasion) -> list[str]:
     """The draft templates for an occasion, most specific first."""
-    kind = "birthday" if occasion.is_birthday else "date"
-    return [
-        n.replace(".txt.j2", f".{kind}.txt.j2")
-        for n in renderer.draft_candidates(occasion.contact.primary_email, occasion.contact.group)[:-1]
-    ] + [f"drafts/{kind}.txt.j2"]
+    return views.kind_drafts(renderer, occasion.contact, "birthday" if occasion.is_birthday else "date")
 
 
 def write(

@@ -18,7 +18,7 @@ from keepwarm.app.outbox import Letter
 from keepwarm.app.settings import Settings
 from keepwarm.domain.model import Contact
 from keepwarm.domain.outbox import OutboxKind, OutboxState
-from keepwarm.domain.reminders import Entry, EntryState, Pick, pick, settle
+from keepwarm.domain.reminders import Entry, EntryState, Pick, owes_reply, pick, settle
 from keepwarm.domain.rhythm import typical_gap_days
 from keepwarm.mail import compose
 from keepwarm.render import samples, views
@@ -79,7 +79,7 @@ def choose(store: Store, settings: Settings, now: datetime) -> list[Pick]:
     # The cap counts people reminded today, whether one email each or one digest for all.
     today = now.date()
     sent_today = sum(1 for e in entries if e.created_at.astimezone(now.tzinfo).date() == today)
-    return pick(standings, open_entries, sent_today, settings.cap, now)
+    return pick(standings, open_entries, sent_today, settings.cap, now, owed_after=settings.owed_after)
 
 
 def extras_for(store: Store, contact: Contact, now: datetime) -> views.Extras:
@@ -94,12 +94,17 @@ def extras_for(store: Store, contact: Contact, now: datetime) -> views.Extras:
     return views.Extras(tuple(store.extras.openers(contact.id)), news, typical_gap_days(times))
 
 
-def subject_for(picks: list[Pick]) -> str:
-    """``Check in with Alice Example — 47 days``; a digest names up to three people."""
+def subject_for(picks: list[Pick], owed_after: int = 0) -> str:
+    """``Check in with Alice Example — 47 days``, ``Reply to Alice Example — 'Trip photos', 9 days
+    ago``; a digest names up to three people."""
     if len(picks) == 1:
         item = picks[0].standing
         name = compose.one_line(item.contact.name or item.contact.primary_email)
         days = item.days_since_last_touch
+        if owes_reply(item, owed_after) and item.last_touch is not None:
+            topic = views.bare_subject(item.last_touch.subject)
+            about = f" '{topic}'," if topic else ""
+            return compose.one_line(f"Reply to {name} —{about} {days} days ago")
         return f"Check in with {name} — {days} days" if days is not None else f"Check in with {name}"
     names = [views.first_name(p.standing.contact.name, p.standing.contact.primary_email) for p in picks]
     shown = ", ".join(names[:3]) + (f" and {len(names) - 3} more" if len(names) > 3 else "")
@@ -134,6 +139,7 @@ def write(
             now=now,
             owner=owner,
             extras=extras_for(store, chosen.standing.contact, now),
+            owed=owes_reply(chosen.standing, settings.owed_after),
         )
         entries.append(context)
         notes.extend(fallback)
@@ -151,7 +157,7 @@ def write(
         text = renderer.render(names[0], {**context, "fallback_notes": notes})
         html = renderer.render(names[1], {**context, "fallback_notes": notes})
     about = tuple((n, p.standing.contact.id) for n, p in enumerate(picks, start=1))
-    return Letter(subject_for(picks), text.text, html.text, about=about)
+    return Letter(subject_for(picks, settings.owed_after), text.text, html.text, about=about)
 
 
 def _grouped(settings: Settings, picks: list[Pick]) -> list[list[Pick]]:

@@ -206,6 +206,14 @@ SETTINGS: tuple[Setting, ...] = (
         default="3",
     ),
     Setting(
+        "OWED_AFTER",
+        convert.days,
+        "When someone you track wrote to you and you have not answered in this many days, the next "
+        "reminder run says so, with a draft that answers their mail; 0 turns it off.",
+        "7",
+        default="7",
+    ),
+    Setting(
         "BIRTHDAY_NOTICE",
         convert.days,
         "Besides the reminder on the day, one this many days before a birthday or other yearly "

@@ -14,6 +14,7 @@ from enum import StrEnum
 
 from keepwarm.domain.backoff import doubling
 from keepwarm.domain.due import DueStatus, Standing
+from keepwarm.domain.model import Direction
 
 FIRST_REPEAT = timedelta(days=3)
 MAX_REPEAT = timedelta(days=30)
@@ -62,18 +63,40 @@ def urgency(item: Standing, now: datetime) -> float:
     return (now - since).total_seconds() / 86400 / item.cadence_days
 
 
+def owes_reply(item: Standing, owed_after: int) -> bool:
+    """The contact wrote last, ``owed_after`` days ago or more, and the owner has not answered
+    (any later mail to them, or a logged touch, would be the last touch). 0 turns it off.
+
+    Only within the cadence: that is the wait the owed reply cuts short. Once the cadence has
+    passed the person is due anyway, and their reminder's story says who wrote last."""
+    touch = item.last_touch
+    days = item.days_since_last_touch
+    return (
+        owed_after > 0
+        and touch is not None
+        and touch.direction is Direction.IN
+        and days is not None
+        and owed_after <= days < item.cadence_days
+        and item.status is not DueStatus.PAUSED
+    )
+
+
 def pick(
     standings: Iterable[Standing],
     open_entries: Mapping[int, Entry],
     sent_today: int,
     cap: int,
     now: datetime,
+    *,
+    owed_after: int = 0,
 ) -> list[Pick]:
     """Due contacts, at most ``cap`` a day; the rest wait for the next run. First those past their
     maximum (``every 4w max 6w``), then by priority, then the most overdue for their cadence."""
     candidates: list[Pick] = []
     for item in standings:
-        if item.status not in (DueStatus.OVERDUE, DueStatus.DUE):
+        snoozed = item.contact.snoozed_until is not None and item.contact.snoozed_until > now
+        owed = owes_reply(item, owed_after) and not snoozed
+        if item.status not in (DueStatus.OVERDUE, DueStatus.DUE) and not owed:
             continue
         entry = open_entries.get(item.contact.id)
         if entry is None:
@@ -82,6 +105,8 @@ def pick(
             candidates.append(Pick(item, entry.nth + 1, entry.id))
     candidates.sort(
         key=lambda p: (
+            # A reply owed is the most urgent kind of keeping in touch; then past the maximum.
+            not owes_reply(p.standing, owed_after),
             not p.standing.past_max,
             -p.standing.priority,
             -urgency(p.standing, now),

@@ -74,10 +74,13 @@ def message_id(token: str, daemon_address: str) -> str:
     return f"<kw-{token}.{secrets.token_hex(6)}@{daemon_address.rpartition('@')[2]}>"
 
 
-def mailto(address: str, subject: str, body: str) -> str:
-    """An RFC 6068 mailto: URL that opens a new message with subject and body filled in."""
+def mailto(address: str, subject: str, body: str, *, in_reply_to: str | None = None) -> str:
+    """An RFC 6068 mailto: URL that opens a new message with subject and body filled in (and, to
+    answer a mail, its In-Reply-To: RFC 6068 allows any header field)."""
     crlf_body = body.replace("\r\n", "\n").replace("\n", "\r\n")
     query = f"subject={quote(subject, safe='')}&body={quote(crlf_body, safe='')}"
+    if in_reply_to:
+        query = f"in-reply-to={quote(in_reply_to, safe='')}&" + query
     return f"mailto:{quote(address, safe='@')}?{query}"
 
 

@@ -87,7 +87,17 @@ def check_templates(renderer: Renderer, now: datetime, owner_name: str | None) -
     problems = []
     for name in renderer.template_names():
         kind = name.split(".", 1)[0]
-        draft_context = {**entry, "thanks": {"what": "The Overstory"}, "occasion": _sample_occasion(now)}
+        draft_context = {
+            **entry,
+            "thanks": {"what": "The Overstory"},
+            "occasion": _sample_occasion(now),
+            "owed": {
+                "subject": "Re: Trip photos",
+                "topic": "Trip photos",
+                "days": 9,
+                "message_id": "m1@example.org",
+            },
+        }
         context = draft_context if name.startswith("drafts/") else contexts.get(kind, contexts["reminder"])
         problems += renderer.check([name], context)
     return problems

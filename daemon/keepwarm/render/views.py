@@ -6,6 +6,7 @@ Documented for template authors in templates/README.md; keep the two in step.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
@@ -154,13 +155,18 @@ class Extras:
     rhythm_days: int | None = None
 
 
-def draft_view(draft: Draft, address: str) -> dict[str, Any]:
-    """A rendered draft for templates, with the ``mailto:`` link that opens it as a new message."""
+def draft_view(draft: Draft, address: str, owed: dict[str, Any] | None = None) -> dict[str, Any]:
+    """A rendered draft for templates, with the ``mailto:`` link that opens it as a new message
+    (in the thread of the mail it answers, when it answers one)."""
+    answers = owed.get("message_id") if owed else None
     return {
         "subject": draft.subject,
         "body": draft.body,
         "template": draft.template,
-        "mailto": compose.mailto(address, draft.subject, draft.body),
+        "in_reply_to": f"<{answers}>" if answers else None,
+        "mailto": compose.mailto(
+            address, draft.subject, draft.body, in_reply_to=f"<{answers}>" if answers else None
+        ),
     }
 
 
@@ -173,8 +179,10 @@ def entry_view(
     now: datetime,
     owner: dict[str, Any],
     extras: Extras = Extras(),
+    owed: bool = False,
 ) -> tuple[dict[str, Any], list[str]]:
-    """One contact's template variables, with the rendered draft (variant ``rotation``)."""
+    """One contact's template variables, with the rendered draft (variant ``rotation``); when a
+    reply is ``owed``, the draft answers their last mail (``drafts/reply.txt.j2``) in its thread."""
     contact = item.contact
     base = {
         "owner": {**owner, "news": extras.news.text if extras.news else None},
@@ -186,9 +194,45 @@ def entry_view(
         "openers": openers_view(extras.openers),
         "rhythm": rhythm_view(extras.rhythm_days, item.cadence_days),
     }
-    draft = renderer.draft(contact.primary_email, contact.group, base, rotation)
-    base["draft"] = draft_view(draft, contact.primary_email)
+    names, answering = None, None
+    if owed and item.last_touch is not None:
+        answering = owed_view(item)
+        base["owed"] = answering
+        names = kind_drafts(renderer, contact, "reply")
+    draft = renderer.draft(contact.primary_email, contact.group, base, rotation, names)
+    base["draft"] = draft_view(draft, contact.primary_email, answering)
     return base, [draft.fallback_note] if draft.fallback_note else []
+
+
+def kind_drafts(renderer: Renderer, contact: Contact, kind: str) -> list[str]:
+    """The draft templates of one kind (``reply``, ``birthday``, ``date``), most specific first:
+    the person's, the group's, then ``drafts/<kind>.txt.j2``."""
+    generic = renderer.draft_candidates(contact.primary_email, contact.group)[:-1]
+    return [n.replace(".txt.j2", f".{kind}.txt.j2") for n in generic] + [f"drafts/{kind}.txt.j2"]
+
+
+def owed_view(item: Standing) -> dict[str, Any]:
+    """The mail the owner has not answered: its subject (as written and without Re:/Fwd:), how
+    long ago, and its Message-ID for the answer's In-Reply-To."""
+    touch = item.last_touch
+    assert touch is not None
+    subject = touch.subject or ""
+    return {
+        "subject": subject,
+        "topic": bare_subject(subject),
+        "days": item.days_since_last_touch,
+        "message_id": touch.message_id,
+    }
+
+
+def bare_subject(subject: str) -> str:
+    """A subject without its reply and forward prefixes (Re:, Fwd:, AW:, SV:, TR: …)."""
+    return _PREFIXES.sub("", subject).strip()
+
+
+_PREFIXES = re.compile(
+    r"^(?:\s*(?:re|fwd?|aw|wg|sv|vs|tr|rif|odp|antw|r)\s*(?:\[\d+\])?\s*:\s*)+", re.IGNORECASE
+)
 
 
 def _bar(glance: GroupGlance) -> dict[str, Any]:
