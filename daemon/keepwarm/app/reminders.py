@@ -16,8 +16,10 @@ from keepwarm.app import contacts, occasions
 from keepwarm.app.contacts import last_touches
 from keepwarm.app.outbox import Letter
 from keepwarm.app.settings import Settings
+from keepwarm.domain.due import DueStatus, Standing
 from keepwarm.domain.model import Contact
 from keepwarm.domain.outbox import OutboxKind, OutboxState
+from keepwarm.domain.quiet import Quiet, quiet_of
 from keepwarm.domain.reminders import Entry, EntryState, Pick, owes_reply, pick, settle
 from keepwarm.domain.rhythm import typical_gap_days
 from keepwarm.mail import compose
@@ -71,9 +73,24 @@ def _cancel_unsent(store: Store, entries: list[Entry], closed: set[int]) -> None
                 store.outbox.update(item.with_changes(state=OutboxState.CANCELLED))
 
 
+def quiet_for(store: Store, item: Standing) -> Quiet:
+    """How many times the owner has written to this contact since their last answer."""
+    return quiet_of(store.touches_for(item.contact.emails))
+
+
+def _waits_for_quiet(store: Store, item: Standing, quiet_after: int) -> bool:
+    """Gone quiet: a due person's reminder waits two, four, eight cadences instead of one."""
+    if item.status not in (DueStatus.DUE, DueStatus.OVERDUE) or item.days_since_last_touch is None:
+        return False
+    stretch = quiet_for(store, item).stretch(quiet_after)
+    return stretch > 1 and item.days_since_last_touch < item.cadence_days * stretch
+
+
 def choose(store: Store, settings: Settings, now: datetime) -> list[Pick]:
     """Who gets a reminder now, most overdue first, within today's cap."""
     standings = contacts.due_list(store, settings.default_cadence_days, now)
+    if settings.quiet_after:
+        standings = [s for s in standings if not _waits_for_quiet(store, s, settings.quiet_after)]
     entries = store.reminders.entries()
     open_entries = {e.contact_id: e for e in entries if e.state is EntryState.OPEN}
     # The cap counts people reminded today, whether one email each or one digest for all.
@@ -141,6 +158,11 @@ def write(
             extras=extras_for(store, chosen.standing.contact, now),
             owed=owes_reply(chosen.standing, settings.owed_after),
         )
+        quiet = quiet_for(store, chosen.standing)
+        if quiet.is_quiet(settings.quiet_after):
+            said = quiet.describe()
+            context["quiet"] = {"count": quiet.unanswered, "text": said}
+            context["story"] = f"{context['story']} {said[:1].upper()}{said[1:]}"
         entries.append(context)
         notes.extend(fallback)
     common = {"owner": owner, "commands": views.commands_view(), "token": token}

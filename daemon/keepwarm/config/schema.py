@@ -214,6 +214,14 @@ SETTINGS: tuple[Setting, ...] = (
         default="7",
     ),
     Setting(
+        "QUIET_AFTER",
+        convert.days,
+        "After this many messages from you without an answer, a reminder says so, suggests another "
+        "way, and waits twice as long each time after; 0 turns it off.",
+        "3",
+        default="3",
+    ),
+    Setting(
         "BIRTHDAY_NOTICE",
         convert.days,
         "Besides the reminder on the day, one this many days before a birthday or other yearly "
