@@ -497,3 +497,16 @@ def test_away_sets_says_and_ends_time_away(run: Runner) -> None:
     assert past.code != 0 and "that day is not in the future" in past.err
     ok(run("away", "--off"))
     assert ok(run("away")).out.strip() == "not away: reminders are on"
+
+
+def test_remind_add_keeps_a_dated_reminder_and_refuses_a_day_gone(run: Runner, state: Path) -> None:
+    ok(run("contacts", "add", ALICE))
+    added = ok(run("remind", "add", "alice", "2099-03-11", "ask", "how", "the", "move", "went"))
+    past = run("remind", "add", "alice", "2001-03-11", "too late")
+    neither = run("remind")
+
+    assert added.out.strip() == "you will be reminded on Wednesday 11 March 2099: ask how the move went"
+    [dated] = Store(state).extras.dated()
+    assert (str(dated.on), dated.text) == ("2099-03-11", "ask how the move went")
+    assert past.code == 64 and "that day is not in the future" in past.err
+    assert neither.code == 64 and "--now, --dry-run, or add" in neither.err

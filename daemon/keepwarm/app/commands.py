@@ -329,6 +329,8 @@ class CommandHandler:
             extras.add_thanks(contact_id, what, now)
         if changes.away_until is not None:
             self.store.runs.set_away(changes.away_until)
+        for dated in changes.dated:
+            extras.add_dated(dated)
 
     def _undo(self, change: Change | None, now: datetime) -> list[str]:
         """Put back what a change replaced; the lines that say what came back."""

@@ -12,7 +12,7 @@ from dataclasses import replace
 from datetime import datetime
 from email.message import EmailMessage
 
-from keepwarm.app import contacts, occasions
+from keepwarm.app import contacts, dated, occasions
 from keepwarm.app.contacts import last_touches
 from keepwarm.app.outbox import Letter
 from keepwarm.app.settings import Settings
@@ -217,6 +217,7 @@ def run(
             messages.append(_queue(store, renderer, settings, group, now))
         # Birthdays and yearly dates come whether or not the person is due, outside the cap.
         messages += occasions.queue(store, renderer, settings, now)
+        messages += dated.queue(store, renderer, settings, now)
         store.runs.note("last_reminder_run", now, last_reminder_count=len(picks))
         if settings.digest and store.runs.catch_up_due():
             store.runs.caught_up()

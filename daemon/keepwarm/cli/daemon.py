@@ -11,6 +11,7 @@ from typing import Any
 from keepwarm import config as config_module
 from keepwarm.cli import output
 from keepwarm.cli.context import Context
+from keepwarm.errors import UsageError
 
 
 def _run(args: argparse.Namespace, ctx: Context) -> int:
@@ -26,6 +27,10 @@ def _remind(args: argparse.Namespace, ctx: Context) -> int:
     from keepwarm.runtime import wiring
 
     now = ctx.now()
+    if args.action == "add":
+        return _remind_add(args, ctx)
+    if not (args.now or args.dry_run):
+        raise UsageError("say --now, --dry-run, or add NAME DATE TEXT")
     service = wiring.build_service(ctx.config, ctx.store)
     if args.dry_run:
         messages = reminders.run(ctx.store, service.renderer, service.settings, now, dry_run=True)
@@ -39,6 +44,25 @@ def _remind(args: argparse.Namespace, ctx: Context) -> int:
         f"queued {count} reminder message(s); sent {len(report.sent)}, "
         f"retrying {len(report.retrying)}, failed {len(report.failed)}"
     )
+    return 0
+
+
+def _remind_add(args: argparse.Namespace, ctx: Context) -> int:
+    from keepwarm.app import dated
+
+    if len(args.words) < 2:
+        raise UsageError(
+            "remind add NAME DATE [TEXT]: e.g. remind add Alice 2027-03-11 ask how the move went"
+        )
+    added = dated.add(
+        ctx.store,
+        args.words[0],
+        args.words[1],
+        " ".join(args.words[2:]),
+        ctx.now(),
+        unless_answered=args.unless_answered,
+    )
+    print(f"you will be reminded on {added.on:%A %-d %B %Y}" + (f": {added.text}" if added.text else ""))
     return 0
 
 
@@ -144,9 +168,16 @@ def register(sub: Any) -> None:
     remind = sub.add_parser(
         "remind", help="run the reminder job now", description="Send today's reminders now."
     )
-    mode = remind.add_mutually_exclusive_group(required=True)
+    remind.add_argument(
+        "action", nargs="?", choices=("add",), help="add: a dated reminder (remind add NAME DATE TEXT)"
+    )
+    remind.add_argument("words", nargs="*", metavar="NAME DATE TEXT", help="with add: who, when, and what")
+    mode = remind.add_mutually_exclusive_group()
     mode.add_argument("--now", action="store_true", help="queue and send the reminders now")
     mode.add_argument("--dry-run", action="store_true", help="print what would be sent; change nothing")
+    remind.add_argument(
+        "--unless-answered", action="store_true", help="with add: drop it if they write to you before then"
+    )
     remind.set_defaults(handler=_remind)
 
     away = sub.add_parser(

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 
 from keepwarm.domain.durations import DurationError, parse_duration
 
@@ -41,6 +41,19 @@ class Opener:
     added_at: datetime
     id: int = 0
     used_at: datetime | None = None
+
+
+@dataclass(frozen=True)
+class Dated:
+    """``remind 2027-03-11 ask how the move went``: a reminder about one person on one day.
+    ``unless_answered``: it resolves itself if they write first."""
+
+    contact_id: int
+    on: date
+    text: str
+    created_at: datetime
+    unless_answered: bool = False
+    id: int = 0
 
 
 @dataclass(frozen=True)

@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 
-from keepwarm.domain.extras import News, Opener
+from keepwarm.domain.extras import Dated, News, Opener
 from keepwarm.domain.records import iso
 from keepwarm.errors import StoreError
 from keepwarm.store.engine import Part
@@ -112,3 +112,49 @@ class ExtrasPart(Part):
         if wanted:
             with self.transaction():
                 self._tables.table("thanks").update({"delivered_at": iso(at)}, doc_ids=wanted)
+
+    # -- dated reminders -----------------------------------------------------------------------
+
+    def add_dated(self, dated: Dated) -> Dated:
+        """Keep a dated reminder until its day."""
+        with self.transaction():
+            doc_id = self._tables.table("dated").insert(
+                {
+                    "contact_id": dated.contact_id,
+                    "on": dated.on.isoformat(),
+                    "text": dated.text,
+                    "created_at": iso(dated.created_at),
+                    "unless_answered": dated.unless_answered,
+                    "closed_at": None,
+                }
+            )
+        return Dated(dated.contact_id, dated.on, dated.text, dated.created_at, dated.unless_answered, doc_id)
+
+    def dated(self, today: date | None = None) -> list[Dated]:
+        """Open dated reminders (only those whose day has come, given ``today``), soonest first."""
+        found = []
+        for d in self._tables.table("dated").all():
+            if d.get("closed_at"):
+                continue
+            on = date.fromisoformat(d["on"])
+            if today is None or on <= today:
+                created = _time(d["created_at"])
+                assert created is not None
+                found.append(
+                    Dated(
+                        int(d["contact_id"]),
+                        on,
+                        str(d["text"]),
+                        created,
+                        bool(d.get("unless_answered")),
+                        d.doc_id,
+                    )
+                )
+        return sorted(found, key=lambda x: (x.on, x.id))
+
+    def close_dated(self, ids: Iterable[int], at: datetime) -> None:
+        """Dated reminders sent, or resolved by an answer first."""
+        wanted = list(ids)
+        if wanted:
+            with self.transaction():
+                self._tables.table("dated").update({"closed_at": iso(at)}, doc_ids=wanted)

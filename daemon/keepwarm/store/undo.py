@@ -23,7 +23,7 @@ from keepwarm.domain.records import iso
 from keepwarm.store.engine import Part
 
 # The tables a command changes record by record (touches are append-only: kept by key instead).
-WATCHED = ("contacts", "groups", "openers", "news", "thanks")
+WATCHED = ("contacts", "groups", "openers", "news", "thanks", "dated")
 Snapshot = dict[str, dict[str, Any]]
 
 

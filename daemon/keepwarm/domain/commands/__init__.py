@@ -11,7 +11,7 @@ Mail to the daemon address: ``add``, ``log``, ``due``/``status``, ``list``, ``he
 (``share.py``).
 """
 
-from keepwarm.domain.commands import book, contact, details, share
+from keepwarm.domain.commands import book, contact, details, later, share
 from keepwarm.domain.commands.base import (
     REGISTRY,
     Changes,
@@ -58,6 +58,7 @@ __all__ = [
     "contact",
     "details",
     "help_entries",
+    "later",
     "parse_command",
     "parse_daemon_line",
     "parse_daemon_mail",

@@ -14,7 +14,7 @@ from datetime import date, datetime, timedelta
 from enum import StrEnum
 
 from keepwarm.domain.dates import DateSpec
-from keepwarm.domain.extras import News, Opener
+from keepwarm.domain.extras import Dated, News, Opener
 from keepwarm.domain.model import Birthday, Channel, Contact, Touch
 
 # Words of a sentence, never of a command: a line meant as a command never holds one.
@@ -83,6 +83,7 @@ class Changes:
     clear_news: bool = False
     # "away until 2027-01-05": no reminders until that day; "back" ends it (a date in the past).
     away_until: date | None = None
+    dated: list[Dated] = field(default_factory=list)
     thanks: list[tuple[int, str]] = field(default_factory=list)
 
     @property

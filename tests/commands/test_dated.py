@@ -1,0 +1,89 @@
+"""Dated reminders on the test bed, with the clock set: ``remind 2026-11-25 …`` in a reply about
+Alice arrives on its day (and only then), outside the cap; ``remind Bob on 1 December: …`` to the
+daemon address; one that asked to be dropped if the person wrote first is settled by their mail;
+a day gone is one clear answer."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from email import message_from_string, policy
+
+from keepwarm.domain.extras import Dated
+from keepwarm.domain.model import Direction, Touch
+from tests.commands.test_daemon_commands import to_daemon
+from tests.commands.test_reply_commands import (
+    LATER,
+    START,
+    answer_to,
+    contact,
+    open_bed,
+    reminder_for,
+    reply,
+    text_of,
+)
+from tests.reminders.conftest import ConfigFactory
+from tests.testbed.fixtures import Account, Testbed
+from tests.testbed.smtp import SmtpServer
+
+
+def test_a_dated_reminder_by_reply_comes_on_its_day_and_only_then(
+    testbed: Testbed, account: Account, smtp_server: SmtpServer, make_config: ConfigFactory
+) -> None:
+    bed = open_bed(testbed, account, smtp_server, make_config, people=2, max_reminders_per_day="2")
+    alice_reminder = next(m for m in bed.inbox("reminder") if "Alice" in str(m["Subject"]))
+    bed.deliver(
+        reply(
+            alice_reminder,
+            "remind 2026-11-25 ask how the move went",
+            "dated-1@mail.example",
+            sender=bed.owner,
+        )
+    )
+    bed.deliver(to_daemon(bed, "later", "remind Bob on 1 December: send the photos", "dated-2@mail.example"))
+    assert bed.poll(LATER).commands == {"applied": 2}
+    answers = bed.answers()
+    assert (
+        "you will be reminded about Alice Example on Wednesday 25 November 2026: ask how the move went"
+        in text_of(answer_to(answers, "dated-1@mail.example"))
+    )
+
+    runs = {day: bed.service.remind(START + timedelta(days=day))[0] for day in (4, 5, 6, 11)}
+
+    subjects = [i.subject for i in bed.store.outbox.items() if i.kind == "reminder"]
+    assert "Reminder about Alice Example: ask how the move went" in subjects
+    assert "Reminder about Bob Example: send the photos" in subjects
+    assert subjects.count("Reminder about Alice Example: ask how the move went") == 1
+    assert runs[5] >= 1 and runs[11] >= 1
+    sent = next(i for i in bed.store.outbox.items() if i.subject.startswith("Reminder about Alice"))
+    body = text_of(message_from_string(sent.raw, policy=policy.default))
+    assert "You asked on 20 November to be reminded about them today: ask how the move went." in body
+
+
+def test_one_that_asked_to_wait_for_an_answer_is_settled_by_their_mail(
+    testbed: Testbed, account: Account, smtp_server: SmtpServer, make_config: ConfigFactory
+) -> None:
+    bed = open_bed(testbed, account, smtp_server, make_config)
+    alice = contact(bed)
+    bed.store.extras.add_dated(
+        Dated(alice.id, (START + timedelta(days=10)).date(), "nudge", START, unless_answered=True)
+    )
+    bed.store.add_touches(
+        [Touch("alice@example.org", START + timedelta(days=3), Direction.IN, subject="Re: hi")]
+    )
+
+    bed.service.remind(START + timedelta(days=10))
+
+    assert not [i for i in bed.store.outbox.items() if i.subject.startswith("Reminder about")]
+    assert bed.store.extras.dated() == []
+
+
+def test_a_dated_reminder_in_the_past_is_one_clear_answer(
+    testbed: Testbed, account: Account, smtp_server: SmtpServer, make_config: ConfigFactory
+) -> None:
+    bed = open_bed(testbed, account, smtp_server, make_config)
+    bed.deliver(
+        reply(reminder_for(bed), "remind 2026-11-01 ask again", "dated-past@mail.example", sender=bed.owner)
+    )
+    assert bed.poll(LATER).commands == {"command-error": 1}
+    assert "that day is not in the future" in text_of(answer_to(bed.answers(), "dated-past@mail.example"))
+    assert bed.store.extras.dated() == []
