@@ -19,6 +19,7 @@ from tests.commands.test_reply_commands import (
     open_bed,
     reminder_for,
     reply,
+    send_reply,
     text_of,
 )
 from tests.reminders.conftest import ConfigFactory
@@ -86,4 +87,18 @@ def test_a_dated_reminder_in_the_past_is_one_clear_answer(
     )
     assert bed.poll(LATER).commands == {"command-error": 1}
     assert "that day is not in the future" in text_of(answer_to(bed.answers(), "dated-past@mail.example"))
+    assert bed.store.extras.dated() == []
+
+
+def test_undo_takes_a_dated_reminder_back(
+    testbed: Testbed, account: Account, smtp_server: SmtpServer, make_config: ConfigFactory
+) -> None:
+    bed = open_bed(testbed, account, smtp_server, make_config)
+    reminder = reminder_for(bed)
+    send_reply(bed, reminder, "remind 2026-12-01 ask about the move", "dated-u1@mail.example")
+    assert bed.poll(LATER).commands == {"applied": 1}
+    assert len(bed.store.extras.dated()) == 1
+
+    send_reply(bed, reminder, "undo", "dated-u2@mail.example", when=LATER + timedelta(minutes=5))
+    assert bed.poll(LATER + timedelta(minutes=5)).commands == {"applied": 1}
     assert bed.store.extras.dated() == []

@@ -303,7 +303,7 @@ class CommandHandler:
         store.add_touches(changes.touches)
         self._apply_extras(changes, now, lines)
         by_address = {a: c.id for c in store.contacts() for a in c.emails}
-        about_ids = [*changes.updated, *changes.removed, *added]
+        about_ids = [*changes.updated, *changes.removed, *added, *(d.contact_id for d in changes.dated)]
         about_ids += [by_address[t.address] for t in changes.touches if t.address in by_address]
         about_ids = list(dict.fromkeys(about_ids))
         change = None
