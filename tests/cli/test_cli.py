@@ -510,3 +510,17 @@ def test_remind_add_keeps_a_dated_reminder_and_refuses_a_day_gone(run: Runner, s
     assert (str(dated.on), dated.text) == ("2099-03-11", "ask how the move went")
     assert past.code == 64 and "that day is not in the future" in past.err
     assert neither.code == 64 and "--now, --dry-run, or add" in neither.err
+
+
+def test_due_says_why_each_person_is_listed(run: Runner, state: Path) -> None:
+    ok(run("contacts", "add", ALICE, "--every", "1w"))
+    today = datetime.now(UTC).astimezone().date()
+    ok(run("contacts", "edit", "alice", "--birthday", f"{today:%m-%d}"))
+    ok(run("remind", "add", "alice", f"{today + timedelta(days=5):%Y-%m-%d}", "the move"))
+
+    [alice] = ok(run("due", "--json")).json()
+    table = ok(run("due")).out
+
+    assert "birthday today" in alice["why"]
+    assert f"dated reminder on {today + timedelta(days=5):%Y-%m-%d}" in alice["why"]
+    assert "WHY" in table and "birthday today" in table

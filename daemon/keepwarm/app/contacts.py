@@ -20,6 +20,7 @@ from keepwarm.domain.book import (
 )
 from keepwarm.domain.due import (
     UPCOMING_DAYS,
+    DueStatus,
     Limits,
     Standing,
     effective_cadence,
@@ -277,3 +278,35 @@ def suggestions(
         days = typical_gap_days(times[item.address])
         result.append((item, as_cadence_text(days) if days else None))
     return result
+
+
+def reasons(
+    store: Store, items: list[Standing], now: datetime, within: int, owed_after: int
+) -> dict[int, list[str]]:
+    """Why each contact is in the due list: ``cadence``, ``past maximum``, ``owed reply``,
+    ``birthday in 3 days``, ``anniversary today``, ``dated reminder on 2027-03-11``, ``upcoming``."""
+    from keepwarm.domain.occasions import next_on, yearly_dates
+    from keepwarm.domain.reminders import owes_reply
+
+    today = now.date()
+    dated: dict[int, list[str]] = {}
+    for later in store.extras.dated():
+        if (later.on - today).days <= within:
+            dated.setdefault(later.contact_id, []).append(f"dated reminder on {later.on.isoformat()}")
+    found = {}
+    for item in items:
+        why = []
+        if owes_reply(item, owed_after):
+            why.append("owed reply")
+        if item.past_max:
+            why.append("past maximum")
+        if item.status in (DueStatus.DUE, DueStatus.OVERDUE):
+            why.append("cadence")
+        elif item.status is DueStatus.UPCOMING:
+            why.append("upcoming")
+        for label, when in yearly_dates(item.contact):
+            ahead = (next_on(when, today)[0] - today).days
+            if ahead <= within:
+                why.append(f"{label} " + ("today" if ahead == 0 else f"in {ahead} days"))
+        found[item.contact.id] = why + dated.get(item.contact.id, [])
+    return found

@@ -147,14 +147,24 @@ def _due(args: argparse.Namespace, ctx: Context) -> int:
     if not args.all:
         shown = (DueStatus.OVERDUE, DueStatus.DUE, DueStatus.UPCOMING)
         items = [s for s in items if s.status in shown]
+    why = contacts.reasons(ctx.store, items, now, within, ctx.config.owed_after)
     if args.json:
-        output.print_json([output.standing_json(s) for s in items])
+        output.print_json([{**output.standing_json(s), "why": why[s.contact.id]} for s in items])
         return 0
     if not items:
         print(f"nobody is due in the next {within} days")
         return 0
-    rows = [[output.when_due(s), s.contact.label, output.since(s), output.cadence_text(s)] for s in items]
-    output.print_table(["DUE", "CONTACT", "LAST TOUCH", "CADENCE"], rows)
+    rows = [
+        [
+            output.when_due(s),
+            s.contact.label,
+            output.since(s),
+            output.cadence_text(s),
+            ", ".join(why[s.contact.id]),
+        ]
+        for s in items
+    ]
+    output.print_table(["DUE", "CONTACT", "LAST TOUCH", "CADENCE", "WHY"], rows)
     return 0
 
 
