@@ -11,7 +11,7 @@ from typing import Any
 
 import pytest
 
-from keepwarm.domain.model import Direction, Touch
+from keepwarm.domain.model import Contact, Direction, Touch
 from keepwarm.errors import StoreError, StoreWriteError
 from keepwarm.store import Store, atomic
 from keepwarm.store.repository import FILE_NAME, SCHEMA_VERSION
@@ -182,3 +182,11 @@ def test_a_file_laid_out_by_hand_is_encoded_afresh(tmp_path: Path, layout: dict[
     store.add_touches([_touch(3)])
     _file_is_fresh(tmp_path)
     assert _ids(Store(tmp_path)) == ["m0", "m1", "m2", "m3"]
+
+
+def test_the_contacts_encodings_outlive_a_save(tmp_path: Path) -> None:
+    store = Store(tmp_path)
+    store.add_contact(Contact("Alice", ("alice@example.org",), NOW))
+    store.add_touches([_touch(0)])
+    assert set(store._tables._storage.lines["contacts"]) == {"1"}  # kept: not encoded again
+    _file_is_fresh(tmp_path)

@@ -90,7 +90,7 @@ def dump_parts(tables: dict[str, dict[str, Any]], cache: Cache | None = None) ->
     store of 200,000 touches)."""
     parts: list[Piece] = [b"{\n"]
     position = 2
-    after: Cache = {k: v for k, v in (cache or {}).items() if k not in APPEND_ONLY}
+    after: Cache = {}
     for t_index, (table, docs) in enumerate(sorted(tables.items())):
         head = f" {json.dumps(table)}: {{\n".encode()
         parts.append(head)
@@ -108,6 +108,8 @@ def dump_parts(tables: dict[str, dict[str, Any]], cache: Cache | None = None) ->
         parts.append(end)
         position += len(end)
     parts.append(b"}\n")
+    # The per-record tables' encodings, made or kept while the rows were written, go on as they are.
+    after.update((k, v) for k, v in (cache or {}).items() if k not in APPEND_ONLY)
     return parts, after
 
 
