@@ -103,7 +103,8 @@ def build_store(directory: Path, contacts: int, touches: int, due: int, now: dat
             Touch(
                 f"p{j % contacts}@example.org",
                 now - timedelta(days=40 + rng.randrange(300) if j % contacts < due else rng.randrange(25)),
-                Direction.OUT if j % 2 else Direction.IN,
+                # Each person both writes and is written to: nobody has gone quiet (QUIET_AFTER).
+                Direction.OUT if (j // contacts) % 2 else Direction.IN,
                 subject=f"Subject number {j}",
                 message_id=f"store-{j}@example.org",
                 source="imap:INBOX",
