@@ -43,7 +43,6 @@ from keepwarm.domain.extras import for_whom
 from keepwarm.domain.inbound import COMMAND_BYTES, InboundMail
 from keepwarm.domain.outbox import OutboxKind
 from keepwarm.errors import KeepwarmError
-from keepwarm.mail.reply import body_text, new_text, new_texts
 from keepwarm.render.engine import Renderer
 from keepwarm.store import Store
 from keepwarm.store.undo import Change
@@ -252,6 +251,9 @@ class CommandHandler:
     def read(self, mail: InboundMail, raw: bytes, verdict: Verdict, now: datetime) -> Reading:
         """The message's new text, commands and planned changes; applies nothing."""
         context = self.context(verdict, reply=looks_like_reply(mail, self.who))
+        # bs4 and html2text: loaded only when a command is read, not by every poll and CLI call.
+        from keepwarm.mail.reply import body_text, new_text, new_texts
+
         reading = Reading(context, text=new_text(raw, context.quote))
         try:
             if context.reply:

@@ -15,7 +15,6 @@ from keepwarm.app.settings import Mailbox, Settings
 from keepwarm.config import Config, MailAccount
 from keepwarm.domain.classify import Identity
 from keepwarm.errors import ConfigError
-from keepwarm.mail import oauth
 from keepwarm.mail.imap import ImapMailbox
 from keepwarm.mail.smtp import SmtpSender
 from keepwarm.ports import MailSource
@@ -40,6 +39,8 @@ def access_tokens(config: Config) -> Callable[[], str] | None:
     settings = config.oauth
     if settings is None:
         return None
+    from keepwarm.mail import oauth  # authlib and requests: loaded only for an OAuth2 mailbox
+
     prov = oauth.provider(settings.provider, settings.tenant, settings.authority)
     secret = settings.client_secret.reveal() if settings.client_secret else None
     return oauth.AccessTokens(prov, settings.client_id, secret, oauth.token_path(config.state_dir, prov.name))
