@@ -24,9 +24,10 @@ def test_demo_shows_the_whole_loop() -> None:
         "Subject: Check in with",
         "Hi Alice,",
         "'snooze 2w'",
-        "{'applied': 1}",
+        "The next poll applied it and answered in the same thread:",
         "snoozed Alice Martin until",
     ):
         assert expected in out, f"missing {expected!r} in:\n{out}"
     assert "Traceback" not in done.stderr
+    assert "{'" not in out, "a Python repr reached the person reading"
     assert took < 60

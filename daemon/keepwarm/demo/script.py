@@ -161,7 +161,9 @@ class _Demo:
         self.service.deliver(self.now())
         confirmation = _latest(self.imap_port, self.account, "confirmation")
         text = confirmation.get_body(("plain",))
-        self.say(f"   The next poll applied it ({dict(report.commands)}) and answered in the same thread:")
+        applied = report.commands.get("applied", 0)
+        outcome = "applied it" if applied == 1 else f"applied {applied} commands"
+        self.say(f"   The next poll {outcome} and answered in the same thread:")
         self.say(f"   Subject: {confirmation['Subject']}")
         if text is not None:
             self.say("   " + "\n   ".join(str(text.get_content()).strip().splitlines()))
