@@ -6,7 +6,7 @@ from __future__ import annotations
 from datetime import date, datetime
 
 from keepwarm.domain.commands.share import MAX_AWAY
-from keepwarm.domain.dates import DateError, parse_date
+from keepwarm.domain.dates import DateError, future_day, parse_date
 from keepwarm.errors import UsageError
 from keepwarm.store import Store
 
@@ -14,13 +14,13 @@ from keepwarm.store import Store
 def go_away(store: Store, when: str, now: datetime) -> date:
     """Hold every reminder back until ``when`` (a date as people write it, in the future)."""
     try:
-        until = parse_date(when).resolve(now.date(), ahead=True)
+        spec = parse_date(when)
     except DateError as exc:
         raise UsageError(f"away {when}: {exc}") from None
-    if until <= now.date():
-        raise UsageError(f"away until {until:%-d %B %Y}: that day is not in the future")
-    if until > now.date() + MAX_AWAY:
-        raise UsageError(f"away until {until:%-d %B %Y}: at most a year (pause people for longer)")
+    try:
+        until = future_day(spec, now.date(), "away until", within=MAX_AWAY)
+    except DateError as exc:
+        raise UsageError(str(exc)) from None
     store.runs.set_away(until)
     return until
 

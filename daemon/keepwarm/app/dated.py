@@ -11,7 +11,7 @@ from email.message import EmailMessage
 from keepwarm.app import contacts
 from keepwarm.app.outbox import Letter
 from keepwarm.app.settings import Settings
-from keepwarm.domain.dates import DateError, parse_date
+from keepwarm.domain.dates import DateError, future_day, parse_date
 from keepwarm.domain.extras import Dated
 from keepwarm.domain.model import Contact, Direction
 from keepwarm.domain.outbox import OutboxKind
@@ -57,11 +57,13 @@ def add(
     """``keepwarm remind add Alice 2027-03-11 ask how the move went``."""
     contact = contacts.resolve(store, term)
     try:
-        on = parse_date(when).resolve(now.date(), ahead=True)
+        spec = parse_date(when)
     except DateError as exc:
         raise UsageError(f"remind add: {exc}") from None
-    if on <= now.date():
-        raise UsageError(f"remind on {on:%-d %B %Y}: that day is not in the future")
+    try:
+        on = future_day(spec, now.date(), "remind on")
+    except DateError as exc:
+        raise UsageError(str(exc)) from None
     return store.extras.add_dated(Dated(contact.id, on, text.strip(), now, unless_answered))
 
 

@@ -189,3 +189,15 @@ def trailing_date(words: list[str]) -> tuple[list[str], DateSpec | None]:
         except DateError:
             continue
     return words, None
+
+
+def future_day(spec: DateSpec, today: date, what: str, *, within: timedelta | None = None) -> date:
+    """The day ``spec`` means, looking ahead from ``today``; DateError unless it is after today
+    (and, with ``within``, no further than that): "away until 19 November 2026: that day is not
+    in the future". ``what`` starts the message."""
+    day = spec.resolve(today, ahead=True)
+    if day <= today:
+        raise DateError(f"{what} {day:%-d %B %Y}: that day is not in the future")
+    if within is not None and day > today + within:
+        raise DateError(f"{what} {day:%-d %B %Y}: at most a year (pause people for longer)")
+    return day

@@ -5,10 +5,10 @@ from __future__ import annotations
 
 import re
 
-from keepwarm.domain.book import ContactLookupError, find_contact
 from keepwarm.domain.commands.base import Command, CommandError, Place, Planning, Verb, register, who
 from keepwarm.domain.commands.contact import target
-from keepwarm.domain.dates import DateError, DateSpec, parse_date
+from keepwarm.domain.commands.share import named
+from keepwarm.domain.dates import DateError, DateSpec, future_day, parse_date
 from keepwarm.domain.extras import Dated
 
 MAX_WORDS_OF_A_DATE = 4
@@ -53,17 +53,11 @@ class Remind(Verb):
 
     def plan(self, command: Command, planning: Planning) -> None:
         assert command.on is not None
-        if command.name:
-            try:
-                contact = find_contact(planning.contacts, command.name)
-            except ContactLookupError as exc:
-                raise CommandError(str(exc)) from None
-        else:
-            contact = target(command, planning)
-        today = planning.at.date()
-        on = command.on.resolve(today, ahead=True)
-        if on <= today:
-            raise CommandError(f"remind on {on:%-d %B %Y}: that day is not in the future")
+        contact = named(planning, command.name) if command.name else target(command, planning)
+        try:
+            on = future_day(command.on, planning.at.date(), "remind on")
+        except DateError as exc:
+            raise CommandError(str(exc)) from None
         planning.changes.dated.append(Dated(contact.id, on, command.text, planning.at))
         about = f": {command.text}" if command.text else ""
         planning.changes.lines.append(

@@ -17,7 +17,7 @@ from keepwarm.domain.commands.base import (
     register,
     who,
 )
-from keepwarm.domain.dates import parse_date
+from keepwarm.domain.dates import DateError, future_day, parse_date
 from keepwarm.domain.extras import (
     ExtrasError,
     News,
@@ -35,7 +35,8 @@ MAX_THANKS_PER_MESSAGE = 10
 MAX_AWAY = timedelta(days=366)
 
 
-def _named(planning: Planning, name: str) -> Contact:
+def named(planning: Planning, name: str) -> Contact:
+    """The tracked contact a command names (its name or an address), or CommandError."""
     try:
         return find_contact(planning.contacts, name)
     except ContactLookupError as exc:
@@ -64,7 +65,7 @@ class ForSomeone(Verb):
         return Command("opener", name=name, title=title or link, link=link)
 
     def plan(self, command: Command, planning: Planning) -> None:
-        contact = _named(planning, command.name)
+        contact = named(planning, command.name)
         planning.changes.openers.append(Opener(contact.id, command.title, command.link, planning.at))
         planning.changes.lines.append(f"kept for {who(contact)}, for the next check-in: {command.title}")
 
@@ -118,7 +119,7 @@ class Thanks(Verb):
     def plan(self, command: Command, planning: Planning) -> None:
         if len(planning.changes.thanks) >= MAX_THANKS_PER_MESSAGE:
             raise CommandError(f"at most {MAX_THANKS_PER_MESSAGE} thank-yous in one message")
-        contact = _named(planning, command.name)
+        contact = named(planning, command.name)
         planning.changes.thanks.append((contact.id, command.text))
         planning.changes.lines.append(
             f"a thank-you draft to {who(contact)} for {command.text} comes with the next reminders"
@@ -176,11 +177,10 @@ class Away(Verb):
             planning.changes.lines.append("welcome back: reminders are on again")
             return
         assert command.on is not None
-        until = command.on.resolve(today, ahead=True)
-        if until <= today:
-            raise CommandError(f"away until {until:%-d %B %Y}: that day is not in the future")
-        if until > today + MAX_AWAY:
-            raise CommandError(f"away until {until:%-d %B %Y}: at most a year (pause people for longer)")
+        try:
+            until = future_day(command.on, today, "away until", within=MAX_AWAY)
+        except DateError as exc:
+            raise CommandError(str(exc)) from None
         planning.changes.away_until = until
         planning.changes.lines.append(
             f"no reminders until {until:%A %-d %B %Y}; then one catch-up digest ('back' ends it sooner)"
