@@ -43,12 +43,10 @@ def write(
     asked = f": {dated.text}" if dated.text else ""
     context["story"] = f"You asked on {dated.created_at:%-d %B} to be reminded about them today{asked}."
     context["dated"] = {"text": dated.text, "asked_on": f"{dated.created_at:%-d %B %Y}"}
-    common = {"owner": owner, "commands": views.commands_view(), "token": token, "fallback_notes": notes}
-    text = renderer.render("reminder.txt.j2", {**common, **context})
-    html = renderer.render("reminder.html.j2", {**common, **context})
+    text, html = views.single_letter_parts(renderer, context, notes, owner, token)
     name = contact.name or contact.primary_email
     subject = compose.one_line(f"Reminder about {name}{asked}")
-    return Letter(subject, text.text, html.text, about=((1, contact.id),))
+    return Letter(subject, text, html, about=((1, contact.id),))
 
 
 def add(

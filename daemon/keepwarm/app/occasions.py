@@ -38,36 +38,19 @@ def subject_for(occasion: Occasion) -> str:
     return compose.one_line(f"{name}'s {occasion.describe()}")
 
 
-def draft_names(renderer: Renderer, occasion: Occasion) -> list[str]:
-    """The draft templates for an occasion, most specific first."""
-    return views.kind_drafts(renderer, occasion.contact, "birthday" if occasion.is_birthday else "date")
-
-
 def write(
     store: Store, renderer: Renderer, settings: Settings, occasion: Occasion, *, token: str, now: datetime
 ) -> Letter:
     """One occasion's reminder: the reminder templates, the occasion's own draft."""
+    person = occasion.contact
     owner = views.owner_view(settings.owner_name, settings.owner_address)
-    item = contacts.standing_of(store, occasion.contact, settings.default_cadence_days, now)
-    context, notes = views.entry_view(renderer, item, number=1, rotation=now.year, now=now, owner=owner)
-    context["occasion"] = views.occasion_view(occasion)
-    draft = renderer.draft(
-        occasion.contact.primary_email,
-        occasion.contact.group,
-        context,
-        now.year,
-        draft_names(renderer, occasion),
+    item = contacts.standing_of(store, person, settings.default_cadence_days, now)
+    context, notes = views.entry_view(
+        renderer, item, number=1, rotation=now.year, now=now, owner=owner, occasion=occasion
     )
-    context["draft"] = views.draft_view(draft, occasion.contact.primary_email)
-    if draft.fallback_note:
-        notes.append(draft.fallback_note)
-    context["story"] = (
-        f"{views.first_name(occasion.contact.name, occasion.contact.primary_email)}'s {occasion.describe()}."
-    )
-    common = {"owner": owner, "commands": views.commands_view(), "token": token, "fallback_notes": notes}
-    text = renderer.render("reminder.txt.j2", {**common, **context})
-    html = renderer.render("reminder.html.j2", {**common, **context})
-    return Letter(subject_for(occasion), text.text, html.text, about=((1, occasion.contact.id),))
+    context["story"] = f"{views.first_name(person.name, person.primary_email)}'s {occasion.describe()}."
+    text, html = views.single_letter_parts(renderer, context, notes, owner, token)
+    return Letter(subject_for(occasion), text, html, about=((1, person.id),))
 
 
 def queue(store: Store, renderer: Renderer, settings: Settings, now: datetime) -> list[EmailMessage]:

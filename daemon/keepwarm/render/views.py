@@ -180,9 +180,11 @@ def entry_view(
     owner: dict[str, Any],
     extras: Extras = Extras(),
     owed: bool = False,
+    occasion: Occasion | None = None,
 ) -> tuple[dict[str, Any], list[str]]:
     """One contact's template variables, with the rendered draft (variant ``rotation``); when a
-    reply is ``owed``, the draft answers their last mail (``drafts/reply.txt.j2``) in its thread."""
+    reply is ``owed``, the draft answers their last mail (``drafts/reply.txt.j2``) in its thread;
+    for an ``occasion``, it is the birthday's or the date's draft."""
     contact = item.contact
     base = {
         "owner": {**owner, "news": extras.news.text if extras.news else None},
@@ -199,9 +201,22 @@ def entry_view(
         answering = owed_view(item)
         base["owed"] = answering
         names = kind_drafts(renderer, contact, "reply")
+    if occasion is not None:
+        base["occasion"] = occasion_view(occasion)
+        names = kind_drafts(renderer, contact, "birthday" if occasion.is_birthday else "date")
     draft = renderer.draft(contact.primary_email, contact.group, base, rotation, names)
     base["draft"] = draft_view(draft, contact.primary_email, answering)
     return base, [draft.fallback_note] if draft.fallback_note else []
+
+
+def single_letter_parts(
+    renderer: Renderer, context: dict[str, Any], notes: list[str], owner: dict[str, Any], token: str
+) -> tuple[str, str]:
+    """The text and HTML parts of a reminder about one person, from ``entry_view``'s context."""
+    common = {"owner": owner, "commands": commands_view(), "token": token, "fallback_notes": notes}
+    text = renderer.render("reminder.txt.j2", {**common, **context})
+    html = renderer.render("reminder.html.j2", {**common, **context})
+    return text.text, html.text
 
 
 def kind_drafts(renderer: Renderer, contact: Contact, kind: str) -> list[str]:
