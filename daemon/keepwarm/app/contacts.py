@@ -32,6 +32,8 @@ from keepwarm.domain.due import (
 from keepwarm.domain.durations import DurationError, parse_cadence
 from keepwarm.domain.merge import ImportPlan, Record, plan_import
 from keepwarm.domain.model import Contact, Note, Priority, Touch, YearlyDate, parse_birthday
+from keepwarm.domain.occasions import next_on, yearly_dates
+from keepwarm.domain.reminders import owes_reply
 from keepwarm.domain.rhythm import as_cadence_text, typical_gap_days
 from keepwarm.domain.suggest import Suggestion, suggest
 from keepwarm.errors import UsageError
@@ -285,9 +287,6 @@ def reasons(
 ) -> dict[int, list[str]]:
     """Why each contact is in the due list: ``cadence``, ``past maximum``, ``owed reply``,
     ``birthday in 3 days``, ``anniversary today``, ``dated reminder on 2027-03-11``, ``upcoming``."""
-    from keepwarm.domain.occasions import next_on, yearly_dates
-    from keepwarm.domain.reminders import owes_reply
-
     today = now.date()
     dated: dict[int, list[str]] = {}
     for later in store.extras.dated():
