@@ -17,7 +17,7 @@ from keepwarm.app.contacts import last_touches
 from keepwarm.app.outbox import Letter
 from keepwarm.app.settings import Settings
 from keepwarm.domain.due import DueStatus, Standing
-from keepwarm.domain.model import Contact
+from keepwarm.domain.model import Contact, Touch
 from keepwarm.domain.outbox import OutboxKind, OutboxState
 from keepwarm.domain.quiet import Quiet, quiet_of
 from keepwarm.domain.reminders import Entry, EntryState, Pick, owes_reply, pick, settle
@@ -99,15 +99,15 @@ def choose(store: Store, settings: Settings, now: datetime) -> list[Pick]:
     return pick(standings, open_entries, sent_today, settings.cap, now, owed_after=settings.owed_after)
 
 
-def extras_for(store: Store, contact: Contact, now: datetime) -> views.Extras:
+def extras_for(store: Store, contact: Contact, now: datetime, history: list[Touch]) -> views.Extras:
     """The contact's pending openers, the owner's news if this contact has not heard it, and the
-    rhythm of their past conversations."""
+    rhythm of their past conversations (``history``: their touches, oldest first)."""
     news = store.extras.news(now)
     if news is not None and any(
         e.contact_id == contact.id and e.news_key == news.key for e in store.reminders.entries()
     ):
         news = None  # told once is enough
-    times = [t.at for t in store.touches_for(contact.emails)]
+    times = [t.at for t in history]
     return views.Extras(tuple(store.extras.openers(contact.id)), news, typical_gap_days(times))
 
 
@@ -148,6 +148,7 @@ def write(
     for number, chosen in enumerate(picks, start=1):
         # Each earlier reminder moves the draft on to its next variant.
         rotation = sum(1 for e in store.reminders.entries() if e.contact_id == chosen.standing.contact.id)
+        history = store.touches_for(chosen.standing.contact.emails)  # read once: rhythm and quiet
         context, fallback = views.entry_view(
             renderer,
             chosen.standing,
@@ -155,10 +156,10 @@ def write(
             rotation=rotation,
             now=now,
             owner=owner,
-            extras=extras_for(store, chosen.standing.contact, now),
+            extras=extras_for(store, chosen.standing.contact, now, history),
             owed=owes_reply(chosen.standing, settings.owed_after),
         )
-        quiet = quiet_for(store, chosen.standing)
+        quiet = quiet_of(history)
         if quiet.is_quiet(settings.quiet_after):
             said = quiet.describe()
             context["quiet"] = {"count": quiet.unanswered, "text": said}
