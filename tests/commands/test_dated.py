@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 from email import message_from_string, policy
+from email.utils import format_datetime
 
 from keepwarm.domain.extras import Dated
 from keepwarm.domain.model import Direction, Touch
@@ -14,6 +15,7 @@ from tests.commands.test_daemon_commands import to_daemon
 from tests.commands.test_reply_commands import (
     LATER,
     START,
+    Bed,
     answer_to,
     contact,
     open_bed,
@@ -102,3 +104,71 @@ def test_undo_takes_a_dated_reminder_back(
     send_reply(bed, reminder, "undo", "dated-u2@mail.example", when=LATER + timedelta(minutes=5))
     assert bed.poll(LATER + timedelta(minutes=5)).commands == {"applied": 1}
     assert bed.store.extras.dated() == []
+
+
+def _bcc(bed: Bed, tag: str, msgid: str, *, to: str = "Carol Example <carol@example.org>") -> bytes:
+    """The owner's own copy (in Sent) of a mail to Carol, blind-copied to the daemon with a tag."""
+    return (
+        f"From: Naomi Owner <{bed.owner}>\r\n"
+        f"To: {to}\r\n"
+        f"Bcc: {bed.account.plus('keepwarm+' + tag)}\r\n"
+        "Subject: Trip photos\r\n"
+        f"Date: {format_datetime(LATER)}\r\n"
+        f"Message-ID: <{msgid}>\r\n\r\n"
+        "Here they are. Tell me what you think!\r\n"
+    ).encode()
+
+
+def _reminders_about(bed: Bed, name: str) -> list[str]:
+    return [i.subject for i in bed.outbox("reminder") if i.subject.startswith(f"Reminder about {name}")]
+
+
+def test_a_dated_bcc_tag_reminds_on_its_day_unless_they_answered(
+    testbed: Testbed, account: Account, smtp_server: SmtpServer, make_config: ConfigFactory
+) -> None:
+    bed = open_bed(testbed, account, smtp_server, make_config, remind=False)
+    testbed.append(account, "Sent", _bcc(bed, "in10d", "bcc-wait@mail.example"))
+    testbed.append(
+        account, "Sent", _bcc(bed, "3w+2026-12-05", "bcc-day@mail.example", to="Dan <dan@example.org>")
+    )
+    report = bed.poll(LATER)
+    assert sorted(report.new_contacts) == ["Carol Example <carol@example.org>", "Dan <dan@example.org>"]
+    assert {d.on.isoformat() for d in bed.store.extras.dated()} == {"2026-11-30", "2026-12-05"}
+    (dan,) = [c for c in bed.store.contacts() if "dan@example.org" in c.emails]
+    assert dan.cadence_days == 21  # the cadence part of the tag still applies
+    # Dan answers before his day; Carol does not.
+    bed.deliver(
+        f"From: Dan <dan@example.org>\r\nTo: {bed.owner}\r\nSubject: Re: Trip photos\r\n"
+        f"Date: {format_datetime(LATER + timedelta(days=2))}\r\nMessage-ID: <dan-answer@mail.example>\r\n"
+        "In-Reply-To: <bcc-day@mail.example>\r\n\r\nLovely!\r\n".encode(),
+        to=bed.owner,
+    )
+    bed.poll(LATER + timedelta(days=2))
+
+    bed.service.remind(START + timedelta(days=9))
+    assert _reminders_about(bed, "Carol") == []
+    bed.service.remind(START + timedelta(days=10))
+    bed.service.remind(START + timedelta(days=15))
+
+    expected = "Reminder about Carol Example: no answer yet to \u201cTrip photos\u201d"
+    assert _reminders_about(bed, "Carol") == [expected]
+    assert _reminders_about(bed, "Dan") == []
+    assert bed.store.extras.dated() == []
+    sent = next(i for i in bed.outbox("reminder") if i.subject.startswith("Reminder about Carol"))
+    body = text_of(message_from_string(sent.raw, policy=policy.default))
+    assert "to be reminded about them today: no answer yet to \u201cTrip photos\u201d." in body
+
+
+def test_a_dated_bcc_tag_in_the_past_tracks_them_and_says_why_it_reminds_of_nothing(
+    testbed: Testbed, account: Account, smtp_server: SmtpServer, make_config: ConfigFactory
+) -> None:
+    bed = open_bed(testbed, account, smtp_server, make_config, remind=False)
+    testbed.append(account, "Sent", _bcc(bed, "2026-11-02", "bcc-past@mail.example"))
+    testbed.append(account, "Sent", _bcc(bed, "2026-02-30", "bcc-bad@mail.example", to="dan@example.org"))
+
+    report = bed.poll(LATER)
+
+    assert sorted(report.new_contacts) == ["Carol Example <carol@example.org>", "dan@example.org"]
+    assert bed.store.extras.dated() == []
+    assert any("+2026-11-02: reminder day 2 November 2026 is not in the future" in p for p in report.problems)
+    assert any("+2026-02-30: 2026-02-30 is not a real date" in p for p in report.problems)

@@ -25,6 +25,7 @@ from keepwarm.app.settings import Mailbox, Settings, checked_identity
 from keepwarm.domain.classify import Identity, classify
 from keepwarm.domain.inbound import COMMAND_BYTES, InboundMail
 from keepwarm.domain.ingest import BatchPlan, Known, plan_batch
+from keepwarm.domain.model import Contact
 from keepwarm.errors import ConfigError, KeepwarmError
 from keepwarm.mail.message import parse_headers
 from keepwarm.ports import MailSource, RawMail
@@ -293,14 +294,25 @@ def _commit(store: Store, plan: BatchPlan, folder: str, uidvalidity: int, last_u
     with store.transaction():
         store.add_touches(plan.touches)
         store.mark_seen(plan.seen)
-        for contact in plan.new_contacts:
-            store.add_contact(contact)
+        added = [store.add_contact(contact) for contact in plan.new_contacts]
         for contact_id, days in plan.cadence_changes.items():
             current = store.get_contact(contact_id)
             if current is not None:
                 store.update_contact(current.with_changes(cadence_days=days))
+        if plan.dated:
+            _add_dated(store, plan, added)
         store.add_counts(SKIP_COUNTER, dict(plan.skipped))
         store.set_folder_state(folder, uidvalidity, last_uid)
+
+
+def _add_dated(store: Store, plan: BatchPlan, added: list[Contact]) -> None:
+    """The dated BCC tags, each under the contact its address now belongs to."""
+    by_address = {a: c.id for c in (*store.contacts(), *added) for a in c.emails}
+    for address, dated in plan.dated:
+        contact_id = by_address.get(address)
+        if contact_id is not None:
+            store.extras.add_dated(replace(dated, contact_id=contact_id))
+            log.info("a BCC asked for a reminder on %s", dated.on.isoformat())
 
 
 def _account(report: PollReport, folder: str, fetched: int, plan: BatchPlan) -> None:

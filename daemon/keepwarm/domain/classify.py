@@ -15,7 +15,7 @@ from datetime import datetime, timedelta
 from enum import StrEnum
 
 from keepwarm.domain.authres import authentication_passes
-from keepwarm.domain.durations import DurationError, parse_cadence
+from keepwarm.domain.bcctag import BccIntent, read_tag
 from keepwarm.domain.inbound import InboundMail, Mailbox, automatic_reason
 from keepwarm.domain.model import Direction, Touch
 
@@ -101,15 +101,6 @@ def is_noreply(address: str) -> bool:
 
 
 @dataclass(frozen=True)
-class BccIntent:
-    """The owner BCC'd the daemon: track these recipients, with this cadence if the tag gave one."""
-
-    recipients: tuple[Mailbox, ...]
-    cadence_days: int | None
-    tag_problem: str | None = None
-
-
-@dataclass(frozen=True)
 class Verdict:
     """The touches one message is evidence of, or the reason it is none."""
 
@@ -174,15 +165,6 @@ def _bcc_tag(mail: InboundMail, who: Identity) -> str | None:
     return None
 
 
-def _bcc_intent(recipients: tuple[Mailbox, ...], tag: str) -> BccIntent:
-    if not tag:
-        return BccIntent(recipients, None)
-    try:
-        return BccIntent(recipients, parse_cadence(tag))
-    except DurationError as exc:
-        return BccIntent(recipients, None, tag_problem=str(exc))
-
-
 def classify(mail: InboundMail, who: Identity, now: datetime, source: str) -> Verdict:
     """Decide what one message means. Pure: the same input always gives the same verdict."""
     reason = _skip_reason(mail, who)
@@ -203,7 +185,7 @@ def classify(mail: InboundMail, who: Identity, now: datetime, source: str) -> Ve
         tag = _bcc_tag(mail, who)
         at = touch_time(mail, now)  # read only now: most mail skipped never needs its Date
         touches = tuple(_touch(m, at, Direction.OUT, mail, source) for m in peers)
-        bcc = _bcc_intent(peers, tag) if tag is not None else None
+        bcc = read_tag(peers, tag, at.date(), now.date()) if tag is not None else None
         return Verdict(touches=touches, bcc=bcc, names=_names(peers))
     if not _addressed_to_owner(mail, who):
         return Verdict(skip=SkipReason.NOT_ADDRESSED)

@@ -14,7 +14,8 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from keepwarm.domain.authres import authentication_passes
-from keepwarm.domain.classify import Identity, SkipReason, Verdict, classify
+from keepwarm.domain.classify import Identity, SkipReason, Verdict, classify, touch_time
+from keepwarm.domain.extras import Dated
 from keepwarm.domain.inbound import InboundMail
 from keepwarm.domain.model import Contact, Touch
 
@@ -42,6 +43,8 @@ class BatchPlan:
     skipped: Counter[str] = field(default_factory=Counter)
     problems: list[str] = field(default_factory=list)
     commands: list[InboundMail] = field(default_factory=list)
+    # (address, reminder): a dated BCC tag; the contact's id is known only once it is stored.
+    dated: list[tuple[str, Dated]] = field(default_factory=list)
 
 
 @dataclass(frozen=True)
@@ -125,7 +128,7 @@ def _track_bcc(plan: BatchPlan, verdict: Verdict, known: Known, mail: InboundMai
     if intent is None:
         return
     if intent.tag_problem:
-        plan.problems.append(f"message {mail.key}: cadence tag ignored: {intent.tag_problem}")
+        plan.problems.append(f"message {mail.key}: {intent.tag_problem}")
     planned = {a for c in plan.new_contacts for a in c.emails}
     for mailbox in intent.recipients:
         existing = known.contact_by_address.get(mailbox.address)
@@ -142,3 +145,9 @@ def _track_bcc(plan: BatchPlan, verdict: Verdict, known: Known, mail: InboundMai
                     cadence_days=intent.cadence_days,
                 )
             )
+    if intent.remind_on is not None:
+        sent = touch_time(mail, now)
+        text = f"no answer yet to “{mail.subject}”" if mail.subject else "no answer yet"
+        for mailbox in intent.recipients:
+            # Settled by any mail from them after this one, like ``remind … unless answered``.
+            plan.dated.append((mailbox.address, Dated(0, intent.remind_on, text, sent, unless_answered=True)))
