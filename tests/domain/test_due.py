@@ -320,3 +320,20 @@ def test_urgency_is_time_since_the_last_touch_over_the_cadence() -> None:
     early = standing(make_contact(), make_touch(now - timedelta(days=7)), (28, CadenceSource.CONTACT), now)
     assert urgency(late, now) == pytest.approx(1.5)
     assert urgency(early, now) == pytest.approx(0.25)
+
+
+def test_the_cadence_counts_from_the_touch_it_is_given_and_the_story_from_the_last() -> None:
+    """Unanswered mail from her (UNANSWERED_COUNTS=no): due from the owner's own last touch, or
+    from when she was added if there is none; the last touch is still hers."""
+    own = datetime(2024, 1, 10, 10, 0, tzinfo=UTC)
+    hers = Touch("alice@example.org", datetime(2024, 2, 5, 10, 0, tzinfo=UTC), Direction.IN)
+    now = datetime(2024, 2, 15, 12, 0, tzinfo=UTC)
+    counted = standing(make_contact(), hers, (30, CadenceSource.CONTACT), now, counted=make_touch(own))
+    assert counted.next_due == own + timedelta(days=30)
+    assert counted.status is DueStatus.OVERDUE and counted.last_touch == hers
+    assert counted.days_since_last_touch == 10 and counted.cadence_touch == make_touch(own)
+    assert urgency(counted, now) == pytest.approx(36.083 / 30, rel=1e-3)
+    never = standing(make_contact(), hers, (30, CadenceSource.CONTACT), now, counted=None)
+    assert never.cadence_touch is None and never.next_due is not None and never.next_due < now
+    anyone = standing(make_contact(), hers, (30, CadenceSource.CONTACT), now)
+    assert anyone.next_due == hers.at + timedelta(days=30) and anyone.cadence_touch == hers

@@ -87,9 +87,7 @@ def test_before_owed_after_days_or_with_it_off_there_is_no_such_reminder(
     for setting, days in (("7", 6), ("0", 30)):
         config = make_config(owed_after=setting, state_dir=str(_state_dir(make_config, setting)))
         store = Store(config.state_dir)
-        store.add_contact(
-            Contact("Alice Example", ("alice@example.org",), MORNING - timedelta(days=400), cadence_days=90)
-        )
+        add_contact(store, "Alice Example", "alice@example.org", days_since=40, now=MORNING, cadence=90)
         testbed.append(
             account,
             "INBOX",
@@ -98,6 +96,52 @@ def test_before_owed_after_days_or_with_it_off_there_is_no_such_reminder(
         service = build_service(config, store)
         service.poll(MORNING)
         assert service.remind(MORNING)[0] == 0, setting
+
+
+def test_a_reply_is_owed_only_for_mail_written_to_the_owner_directly(
+    testbed: Testbed, account: Account, make_config: ConfigFactory, smtp_server: SmtpServer
+) -> None:
+    """Alice wrote to her choir with the owner in Cc, and to the owner alone: only the second one
+    is a reply owed, though both are touches."""
+    outgoing = Outgoing(smtp_server)
+    cases = (("copied", "choir@example.net", account.address, 9), ("direct", account.address, "", 8))
+    for name, to, cc, days in cases:
+        config = make_config(state_dir=str(_state_dir(make_config, name)))
+        store = Store(config.state_dir)
+        add_contact(store, "Alice Example", "alice@example.org", days_since=40, now=MORNING, cadence=90)
+        extra = f"Cc: {cc}\r\n" if cc else ""
+        raw = _mail("Alice <alice@example.org>", to, f"Rehearsal {name}", f"{name}@x", days, extra)
+        testbed.append(account, "INBOX", raw)
+        service = build_service(config, store)
+        service.poll(MORNING)
+        (touch,) = [t for t in store.touches() if t.subject == f"Rehearsal {name}"]
+        assert touch.copied is (name == "copied")
+        assert service.remind(MORNING)[0] == (name == "direct"), name
+    (sent,) = outgoing.messages()
+    assert "Rehearsal direct" in str(sent["Subject"])
+
+
+def test_unanswered_mail_from_them_counts_for_the_cadence_only_when_the_owner_says_so(
+    testbed: Testbed, account: Account, make_config: ConfigFactory, smtp_server: SmtpServer
+) -> None:
+    """The owner last wrote to Ben 100 days ago (every 90 days); Ben wrote 10 days ago and has no
+    answer. By default Ben is due, with his mail shown as the last word; UNANSWERED_COUNTS=yes
+    takes his mail as being in touch."""
+    outgoing = Outgoing(smtp_server)
+    for setting in ("no", "yes"):
+        config = make_config(
+            owed_after="0", unanswered_counts=setting, state_dir=str(_state_dir(make_config, setting))
+        )
+        store = Store(config.state_dir)
+        add_contact(store, "Ben Example", "ben@example.org", days_since=100, now=MORNING, cadence=90)
+        raw = _mail("Ben <ben@example.org>", account.address, "News", f"news-{setting}@x", 10)
+        testbed.append(account, "INBOX", raw)
+        service = build_service(config, store)
+        service.poll(MORNING)
+        assert service.remind(MORNING)[0] == (setting == "no"), setting
+    (sent,) = outgoing.messages()
+    assert "Ben Example" in str(sent["Subject"])
+    assert "Ben wrote 'News' 10 days ago and you haven't replied." in _text(sent)
 
 
 def _state_dir(make_config: ConfigFactory, name: str) -> object:

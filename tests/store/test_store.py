@@ -254,3 +254,26 @@ def test_contact_changes_reach_the_file_whatever_was_cached(tmp_path: Path) -> N
     assert reread["Alice Example"].cadence_days == 14
     assert reread["Bob"].group == "work"
     assert store.contacts() == list(Store(tmp_path).contacts())
+
+
+def test_the_latest_own_touch_skips_mail_from_them_and_copied_is_kept(tmp_path: Path) -> None:
+    store = Store(tmp_path)
+    at = datetime(2026, 11, 1, 9, 0, tzinfo=UTC)
+    store.add_touches(
+        [
+            Touch("a@example.org", at, Direction.OUT, message_id="m1"),
+            Touch("a@example.org", at + timedelta(days=3), Direction.IN, message_id="m2", copied=True),
+            Touch("b@example.org", at, Direction.IN, message_id="m3"),
+        ]
+    )
+    again = Store(tmp_path)  # read back from the file, not from the index kept in memory
+    for s in (store, again):
+        assert {a: t.message_id for a, t in s.last_touch_by_address().items()} == {
+            "a@example.org": "m2",
+            "b@example.org": "m3",
+        }
+        assert {a: t.message_id for a, t in s.last_touch_by_address(own=True).items()} == {
+            "a@example.org": "m1"
+        }
+        assert s.last_touch_by_address()["a@example.org"].copied is True
+        assert s.last_touch_by_address(own=True)["a@example.org"].copied is False

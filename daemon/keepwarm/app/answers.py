@@ -113,7 +113,12 @@ class Answers:
         self.mail.queue(self.store, OutboxKind.REJECTION, now, Letter("keepwarm rejected a command", text))
 
     def _due_lines(self, now: datetime) -> list[str]:
-        items = contacts.due_list(self.store, self.settings.default_cadence_days, now)
+        items = contacts.due_list(
+            self.store,
+            self.settings.default_cadence_days,
+            now,
+            unanswered_counts=self.settings.unanswered_counts,
+        )
         shown = [s for s in items if s.status.value in ("overdue", "due", "upcoming")]
         return [f"{ago(s.days_since_last_touch):>14}  {s.contact.label}  ({s.status.value})" for s in shown]
 

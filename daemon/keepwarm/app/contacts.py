@@ -19,6 +19,7 @@ from keepwarm.domain.book import (
     find_contact,
 )
 from keepwarm.domain.due import (
+    SAME_AS_LAST,
     UPCOMING_DAYS,
     DueStatus,
     Limits,
@@ -184,9 +185,15 @@ def history(store: Store, term: str) -> tuple[Contact, list[Touch]]:
 
 
 def due_list(
-    store: Store, default_cadence_days: int, now: datetime, upcoming_days: int = UPCOMING_DAYS
+    store: Store,
+    default_cadence_days: int,
+    now: datetime,
+    upcoming_days: int = UPCOMING_DAYS,
+    *,
+    unanswered_counts: bool,
 ) -> list[Standing]:
-    """Every contact's standing at ``now``, soonest due first."""
+    """Every contact's standing at ``now``, soonest due first. Unless ``unanswered_counts``, the
+    cadence counts from the last touch that was not mail from them (UNANSWERED_COUNTS)."""
     return standings(
         store.contacts(),
         last_by_address=store.last_touch_by_address(),
@@ -195,16 +202,21 @@ def due_list(
         now=now,
         upcoming_days=upcoming_days,
         group_limits=store.group_limits(),
+        counted_by_address=None if unanswered_counts else store.last_touch_by_address(own=True),
     )
 
 
-def standing_of(store: Store, contact: Contact, default_cadence_days: int, now: datetime) -> Standing:
-    """One contact's standing at ``now``."""
+def standing_of(
+    store: Store, contact: Contact, default_cadence_days: int, now: datetime, *, unanswered_counts: bool
+) -> Standing:
+    """One contact's standing at ``now`` (``unanswered_counts``: see ``due_list``)."""
     cadence = effective_cadence(contact, store.group_cadences(), default_cadence_days)
     limits = limits_of(contact, store.group_limits())
-    return standing(
-        contact, last_touch_of(contact, store.last_touch_by_address()), cadence, now, limits=limits
+    last = last_touch_of(contact, store.last_touch_by_address())
+    counted = (
+        SAME_AS_LAST if unanswered_counts else last_touch_of(contact, store.last_touch_by_address(own=True))
     )
+    return standing(contact, last, cadence, now, limits=limits, counted=counted)
 
 
 def last_touches(store: Store) -> dict[int, Touch]:

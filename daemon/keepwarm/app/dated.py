@@ -36,7 +36,9 @@ def write(
 ) -> Letter:
     """One dated reminder: the reminder templates, the owner's words as its story."""
     owner = views.owner_view(settings.owner_name, settings.owner_address)
-    item = contacts.standing_of(store, contact, settings.default_cadence_days, now)
+    item = contacts.standing_of(
+        store, contact, settings.default_cadence_days, now, unanswered_counts=settings.unanswered_counts
+    )
     context, notes = views.entry_view(
         renderer, item, number=1, rotation=now.toordinal(), now=now, owner=owner
     )

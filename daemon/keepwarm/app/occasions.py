@@ -44,7 +44,9 @@ def write(
     """One occasion's reminder: the reminder templates, the occasion's own draft."""
     person = occasion.contact
     owner = views.owner_view(settings.owner_name, settings.owner_address)
-    item = contacts.standing_of(store, person, settings.default_cadence_days, now)
+    item = contacts.standing_of(
+        store, person, settings.default_cadence_days, now, unanswered_counts=settings.unanswered_counts
+    )
     context, notes = views.entry_view(
         renderer, item, number=1, rotation=now.year, now=now, owner=owner, occasion=occasion
     )

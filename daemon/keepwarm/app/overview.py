@@ -17,7 +17,9 @@ from keepwarm.store import Store
 
 def queue(store: Store, renderer: Renderer, settings: Settings, now: datetime) -> None:
     """Render the overview and put it in the outbox."""
-    standings = contacts.due_list(store, settings.default_cadence_days, now)
+    standings = contacts.due_list(
+        store, settings.default_cadence_days, now, unanswered_counts=settings.unanswered_counts
+    )
     overview = weekly(standings, store.touches(), store.extras.openers(), now)
     variables = {
         **views.overview_view(overview, now),

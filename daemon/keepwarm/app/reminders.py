@@ -88,7 +88,9 @@ def _waits_for_quiet(store: Store, item: Standing, quiet_after: int) -> bool:
 
 def choose(store: Store, settings: Settings, now: datetime) -> list[Pick]:
     """Who gets a reminder now, most overdue first, within today's cap."""
-    standings = contacts.due_list(store, settings.default_cadence_days, now)
+    standings = contacts.due_list(
+        store, settings.default_cadence_days, now, unanswered_counts=settings.unanswered_counts
+    )
     if settings.quiet_after:
         standings = [s for s in standings if not _waits_for_quiet(store, s, settings.quiet_after)]
     entries = store.reminders.entries()
@@ -238,7 +240,9 @@ def preview_for(
 ) -> EmailMessage:
     """Exactly what one contact's reminder would be now (``keepwarm templates render``)."""
     contact = contacts.resolve(store, term)
-    item = contacts.standing_of(store, contact, settings.default_cadence_days, now)
+    item = contacts.standing_of(
+        store, contact, settings.default_cadence_days, now, unanswered_counts=settings.unanswered_counts
+    )
     return preview(store, renderer, settings, [Pick(item, 1, None)], now)
 
 

@@ -57,6 +57,7 @@ class Settings:
     mailbox_name: str = "main"  # the first one's
     birthday_notice: int = 0  # days ahead of a yearly date for its early reminder (0: none)
     owed_after: int = 0  # days after which an unanswered mail from a contact is reminded (0: off)
+    unanswered_counts: bool = False  # whether mail from them resets their cadence before an answer
     quiet_after: int = 0  # unanswered messages from the owner after which a contact has gone quiet
 
     def owner_mail(self) -> OwnerMail:

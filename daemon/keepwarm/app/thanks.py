@@ -35,7 +35,9 @@ def queue_thanks(store: Store, renderer: Renderer, settings: Settings, now: date
         delivered.append(thanks_id)
         if contact is None:
             continue  # removed since: nothing to thank them through
-        item = standing_of(store, contact, settings.default_cadence_days, now)
+        item = standing_of(
+            store, contact, settings.default_cadence_days, now, unanswered_counts=settings.unanswered_counts
+        )
         owner = views.owner_view(settings.owner_name, settings.owner_address)
         context, _ = views.entry_view(renderer, item, number=1, rotation=0, now=now, owner=owner)
         context["thanks"] = {"what": what}

@@ -17,7 +17,13 @@ def _add(args: argparse.Namespace, ctx: Context) -> int:
     contact = contacts.add_contact(
         ctx.store, args.contact, ctx.now(), every=args.every, group=args.group, note=args.note
     )
-    item = contacts.standing_of(ctx.store, contact, ctx.config.default_cadence_days, ctx.now())
+    item = contacts.standing_of(
+        ctx.store,
+        contact,
+        ctx.config.default_cadence_days,
+        ctx.now(),
+        unanswered_counts=ctx.config.unanswered_counts,
+    )
     print(
         f"added {contact.label}, {output.cadence_text(item)}, next due {output.day(item.next_due, ctx.now())}"
     )
@@ -26,7 +32,9 @@ def _add(args: argparse.Namespace, ctx: Context) -> int:
 
 def _list(args: argparse.Namespace, ctx: Context) -> int:
     now = ctx.now()
-    items = contacts.due_list(ctx.store, ctx.config.default_cadence_days, now)
+    items = contacts.due_list(
+        ctx.store, ctx.config.default_cadence_days, now, unanswered_counts=ctx.config.unanswered_counts
+    )
     items = sorted(items, key=lambda s: s.contact.name.casefold() or s.contact.primary_email)
     if args.group:
         items = [s for s in items if (s.contact.group or "").casefold() == args.group.casefold()]
@@ -54,7 +62,13 @@ def _list(args: argparse.Namespace, ctx: Context) -> int:
 def _show(args: argparse.Namespace, ctx: Context) -> int:
     now = ctx.now()
     contact = contacts.resolve(ctx.store, args.contact)
-    item = contacts.standing_of(ctx.store, contact, ctx.config.default_cadence_days, now)
+    item = contacts.standing_of(
+        ctx.store,
+        contact,
+        ctx.config.default_cadence_days,
+        now,
+        unanswered_counts=ctx.config.unanswered_counts,
+    )
     openers = ctx.store.extras.openers(contact.id)
     rhythm = typical_gap_days(t.at for t in ctx.store.touches_for(contact.emails))
     if args.json:
@@ -143,7 +157,13 @@ def _history(args: argparse.Namespace, ctx: Context) -> int:
 def _due(args: argparse.Namespace, ctx: Context) -> int:
     now = ctx.now()
     within = parse_cadence(args.within) if args.within else UPCOMING_DAYS
-    items = contacts.due_list(ctx.store, ctx.config.default_cadence_days, now, within)
+    items = contacts.due_list(
+        ctx.store,
+        ctx.config.default_cadence_days,
+        now,
+        within,
+        unanswered_counts=ctx.config.unanswered_counts,
+    )
     if not args.all:
         shown = (DueStatus.OVERDUE, DueStatus.DUE, DueStatus.UPCOMING)
         items = [s for s in items if s.status in shown]

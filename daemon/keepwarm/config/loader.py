@@ -289,6 +289,7 @@ def load(env_file: Path | None = None, environ: Mapping[str, str] | None = None)
         overview_day=values["OVERVIEW_DAY"],
         birthday_notice=values["BIRTHDAY_NOTICE"],
         owed_after=values["OWED_AFTER"],
+        unanswered_counts=values["UNANSWERED_COUNTS"],
         quiet_after=values["QUIET_AFTER"],
         account_names=names,
         more_accounts=more,

@@ -93,6 +93,7 @@ class Config:
     overview_day: int = 6
     birthday_notice: int = 0
     owed_after: int = 7
+    unanswered_counts: bool = False
     quiet_after: int = 3
     account_names: tuple[str, ...] = ("main",)
     # The mailboxes after the first (the first is ``imap``, ``imap_folders``, ``auth_servid``).

@@ -214,6 +214,14 @@ SETTINGS: tuple[Setting, ...] = (
         default="7",
     ),
     Setting(
+        "UNANSWERED_COUNTS",
+        convert.boolean,
+        "no: mail from someone counts for their cadence only once you have answered it (a reply, "
+        "or a touch you log); yes: any mail from them resets it, answered or not.",
+        "no",
+        default="no",
+    ),
+    Setting(
         "QUIET_AFTER",
         convert.days,
         "After this many messages from you without an answer, a reminder says so, suggests another "

@@ -139,7 +139,12 @@ class _Demo:
 
     def due(self) -> None:
         self.say("\n4. Who is due (keepwarm due):")
-        for standing in contacts.due_list(self.store, self.config.default_cadence_days, self.now()):
+        for standing in contacts.due_list(
+            self.store,
+            self.config.default_cadence_days,
+            self.now(),
+            unanswered_counts=self.config.unanswered_counts,
+        ):
             days = standing.days_since_last_touch
             self.say(f"   {standing.contact.name:<14} last touch {days} days ago, {standing.status.value}")
 

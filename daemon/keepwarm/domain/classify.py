@@ -184,13 +184,19 @@ def classify(mail: InboundMail, who: Identity, now: datetime, source: str) -> Ve
             return Verdict(skip=SkipReason.TO_SELF)
         tag = _bcc_tag(mail, who)
         at = touch_time(mail, now)  # read only now: most mail skipped never needs its Date
-        touches = tuple(_touch(m, at, Direction.OUT, mail, source) for m in peers)
+        addressed = {m.address for m in mail.to}
+        touches = tuple(
+            _touch(m, at, Direction.OUT, mail, source, copied=m.address not in addressed) for m in peers
+        )
         bcc = read_tag(peers, tag, at.date(), now.date()) if tag is not None else None
         return Verdict(touches=touches, bcc=bcc, names=_names(peers))
     if not _addressed_to_owner(mail, who):
         return Verdict(skip=SkipReason.NOT_ADDRESSED)
     at = touch_time(mail, now)
-    return Verdict(touches=(_touch(sender, at, Direction.IN, mail, source),), names=_names((sender,)))
+    copied = not any(who.is_owner(m.address) for m in mail.to)
+    return Verdict(
+        touches=(_touch(sender, at, Direction.IN, mail, source, copied=copied),), names=_names((sender,))
+    )
 
 
 def _addressed_to_owner(mail: InboundMail, who: Identity) -> bool:
@@ -202,7 +208,9 @@ def _addressed_to_owner(mail: InboundMail, who: Identity) -> bool:
     return any(who.is_owner(a) for a in mail.delivered_to)
 
 
-def _touch(peer: Mailbox, at: datetime, direction: Direction, mail: InboundMail, source: str) -> Touch:
+def _touch(
+    peer: Mailbox, at: datetime, direction: Direction, mail: InboundMail, source: str, *, copied: bool
+) -> Touch:
     return Touch(
         address=peer.address,
         at=at,
@@ -211,6 +219,7 @@ def _touch(peer: Mailbox, at: datetime, direction: Direction, mail: InboundMail,
         message_id=mail.key,
         source=source,
         name=peer.name,
+        copied=copied,
     )
 
 

@@ -10,7 +10,7 @@ import hashlib
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from enum import StrEnum
+from enum import Enum, StrEnum
 
 from keepwarm.domain.model import Contact, Priority, Touch, require_aware
 
@@ -25,6 +25,13 @@ class CadenceSource(StrEnum):
     CONTACT = "contact"
     GROUP = "group"
     DEFAULT = "default"
+
+
+class _Same(Enum):
+    LAST = "the last touch"
+
+
+SAME_AS_LAST = _Same.LAST  # the cadence counts from the last touch, whoever wrote it
 
 
 class DueStatus(StrEnum):
@@ -51,6 +58,9 @@ class Standing:
     days_until_due: int | None
     max_days: int | None = None  # overdue only from here; due (soft) from the cadence
     priority: int = 0  # Priority.rank: higher gets the day's slots first
+    # The touch the cadence counts from: the last one, or (when unanswered mail from them does not
+    # count) the last that was not mail from them. None: the cadence runs from when they were added.
+    cadence_touch: Touch | None = None
 
     @property
     def past_max(self) -> bool:
@@ -117,18 +127,21 @@ def standing(
     *,
     upcoming_days: int = UPCOMING_DAYS,
     limits: tuple[int | None, int] = (None, 0),
+    counted: Touch | _Same | None = SAME_AS_LAST,
 ) -> Standing:
     """Where one contact stands at ``now``: next due date and status (snoozes and pauses respected).
-    With a maximum (``limits``), due from the cadence on and overdue only past the maximum."""
+    With a maximum (``limits``), due from the cadence on and overdue only past the maximum. The
+    cadence counts from ``counted`` (by default the last touch)."""
     require_aware(now, "now")
     cadence_days, source = cadence
     max_days, priority = limits
-    if last_touch is not None:
-        next_due: datetime | None = last_touch.at + timedelta(days=cadence_days)
-        days_since: int | None = _days_between(last_touch.at, now, now)
+    counts_from = last_touch if counted is SAME_AS_LAST else counted
+    assert not isinstance(counts_from, _Same)
+    days_since = _days_between(last_touch.at, now, now) if last_touch is not None else None
+    if counts_from is not None:
+        next_due: datetime | None = counts_from.at + timedelta(days=cadence_days)
     else:
         next_due = contact.added_at + timedelta(days=cadence_days * first_due_fraction(contact))
-        days_since = None
     if contact.snoozed_until is not None and next_due is not None:
         next_due = max(next_due, contact.snoozed_until)
     if contact.paused:
@@ -148,6 +161,7 @@ def standing(
         days_until,
         max_days,
         priority,
+        counts_from,
     )
 
 
@@ -173,8 +187,10 @@ def standings(
     now: datetime,
     upcoming_days: int = UPCOMING_DAYS,
     group_limits: Mapping[str, Limits] | None = None,
+    counted_by_address: Mapping[str, Touch] | None = None,
 ) -> list[Standing]:
-    """Standings of many contacts, soonest due first (paused ones last)."""
+    """Standings of many contacts, soonest due first (paused ones last). The cadence counts from
+    the latest touch in ``counted_by_address`` (by default, in ``last_by_address``)."""
     result = [
         standing(
             c,
@@ -183,6 +199,7 @@ def standings(
             now,
             upcoming_days=upcoming_days,
             limits=limits_of(c, group_limits or {}),
+            counted=SAME_AS_LAST if counted_by_address is None else last_touch_of(c, counted_by_address),
         )
         for c in contacts
     ]

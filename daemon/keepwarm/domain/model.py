@@ -168,6 +168,9 @@ class Touch:
     message_id: str | None = None
     source: str = ""
     name: str = ""
+    # Only copied (Cc, Bcc), not addressed in To: the owner on mail in, the person on mail out.
+    # A reply is owed only for mail written to the owner directly.
+    copied: bool = False
 
     def __post_init__(self) -> None:
         require_aware(self.at, "Touch.at")

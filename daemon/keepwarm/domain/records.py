@@ -88,7 +88,7 @@ def _contact(doc_id: int, doc: Mapping[str, Any]) -> Contact:
 
 def touch_to_doc(touch: Touch) -> dict[str, Any]:
     """A touch as a record (the display name only when there is one: it is often empty)."""
-    doc = {
+    doc: dict[str, Any] = {
         "address": touch.address,
         "at": iso(touch.at),
         "direction": touch.direction.value,
@@ -99,6 +99,8 @@ def touch_to_doc(touch: Touch) -> dict[str, Any]:
     }
     if touch.name:
         doc["name"] = touch.name
+    if touch.copied:
+        doc["copied"] = True
     return doc
 
 
@@ -116,6 +118,7 @@ def doc_to_touch(doc_id: int, doc: Mapping[str, Any]) -> Touch:
             message_id=doc.get("message_id"),
             source=str(doc.get("source") or ""),
             name=str(doc.get("name") or ""),
+            copied=doc.get("copied") is True,
         ),
     )
 

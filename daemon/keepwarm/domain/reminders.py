@@ -59,13 +59,14 @@ def repeat_after(nth: int) -> timedelta:
 
 def urgency(item: Standing, now: datetime) -> float:
     """Time since the last touch (or since added, if never touched) relative to the cadence."""
-    since = item.last_touch.at if item.last_touch is not None else item.contact.added_at
+    since = item.cadence_touch.at if item.cadence_touch is not None else item.contact.added_at
     return (now - since).total_seconds() / 86400 / item.cadence_days
 
 
 def owes_reply(item: Standing, owed_after: int) -> bool:
-    """The contact wrote last, ``owed_after`` days ago or more, and the owner has not answered
-    (any later mail to them, or a logged touch, would be the last touch). 0 turns it off.
+    """The contact wrote to the owner directly (in To, not a copy) last, ``owed_after`` days ago
+    or more, and the owner has not answered (any later mail to them, or a logged touch, would be
+    the last touch). 0 turns it off.
 
     Only within the cadence: that is the wait the owed reply cuts short. Once the cadence has
     passed the person is due anyway, and their reminder's story says who wrote last."""
@@ -75,6 +76,7 @@ def owes_reply(item: Standing, owed_after: int) -> bool:
         owed_after > 0
         and touch is not None
         and touch.direction is Direction.IN
+        and not touch.copied
         and days is not None
         and owed_after <= days < item.cadence_days
         and item.status is not DueStatus.PAUSED

@@ -113,6 +113,7 @@ def settings_for(config: Config) -> Settings:
         mailbox_name=config.account_names[0],
         birthday_notice=config.birthday_notice,
         owed_after=config.owed_after,
+        unanswered_counts=config.unanswered_counts,
         quiet_after=config.quiet_after,
         more_mailboxes=tuple(
             Mailbox(a.name, a.folders, a.auth_servid, first=False) for a in config.more_accounts

@@ -14,7 +14,7 @@ from datetime import datetime
 from typing import Any
 
 from keepwarm.domain.ingest import TouchKey, touch_key
-from keepwarm.domain.model import Touch
+from keepwarm.domain.model import Direction, Touch
 from keepwarm.domain.records import doc_to_touch, touch_to_doc
 from keepwarm.errors import StoreError
 from keepwarm.store.engine import Part
@@ -31,21 +31,26 @@ class TouchIndex:
     keys: set[TouchKey] = field(default_factory=set)
     by_address: dict[str, list[str]] = field(default_factory=dict)
     latest: dict[str, tuple[datetime, str]] = field(default_factory=dict)
+    # The latest touch that is not mail from them: the owner's mail, or a touch she logged.
+    latest_own: dict[str, tuple[datetime, str]] = field(default_factory=dict)
 
     def add(self, doc_id: str, doc: dict[str, Any]) -> None:
         """Take one stored record into the index."""
-        self._take(doc_id, _key(doc), str(doc["address"]), datetime.fromisoformat(doc["at"]))
+        at = datetime.fromisoformat(doc["at"])
+        self._take(doc_id, _key(doc), str(doc["address"]), at, incoming=doc["direction"] == "in")
 
     def add_touch(self, doc_id: str, touch: Touch) -> None:
         """Take a touch just recorded as ``doc_id`` into the index (its record need not be read)."""
-        self._take(doc_id, touch_key(touch), touch.address, touch.at)
+        incoming = touch.direction is Direction.IN
+        self._take(doc_id, touch_key(touch), touch.address, touch.at, incoming=incoming)
 
-    def _take(self, doc_id: str, key: TouchKey, address: str, at: datetime) -> None:
+    def _take(self, doc_id: str, key: TouchKey, address: str, at: datetime, *, incoming: bool) -> None:
         self.keys.add(key)
         self.by_address.setdefault(address, []).append(doc_id)
-        current = self.latest.get(address)
-        if current is None or at > current[0]:
-            self.latest[address] = (at, doc_id)
+        for latest in (self.latest,) if incoming else (self.latest, self.latest_own):
+            current = latest.get(address)
+            if current is None or at > current[0]:
+                latest[address] = (at, doc_id)
 
     @classmethod
     def build(cls, docs: dict[str, dict[str, Any]]) -> TouchIndex:
@@ -109,11 +114,12 @@ class TouchesPart(Part):
         found = [self._decode(i, raw[i]) for a in set(addresses) for i in index.by_address.get(a, [])]
         return sorted(found, key=lambda t: t.at)
 
-    def last_touch_by_address(self) -> dict[str, Touch]:
-        """The latest touch per address."""
+    def last_touch_by_address(self, *, own: bool = False) -> dict[str, Touch]:
+        """The latest touch per address; with ``own``, the latest that is not mail from them."""
         index = self._index()
         raw = self._tables.raw("touches")
-        return {a: self._decode(i, raw[i]) for a, (_, i) in index.latest.items()}
+        latest = index.latest_own if own else index.latest
+        return {a: self._decode(i, raw[i]) for a, (_, i) in latest.items()}
 
 
 __all__ = ["TouchIndex", "TouchesPart", "touch_key"]
