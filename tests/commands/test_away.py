@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from keepwarm.domain.model import Contact, Direction, Touch
+from keepwarm.domain.model import Birthday, Contact, Direction, Touch, YearlyDate
 from keepwarm.runtime.wiring import build_service
 from keepwarm.store import Store
 from tests.commands.test_daemon_commands import to_daemon
@@ -65,7 +65,7 @@ def test_snooze_all_in_reply_to_the_catch_up_digest_snoozes_everyone_in_it(
     testbed: Testbed, account: Account, smtp_server: SmtpServer, make_config: ConfigFactory
 ) -> None:
     bed = _bed(testbed, account, smtp_server, make_config)
-    bed.store.runs.set_away(START.date())
+    bed.store.runs.set_away(START.date(), (START - timedelta(days=10)).date())
     bed.service.remind(START)
     [digest] = bed.inbox("digest")
     bed.deliver(reply(digest, "snooze all 2w", "snooze-all@mail.example", sender=bed.owner, when=START))
@@ -86,3 +86,72 @@ def test_away_until_a_day_gone_is_one_clear_answer_and_changes_nothing(
     assert "away until 19 November 2026: that day is not in the future" in text_of(answer)
     assert bed.store.runs.away_until() is None
     assert bed.service.remind(START)[0] == 2
+
+
+def test_the_catch_up_digest_names_the_birthdays_and_dates_missed_while_away(
+    testbed: Testbed, account: Account, smtp_server: SmtpServer, make_config: ConfigFactory
+) -> None:
+    """Away Friday 20 to Tuesday 24 November: Alice's birthday (Sunday 22) and Bob's anniversary
+    (Monday 23) had no reminder of their own, so the digest on Tuesday tells of them, once;
+    Carol's birthday on the day of return gets its own reminder, as any day."""
+    bed = _bed(testbed, account, smtp_server, make_config)
+    dates = {
+        "Alice Example": {"birthday": Birthday(11, 22, 1990)},
+        "Bob Example": {"dates": (YearlyDate("anniversary", Birthday(11, 23, 2016)),)},
+        "Carol Example": {"birthday": Birthday(11, 24)},
+        "Dan Example": {"birthday": Birthday(11, 19)},  # the day before: not while away
+    }
+    for person in bed.store.contacts():
+        bed.store.update_contact(person.with_changes(**dates[person.name]))  # type: ignore[arg-type]
+    bed.deliver(to_daemon(bed, "away", "away until 24 November\r\n", "away-2@mail.example", when=START))
+    bed.poll(START)
+    for day in range(4):
+        bed.service.remind(START + timedelta(days=day))
+    assert [i for i in bed.store.outbox.items() if i.kind in ("reminder", "digest")] == []
+
+    bed.service.remind(START + timedelta(days=4))
+    bed.service.remind(START + timedelta(days=5))
+    bed.service.deliver(START + timedelta(days=5))
+
+    [digest] = bed.inbox("digest")
+    text = text_of(digest).replace("\r\n", "\n")
+    assert (
+        "While you were away:\n"
+        "  - Alice's birthday was on Sunday 22 November (turned 36).\n"
+        "  - Bob's anniversary was on Monday 23 November (10 years).\n"
+    ) in text
+    assert "Dan's birthday" not in text
+    html = digest.get_body(("html",)).get_content()  # type: ignore[union-attr]
+    assert "<li>Alice&#39;s birthday was on Sunday 22 November (turned 36).</li>" in html
+    singles = [str(m["Subject"]) for m in bed.inbox("reminder")]
+    assert "Carol Example's birthday is today, 24 November" in singles
+    assert not any("was on" in text_of(m) for m in bed.inbox("reminder"))
+
+
+def test_with_nobody_due_the_catch_up_digest_still_tells_of_what_was_missed(
+    testbed: Testbed, account: Account, smtp_server: SmtpServer, make_config: ConfigFactory
+) -> None:
+    config = make_config()
+    store = Store(config.state_dir)
+    store.add_contact(
+        Contact(
+            "Alice Example",
+            ("alice@example.org",),
+            START - timedelta(days=400),
+            cadence_days=30,
+            birthday=Birthday(11, 22),
+        )
+    )
+    store.add_touches([Touch("alice@example.org", START - timedelta(days=2), Direction.OUT)])
+    bed = Bed(testbed, account, smtp_server, build_service(config, store), len(smtp_server.received))
+    bed.store.runs.set_away((START + timedelta(days=4)).date(), START.date())
+
+    bed.service.remind(START + timedelta(days=4))
+    bed.service.remind(START + timedelta(days=5))
+
+    (digest,) = [i for i in bed.store.outbox.items() if i.kind == "digest"]
+    assert digest.subject == "Welcome back: what happened while you were away"
+    bed.service.deliver(START + timedelta(days=5))
+    text = text_of(bed.inbox("digest")[0]).replace("\r\n", "\n")
+    assert text.startswith("Welcome back. Nobody is due today.\n\nWhile you were away:\n")
+    assert "  - Alice's birthday was on Sunday 22 November." in text

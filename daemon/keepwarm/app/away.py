@@ -21,14 +21,14 @@ def go_away(store: Store, when: str, now: datetime) -> date:
         until = future_day(spec, now.date(), "away until", within=MAX_AWAY)
     except DateError as exc:
         raise UsageError(str(exc)) from None
-    store.runs.set_away(until)
+    store.runs.set_away(until, now.date())
     return until
 
 
 def come_back(store: Store, now: datetime) -> None:
     """Reminders on again from today (the catch-up digest comes with the next run)."""
     if store.runs.away_until() is not None:
-        store.runs.set_away(now.date())
+        store.runs.set_away(now.date(), now.date())
 
 
 def away_until(store: Store, now: datetime) -> date | None:

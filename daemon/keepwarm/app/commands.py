@@ -330,7 +330,7 @@ class CommandHandler:
         for contact_id, what in changes.thanks:
             extras.add_thanks(contact_id, what, now)
         if changes.away_until is not None:
-            self.store.runs.set_away(changes.away_until)
+            self.store.runs.set_away(changes.away_until, now.date())
         for dated in changes.dated:
             extras.add_dated(dated)
 

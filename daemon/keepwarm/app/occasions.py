@@ -15,7 +15,7 @@ from email.message import EmailMessage
 from keepwarm.app import contacts
 from keepwarm.app.outbox import Letter
 from keepwarm.app.settings import Settings
-from keepwarm.domain.occasions import Occasion, occasions
+from keepwarm.domain.occasions import Occasion, missed, occasions
 from keepwarm.domain.outbox import OutboxKind
 from keepwarm.mail import compose
 from keepwarm.render import views
@@ -36,6 +36,18 @@ def subject_for(occasion: Occasion) -> str:
     """``Alice Example's birthday is today, 4 December (turning 36)``."""
     name = occasion.contact.name or occasion.contact.primary_email
     return compose.one_line(f"{name}'s {occasion.describe()}")
+
+
+def missed_while_away(store: Store, now: datetime) -> list[str]:
+    """For the catch-up digest: the birthdays and dates that fell while the owner was away, whose
+    own reminders were held back ("Alice's birthday was on Saturday 3 January (turned 36)")."""
+    since = store.runs.away_since()
+    if since is None or not store.runs.catch_up_due():
+        return []
+    return [
+        f"{views.first_name(o.contact.name, o.contact.primary_email)}'s {o.describe_past()}."
+        for o in missed(store.contacts(), since, now.date())
+    ]
 
 
 def write(

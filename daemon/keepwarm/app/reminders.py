@@ -115,7 +115,9 @@ def extras_for(store: Store, contact: Contact, now: datetime, history: list[Touc
 
 def subject_for(picks: list[Pick], owed_after: int = 0) -> str:
     """``Check in with Alice Example — 47 days``, ``Reply to Alice Example — 'Trip photos', 9 days
-    ago``; a digest names up to three people."""
+    ago``; a digest names up to three people; a catch-up digest with nobody due welcomes the owner back."""
+    if not picks:
+        return "Welcome back: what happened while you were away"
     if len(picks) == 1:
         item = picks[0].standing
         name = compose.one_line(item.contact.name or item.contact.primary_email)
@@ -170,7 +172,7 @@ def write(
         notes.extend(fallback)
     common = {"owner": owner, "commands": views.commands_view(), "token": token}
     if settings.digest:
-        context = {**common, "entries": entries}
+        context = {**common, "entries": entries, "missed": occasions.missed_while_away(store, now)}
         names = ("digest.txt.j2", "digest.html.j2")
     else:
         context = {**common, **entries[0]}
@@ -185,8 +187,11 @@ def write(
     return Letter(subject_for(picks, settings.owed_after), text.text, html.text, about=about)
 
 
-def _grouped(settings: Settings, picks: list[Pick]) -> list[list[Pick]]:
-    """One digest for all of them, or one reminder each."""
+def _grouped(store: Store, settings: Settings, picks: list[Pick], now: datetime) -> list[list[Pick]]:
+    """One digest for all of them, or one reminder each. The catch-up digest comes even with
+    nobody due when it has birthdays or dates missed while away to tell of."""
+    if settings.digest and not picks and occasions.missed_while_away(store, now):
+        return [[]]
     return [picks] if settings.digest and picks else [[p] for p in picks]
 
 
@@ -206,7 +211,7 @@ def run(
         # within the cap, as they would have.
         settings = replace(settings, digest=True)
     if dry_run:
-        groups = _grouped(settings, choose(store, settings, now))
+        groups = _grouped(store, settings, choose(store, settings, now), now)
         return [preview(store, renderer, settings, g, now) for g in groups] + occasions.preview(
             store, renderer, settings, now
         )
@@ -216,7 +221,7 @@ def run(
     with store.transaction():
         settle_open(store, now)
         picks = choose(store, settings, now)
-        for group in _grouped(settings, picks):
+        for group in _grouped(store, settings, picks, now):
             messages.append(_queue(store, renderer, settings, group, now))
         # Birthdays and yearly dates come whether or not the person is due, outside the cap.
         messages += occasions.queue(store, renderer, settings, now)

@@ -45,6 +45,14 @@ class Occasion:
             extra = f" (turning {self.years})" if self.is_birthday else f" ({self.years} years)"
         return f"{what} is {when}, {self.on:%-d %B}{extra}"
 
+    def describe_past(self) -> str:
+        """``Alice's birthday was on 3 January (she turned 36)``: one missed while away."""
+        what = "birthday" if self.is_birthday else self.label
+        extra = ""
+        if self.years is not None and self.years > 0:
+            extra = f" (turned {self.years})" if self.is_birthday else f" ({self.years} years)"
+        return f"{what} was on {self.on:%A %-d %B}{extra}"
+
 
 def on_year(year: int, month: int, day: int) -> date:
     """The date in ``year``, with 29 February kept as the 28th in years that have no 29th."""
@@ -81,3 +89,17 @@ def occasions(contacts: Iterable[Contact], today: date, notice: int) -> list[Occ
             if ahead == 0 or (notice > 0 and ahead == notice):
                 found.append(Occasion(contact, label, on, ahead, years))
     return sorted(found, key=lambda o: (o.ahead, o.contact.name.casefold(), o.label))
+
+
+def missed(contacts: Iterable[Contact], since: date, today: date) -> list[Occasion]:
+    """The yearly dates that fell from ``since`` up to yesterday (time away), oldest first: the
+    catch-up digest names them, since their own reminders were held back."""
+    found = []
+    for contact in contacts:
+        if contact.paused:
+            continue
+        for label, when in yearly_dates(contact):
+            on, years = next_on(when, since)
+            if on < today:
+                found.append(Occasion(contact, label, on, (on - today).days, years))
+    return sorted(found, key=lambda o: (o.on, o.contact.name.casefold(), o.label))

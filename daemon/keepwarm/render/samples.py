@@ -74,7 +74,11 @@ def check_templates(renderer: Renderer, now: datetime, owner_name: str | None) -
     }
     contexts = {
         "reminder": {**common, **entry},
-        "digest": {**common, "entries": [entry]},
+        "digest": {
+            **common,
+            "entries": [entry],
+            "missed": ["Sam's birthday was on Saturday 3 January (turned 36)."],
+        },
         "confirmation": answer,
         "overview": {**views.overview_view(_sample_overview(now), now), "owner": owner},
         "rejection": {

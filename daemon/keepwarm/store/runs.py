@@ -59,13 +59,23 @@ class RunsPart(Part):
         value = self.get().get("away_until")
         return date.fromisoformat(value) if isinstance(value, str) and value else None
 
-    def set_away(self, until: date | None) -> None:
-        """No reminders before ``until``; the first run from then on is one catch-up digest."""
+    def set_away(self, until: date | None, today: date) -> None:
+        """No reminders before ``until``; the first run from then on is one catch-up digest. The
+        time away starts ``today``, unless it had already started (a later ``away`` extends it)."""
         with self.transaction():
             runs = self.get()
             runs["away_until"] = until.isoformat() if until else None
             runs["away_catch_up"] = until is not None
+            if until is None:
+                runs["away_since"] = None
+            elif not runs.get("away_since"):
+                runs["away_since"] = today.isoformat()
             self._save(runs)
+
+    def away_since(self) -> date | None:
+        """The first day of the time away the catch-up digest is for (None: none pending)."""
+        value = self.get().get("away_since")
+        return date.fromisoformat(value) if isinstance(value, str) and value else None
 
     def catch_up_due(self) -> bool:
         """Whether the next reminder run is the catch-up digest after time away."""
@@ -76,6 +86,7 @@ class RunsPart(Part):
         with self.transaction():
             runs = self.get()
             runs["away_catch_up"] = False
+            runs["away_since"] = None
             self._save(runs)
 
     def error(self, at: datetime, message: str, *, kind: str = "") -> None:
