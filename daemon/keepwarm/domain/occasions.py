@@ -7,7 +7,7 @@ cadence. Each occasion has a key (contact, date, how far ahead) so it is sent on
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from datetime import date
 
@@ -76,30 +76,28 @@ def yearly_dates(contact: Contact) -> list[tuple[str, Birthday]]:
     return found + [(d.label, d.date) for d in contact.dates]
 
 
-def occasions(contacts: Iterable[Contact], today: date, notice: int) -> list[Occasion]:
-    """Every yearly date that falls today, or ``notice`` days from today (a card, a gift), of
-    contacts not paused; soonest first."""
-    found = []
+def _next_of_each(contacts: Iterable[Contact], start: date, today: date) -> Iterator[Occasion]:
+    """The next time, from ``start`` on, of every yearly date of the contacts not paused, as
+    seen from ``today`` (``ahead`` is negative for a day already gone)."""
     for contact in contacts:
         if contact.paused:
             continue
         for label, when in yearly_dates(contact):
-            on, years = next_on(when, today)
-            ahead = (on - today).days
-            if ahead == 0 or (notice > 0 and ahead == notice):
-                found.append(Occasion(contact, label, on, ahead, years))
+            on, years = next_on(when, start)
+            yield Occasion(contact, label, on, (on - today).days, years)
+
+
+def occasions(contacts: Iterable[Contact], today: date, notice: int) -> list[Occasion]:
+    """Every yearly date that falls today, or ``notice`` days from today (a card, a gift), of
+    contacts not paused; soonest first."""
+    found = [
+        o for o in _next_of_each(contacts, today, today) if o.ahead == 0 or (notice > 0 and o.ahead == notice)
+    ]
     return sorted(found, key=lambda o: (o.ahead, o.contact.name.casefold(), o.label))
 
 
 def missed(contacts: Iterable[Contact], since: date, today: date) -> list[Occasion]:
     """The yearly dates that fell from ``since`` up to yesterday (time away), oldest first: the
     catch-up digest names them, since their own reminders were held back."""
-    found = []
-    for contact in contacts:
-        if contact.paused:
-            continue
-        for label, when in yearly_dates(contact):
-            on, years = next_on(when, since)
-            if on < today:
-                found.append(Occasion(contact, label, on, (on - today).days, years))
+    found = [o for o in _next_of_each(contacts, since, today) if o.on < today]
     return sorted(found, key=lambda o: (o.on, o.contact.name.casefold(), o.label))
