@@ -193,3 +193,21 @@ def test_closed_entries_are_left_alone(state: EntryState) -> None:
     entry = Entry(1, 10, CREATED, 1, state)
 
     assert settle([entry], {10: NOW}, contact_ids=set(), paused_or_snoozed={10}) == []
+
+
+def test_those_the_cap_holds_back_come_cap_by_cap_on_the_reminder_days_only() -> None:
+    from datetime import date
+
+    from keepwarm.domain.reminders import later_days
+
+    friday = date(2026, 11, 20)
+    monday_thursday = frozenset({0, 3})
+    assert later_days(5, 2, friday, monday_thursday) == [
+        date(2026, 11, 23),
+        date(2026, 11, 23),
+        date(2026, 11, 26),
+        date(2026, 11, 26),
+        date(2026, 11, 30),
+    ]
+    assert later_days(2, 3, friday, frozenset(range(7))) == [date(2026, 11, 21)] * 2
+    assert later_days(0, 3, friday, frozenset(range(7))) == []

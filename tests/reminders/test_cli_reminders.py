@@ -114,7 +114,7 @@ def test_templates_render_prints_the_contacts_reminder(
     before = store.path.read_bytes()
     outgoing = Outgoing(smtp_server)
 
-    result = run_cli(capsys, "--env-file", env, "templates", "render", "alice@example.org")
+    result = run_cli(capsys, "--env-file", env, "templates", "render", "alice@example.org", "--raw")
 
     assert result.code == 0, result.err
     msg = parse(result.out)
@@ -126,6 +126,52 @@ def test_templates_render_prints_the_contacts_reminder(
     assert "Hi Alice," in text
     assert store.path.read_bytes() == before
     assert outgoing.envelopes == []
+
+
+def test_templates_render_shows_the_text_as_read_and_writes_the_html(
+    testbed: Testbed, account: Account, state_dir: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    env = _env(testbed, account, state_dir)
+    _seed_due(state_dir, ("Zoë Émile", 47))
+    page = state_dir.parent / "reminder.html"
+
+    result = run_cli(capsys, "--env-file", env, "templates", "render", "zoë", "--html", str(page))
+
+    assert result.code == 0, result.err
+    assert result.out.startswith(f"To: {account.address}\nSubject: Check in with Zoë Émile — 47 days\n\n")
+    assert "Draft for Zoë Émile <zoë@example.org> - subject: Catching up" in result.out
+    assert "Hi Zoë," in result.out
+    for mime in ("=?utf-8?", "Content-Transfer-Encoding", "=C3", "<html", "X-Keepwarm"):
+        assert mime not in result.out
+    assert result.out.endswith(f"the HTML part written to {page}\n")
+    assert "<html" in page.read_text(encoding="utf-8") and "Zoë" in page.read_text(encoding="utf-8")
+
+
+def test_remind_dry_run_names_who_the_cap_holds_back_and_their_day(
+    testbed: Testbed,
+    account: Account,
+    state_dir: Path,
+    smtp_server: SmtpServer,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    env = _env(testbed, account, state_dir, max_reminders_per_day="1")
+    _seed_due(state_dir, ("Alice Example", 47), ("Bob Example", 60), ("Carol Example", 50))
+    outgoing = Outgoing(smtp_server)
+    tomorrow = datetime.now(LISBON) + timedelta(days=1)
+    after = tomorrow + timedelta(days=1)
+
+    dry = run_cli(capsys, "--env-file", env, "remind", "--dry-run")
+    sent = run_cli(capsys, "--env-file", env, "remind", "--now")
+
+    held = (
+        "held back by the daily cap (1 a day; MAX_REMINDERS_PER_DAY):\n"
+        f"  Carol Example <carol@example.org>: {tomorrow:%A %-d %B}\n"
+        f"  Alice Example <alice@example.org>: {after:%A %-d %B}\n"
+    )
+    assert dry.code == 0 and dry.out.count("Subject: ") == 1 and "Subject: Check in with Bob" in dry.out
+    assert dry.out.endswith(held)
+    assert sent.out == "queued 1 reminder message; sent 1, retrying 0, failed 0\n" + held
+    assert len(outgoing.envelopes) == 1
 
 
 def test_remind_dry_run_prints_the_messages_and_changes_nothing(
@@ -143,13 +189,14 @@ def test_remind_dry_run_prints_the_messages_and_changes_nothing(
     result = run_cli(capsys, "--env-file", env, "remind", "--dry-run")
 
     assert result.code == 0, result.err
-    assert result.out.count(f"X-Keepwarm: reminder; token={DRY_RUN_TOKEN}") == 2
+    assert result.out.count(f"To: {account.address}\nSubject: Check in with ") == 2
     assert "Hi Alice," in result.out and "Hi Bob," in result.out
+    assert "X-Keepwarm" not in result.out and "Content-Type" not in result.out
     assert store.path.read_bytes() == before
     assert store.path.stat().st_mtime_ns == stamp
     assert outgoing.envelopes == []
     # And once more: still the same two, since nothing was recorded.
-    assert run_cli(capsys, "--env-file", env, "remind", "--dry-run").out.count("X-Keepwarm:") == 2
+    assert run_cli(capsys, "--env-file", env, "remind", "--dry-run").out.count("Subject: ") == 2
 
 
 def test_remind_dry_run_with_nobody_due(
@@ -177,12 +224,12 @@ def test_remind_now_sends(
     result = run_cli(capsys, "--env-file", env, "remind", "--now")
 
     assert result.code == 0, result.err
-    assert result.out == "queued 1 reminder message(s); sent 1, retrying 0, failed 0\n"
+    assert result.out == "queued 1 reminder message; sent 1, retrying 0, failed 0\n"
     assert outgoing.subjects() == ["Check in with Alice Example — 47 days"]
     assert {e.rcpt_tos for e in outgoing.envelopes} == {(account.address,)}
     assert [i.state for i in store.outbox.items()] == ["sent"]
     assert store.runs.get().get("last_reminder_run")
 
     again = run_cli(capsys, "--env-file", env, "remind", "--now")
-    assert again.out == "queued 0 reminder message(s); sent 0, retrying 0, failed 0\n"
+    assert again.out == "queued 0 reminder messages; sent 0, retrying 0, failed 0\n"
     assert len(outgoing.envelopes) == 1

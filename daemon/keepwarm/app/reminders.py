@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import logging
 from dataclasses import replace
-from datetime import datetime
+from datetime import date, datetime
 from email.message import EmailMessage
 
 from keepwarm.app import contacts, dated, occasions
@@ -20,7 +20,7 @@ from keepwarm.domain.due import DueStatus, Standing
 from keepwarm.domain.model import Contact, Touch
 from keepwarm.domain.outbox import OutboxKind, OutboxState
 from keepwarm.domain.quiet import Quiet, quiet_of
-from keepwarm.domain.reminders import Entry, EntryState, Pick, owes_reply, pick, settle
+from keepwarm.domain.reminders import Entry, EntryState, Pick, later_days, owes_reply, ranked, settle
 from keepwarm.domain.rhythm import typical_gap_days
 from keepwarm.mail import compose
 from keepwarm.render import samples, views
@@ -86,8 +86,8 @@ def _waits_for_quiet(store: Store, item: Standing, quiet_after: int) -> bool:
     return stretch > 1 and item.days_since_last_touch < item.cadence_days * stretch
 
 
-def choose(store: Store, settings: Settings, now: datetime) -> list[Pick]:
-    """Who gets a reminder now, most overdue first, within today's cap."""
+def _queue_order(store: Store, settings: Settings, now: datetime) -> tuple[list[Pick], int]:
+    """Everyone due a reminder now, in the cap's order, and how many the cap still allows today."""
     standings = contacts.due_list(
         store, settings.default_cadence_days, now, unanswered_counts=settings.unanswered_counts
     )
@@ -98,7 +98,24 @@ def choose(store: Store, settings: Settings, now: datetime) -> list[Pick]:
     # The cap counts people reminded today, whether one email each or one digest for all.
     today = now.date()
     sent_today = sum(1 for e in entries if e.created_at.astimezone(now.tzinfo).date() == today)
-    return pick(standings, open_entries, sent_today, settings.cap, now, owed_after=settings.owed_after)
+    return ranked(standings, open_entries, now, owed_after=settings.owed_after), max(
+        0, settings.cap - sent_today
+    )
+
+
+def choose(store: Store, settings: Settings, now: datetime) -> list[Pick]:
+    """Who gets a reminder now, most overdue first, within today's cap."""
+    order, room = _queue_order(store, settings, now)
+    return order[:room]
+
+
+def held_back(store: Store, settings: Settings, now: datetime) -> list[tuple[Standing, date]]:
+    """Who is due but waits for the daily cap, with the day each would come if nobody else fell
+    due meanwhile (``remind --dry-run`` and ``--now`` say so rather than "nobody is due")."""
+    order, room = _queue_order(store, settings, now)
+    waiting = [p.standing for p in order[room:]]
+    days = later_days(len(waiting), settings.cap, now.date(), settings.reminder_days)
+    return list(zip(waiting, days, strict=False))
 
 
 def extras_for(store: Store, contact: Contact, now: datetime, history: list[Touch]) -> views.Extras:

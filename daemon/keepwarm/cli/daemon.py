@@ -6,6 +6,7 @@ Libraries that take long to import are imported inside the handlers, so ``--help
 from __future__ import annotations
 
 import argparse
+from pathlib import Path
 from typing import Any
 
 from keepwarm import config as config_module
@@ -34,16 +35,22 @@ def _remind(args: argparse.Namespace, ctx: Context) -> int:
     service = wiring.build_service(ctx.config, ctx.store)
     if args.dry_run:
         messages = reminders.run(ctx.store, service.renderer, service.settings, now, dry_run=True)
+        held = reminders.held_back(ctx.store, service.settings, now)
         if not messages:
-            print("nobody is due: no reminder would be sent")
+            print("no reminder would be sent now" if held else "nobody is due: no reminder would be sent")
         for msg in messages:
-            print(msg.as_string())
+            output.print_message(msg)
+        if args.html is not None and messages:
+            output.write_html(messages, args.html)
+            print(f"the HTML part{'s' if len(messages) > 1 else ''} written to {args.html}")
+        output.print_held_back(held, service.settings.cap)
         return 0
     count, report = service.remind(now)
     print(
-        f"queued {count} reminder message(s); sent {len(report.sent)}, "
+        f"queued {count} reminder message{'' if count == 1 else 's'}; sent {len(report.sent)}, "
         f"retrying {len(report.retrying)}, failed {len(report.failed)}"
     )
+    output.print_held_back(reminders.held_back(ctx.store, service.settings, now), service.settings.cap)
     return 0
 
 
@@ -125,7 +132,13 @@ def _templates_render(args: argparse.Namespace, ctx: Context) -> int:
 
     renderer = Renderer(ctx.config.template_dir)
     msg = reminders.preview_for(ctx.store, renderer, wiring.settings_for(ctx.config), args.contact, ctx.now())
-    print(msg.as_string())
+    if args.raw:
+        print(msg.as_string())
+        return 0
+    output.print_message(msg)
+    if args.html is not None:
+        output.write_html([msg], args.html)
+        print(f"the HTML part written to {args.html}")
     return 0
 
 
@@ -178,6 +191,9 @@ def register(sub: Any) -> None:
     remind.add_argument(
         "--unless-answered", action="store_true", help="with add: drop it if they write to you before then"
     )
+    remind.add_argument(
+        "--html", type=Path, metavar="FILE", help="with --dry-run: write the HTML parts to FILE"
+    )
     remind.set_defaults(handler=_remind)
 
     away = sub.add_parser(
@@ -210,6 +226,8 @@ def register(sub: Any) -> None:
     tsub = templates.add_subparsers(dest="action", required=True, metavar="ACTION")
     check = tsub.add_parser("check", help="render every template against sample data")
     check.set_defaults(handler=_templates_check)
-    render = tsub.add_parser("render", help="print exactly what a contact's reminder would be")
+    render = tsub.add_parser("render", help="print what a contact's reminder would say")
     render.add_argument("contact", help="a name or any of the contact's addresses")
+    render.add_argument("--html", type=Path, metavar="FILE", help="also write the HTML part to FILE")
+    render.add_argument("--raw", action="store_true", help="the whole message as sent (MIME), not the text")
     render.set_defaults(handler=_templates_render)

@@ -5,7 +5,9 @@ from __future__ import annotations
 import json
 import sys
 from collections.abc import Sequence
-from datetime import datetime
+from datetime import date, datetime
+from email.message import EmailMessage
+from pathlib import Path
 from typing import Any
 
 from keepwarm.domain.due import Standing
@@ -82,3 +84,28 @@ def cadence_text(item: Standing) -> str:
     """``every 3 weeks`` with where it came from when not the contact's own."""
     text = format_cadence(item.cadence_days)
     return text if item.cadence_source.value == "contact" else f"{text} ({item.cadence_source.value})"
+
+
+def print_message(msg: EmailMessage) -> None:
+    """A message as its reader sees it: who it goes to, the subject decoded, the text part."""
+    print(f"To: {msg['To']}")
+    print(f"Subject: {msg['Subject']}")
+    print()
+    body = msg.get_body(("plain",))
+    print(str(body.get_content()).rstrip() if body is not None else "(no text part)")
+    print()
+
+
+def write_html(messages: Sequence[EmailMessage], path: Path) -> None:
+    """The HTML parts of the messages, one after the other, into one file a browser can open."""
+    parts = [m.get_body(("html",)) for m in messages]
+    path.write_text("\n<hr>\n".join(str(p.get_content()) for p in parts if p is not None), encoding="utf-8")
+
+
+def print_held_back(held: Sequence[tuple[Standing, date]], cap: int) -> None:
+    """Who is due but waits for the daily cap, and the day each would come."""
+    if not held:
+        return
+    print(f"held back by the daily cap ({cap} a day; MAX_REMINDERS_PER_DAY):")
+    for item, day in held:
+        print(f"  {item.contact.label}: {day:%A %-d %B}")

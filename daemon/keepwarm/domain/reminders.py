@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from enum import StrEnum
 
 from keepwarm.domain.backoff import doubling
@@ -94,6 +94,13 @@ def pick(
 ) -> list[Pick]:
     """Due contacts, at most ``cap`` a day; the rest wait for the next run. First those past their
     maximum (``every 4w max 6w``), then by priority, then the most overdue for their cadence."""
+    return ranked(standings, open_entries, now, owed_after=owed_after)[: max(0, cap - sent_today)]
+
+
+def ranked(
+    standings: Iterable[Standing], open_entries: Mapping[int, Entry], now: datetime, *, owed_after: int = 0
+) -> list[Pick]:
+    """Everyone a reminder is due for now, in the order the daily cap takes them (see ``pick``)."""
     candidates: list[Pick] = []
     for item in standings:
         snoozed = item.contact.snoozed_until is not None and item.contact.snoozed_until > now
@@ -115,7 +122,19 @@ def pick(
             p.standing.contact.id,
         )
     )
-    return candidates[: max(0, cap - sent_today)]
+    return candidates
+
+
+def later_days(count: int, cap: int, today: date, reminder_days: frozenset[int]) -> list[date]:
+    """The days ``count`` people held back by the cap will come, in order: ``cap`` on each
+    reminder day (weekdays in ``reminder_days``, Monday 0) after today, as nobody new fell due."""
+    days: list[date] = []
+    day = today
+    while len(days) < count and cap > 0 and reminder_days:
+        day += timedelta(days=1)
+        if day.weekday() in reminder_days:
+            days += [day] * min(cap, count - len(days))
+    return days
 
 
 @dataclass(frozen=True)
