@@ -9,6 +9,18 @@ from __future__ import annotations
 import os
 
 
+def plain(exc: BaseException) -> str:
+    """An outside library's error as a person reads it: ``connection refused``, not ``[Errno 111]
+    Connection refused`` or ``ConnectionRefusedError``; the class name only when it says more
+    than an empty message would."""
+    if isinstance(exc, TimeoutError) or type(exc).__name__ in ("timeout", "SocketTimeout"):
+        return "timed out"
+    if isinstance(exc, OSError) and exc.strerror:
+        return exc.strerror[:1].lower() + exc.strerror[1:]
+    text = str(exc).strip()
+    return text or type(exc).__name__
+
+
 class KeepwarmError(Exception):
     """Base class: a problem with a readable one-line message for the user."""
 

@@ -265,7 +265,9 @@ def test_status_after_a_poll_shows_when_and_what_was_skipped(
     assert datetime.fromisoformat(data["last_poll"]) == now
     assert data["skipped"] == {"mailing-list": 1, "no-reply-sender": 1}
     assert (data["contacts"], data["touches"], data["outbox_pending"]) == (0, 1, 0)
-    assert f"last poll:          {data['last_poll']}" in human.lines
+    (last_poll,) = [line for line in human.lines if line.startswith("last poll:")]
+    shown = datetime.strptime(last_poll[20:36], "%Y-%m-%d %H:%M").replace(tzinfo=now.tzinfo)
+    assert last_poll.endswith(" (just now)") and abs(shown - now) % timedelta(hours=1) < timedelta(minutes=1)
     assert "skipped messages:   2 (mailing-list 1, no-reply-sender 1)" in human.lines
 
 
@@ -281,7 +283,36 @@ def test_status_reports_recent_errors_and_asks_for_reauthorisation(
     human = run(capsys, "--env-file", str(env), "status")
 
     assert data["recent_errors"] == [
-        {"at": at.isoformat(), "error": "IMAP: re-authorisation needed: the refresh token was revoked"}
+        {
+            "at": at.isoformat(),
+            "error": "IMAP: re-authorisation needed: the refresh token was revoked",
+            "cleared": False,
+        }
     ]
     assert data["reauthorisation_needed"] is True
     assert any(line.startswith("ATTENTION:") and "keepwarm auth" in line for line in human.lines)
+
+
+def test_status_stops_showing_an_error_once_the_same_step_has_succeeded(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """The poll failed at 08:00 (Dovecot was down) and succeeded at 08:05: the error is history,
+    not a current problem; a failed reminder run with no success since still shows."""
+    store = Store(tmp_path / "state")
+    at = datetime(2026, 3, 1, 8, 0, tzinfo=UTC)
+    store.runs.error(at, "poll: IMAP 127.0.0.1:1993: cannot connect: connection refused")
+    store.runs.error(at, "remind: SMTP 127.0.0.1:1587: timed out")
+    store.runs.note("last_poll", at + timedelta(minutes=5))
+    env = status_env(tmp_path, tmp_path / "state")
+    env.write_text(env.read_text() + "KEEPWARM_TIMEZONE=UTC\n")
+
+    data = run(capsys, "--env-file", str(env), "status", "--json").json()
+    human = run(capsys, "--env-file", str(env), "status")
+
+    assert [e["cleared"] for e in data["recent_errors"]] == [True, False]
+    errors = [line for line in human.lines if line.startswith(("error:", "earlier errors:"))]
+    assert errors == [
+        "error:              2026-03-01 08:00: remind: SMTP 127.0.0.1:1587: timed out",
+        "earlier errors:     1, each followed by a success (status --json lists them)",
+    ]
+    assert any(line.startswith("last poll:          2026-03-01 08:05 (") for line in human.lines)

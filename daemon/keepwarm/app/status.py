@@ -65,7 +65,9 @@ def report(store: Store, settings: Settings, now: datetime) -> dict[str, Any]:
             for i in items
             if i.state is OutboxState.FAILED
         ],
-        "recent_errors": [{"at": e["at"], "error": e["error"]} for e in errors[-RECENT_ERRORS:]],
+        "recent_errors": [
+            {"at": e["at"], "error": e["error"], "cleared": cleared(e, runs)} for e in errors[-RECENT_ERRORS:]
+        ],
         # Only the latest few: once a later attempt failed for another reason, or none did, the
         # owner has presumably acted.
         "reauthorisation_needed": any(e.get("kind") == REAUTHORISATION for e in errors[-3:]),
@@ -75,6 +77,18 @@ def report(store: Store, settings: Settings, now: datetime) -> dict[str, Any]:
         "sender_check": sender_check(store, settings),
         "mailboxes": mailboxes(store, settings, errors),
     }
+
+
+# An error of a step is over once the same step has succeeded after it.
+_SUCCESS_OF = {"poll": "last_poll", "remind": "last_reminder_run"}
+
+
+def cleared(error: dict[str, Any], runs: dict[str, Any]) -> bool:
+    """Whether a later attempt of the step that failed has succeeded (``status`` then stops
+    showing the error as current)."""
+    step = error["error"].split(":", 1)[0]
+    done = runs.get(_SUCCESS_OF.get(step, ""))
+    return isinstance(done, str) and datetime.fromisoformat(done) > datetime.fromisoformat(error["at"])
 
 
 def mailboxes(store: Store, settings: Settings, errors: list[dict[str, Any]]) -> list[dict[str, Any]]:

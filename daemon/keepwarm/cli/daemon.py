@@ -81,8 +81,9 @@ def _status(args: argparse.Namespace, ctx: Context) -> int:
     if args.json:
         output.print_json(data)
         return 0
-    print(f"last poll:          {data['last_poll'] or 'never'}")
-    print(f"last reminder run:  {data['last_reminder_run'] or 'never'}")
+    now = ctx.now()
+    print(f"last poll:          {output.when(data['last_poll'], now)}")
+    print(f"last reminder run:  {output.when(data['last_reminder_run'], now)}")
     print(f"contacts:           {data['contacts']}")
     print(f"touches:            {data['touches']}")
     skipped = data["skipped"]
@@ -98,15 +99,19 @@ def _status(args: argparse.Namespace, ctx: Context) -> int:
             problem = f"; last error: {box['last_error']}" if box["last_error"] else ""
             print(f"mailbox {box['name'] + ':':11}{read}{problem}")
     if data["answers_held"]:
-        at = output.day_time(data["answers_released_at"], ctx.now())
+        at = output.day_time(data["answers_released_at"], now)
         count = data["answers_held"]
         print(f"answers held:       {count} (MAX_REPLIES_PER_HOUR reached; they go out together at {at})")
     if data["reauthorisation_needed"]:
         print("ATTENTION:          re-authorisation needed: run 'keepwarm auth google' (or microsoft)")
     for item in data["outbox_failed"]:
         print(f"failed to send:     {item['subject']}: {item['error']}")
-    for error in data["recent_errors"]:
-        print(f"error:              {error['at']}: {error['error']}")
+    current = [e for e in data["recent_errors"] if not e["cleared"]]
+    for error in current:
+        print(f"error:              {output.day_time(error['at'], now)}: {error['error']}")
+    if len(current) < len(data["recent_errors"]):
+        over = len(data["recent_errors"]) - len(current)
+        print(f"earlier errors:     {over}, each followed by a success (status --json lists them)")
     return 0
 
 

@@ -65,6 +65,22 @@ def day_time(value: str | datetime | None, now: datetime) -> str:
     return at.astimezone(now.tzinfo).strftime("%Y-%m-%d %H:%M")
 
 
+def when(value: str | None, now: datetime) -> str:
+    """``2026-12-01 14:05 (3 minutes ago)`` in the owner's zone, or ``never``."""
+    if value is None:
+        return "never"
+    seconds = (now - datetime.fromisoformat(value)).total_seconds()
+    if seconds < 90:
+        ago_text = "just now"
+    elif seconds < 5400:
+        ago_text = f"{round(seconds / 60)} minutes ago"
+    elif seconds < 36 * 3600:
+        ago_text = f"{round(seconds / 3600)} hours ago"
+    else:
+        ago_text = f"{round(seconds / 86400)} days ago"
+    return f"{day_time(value, now)} ({ago_text})"
+
+
 def since(item: Standing) -> str:
     """``12d ago``, ``today`` or ``never``."""
     return ago(item.days_since_last_touch, compact=True)

@@ -23,7 +23,7 @@ from imapclient.exceptions import IMAPClientError, LoginError
 
 from keepwarm.config import ServerConfig
 from keepwarm.domain.folders import Choice, Folder, choose, sees_outgoing, watched
-from keepwarm.errors import AuthError, ConfigError, TransientError
+from keepwarm.errors import AuthError, ConfigError, TransientError, plain
 from keepwarm.mail.message import HEADER_FIELDS
 from keepwarm.ports import FolderInfo, FolderStatus, RawMail
 
@@ -86,7 +86,7 @@ class ImapMailbox:
         except ssl.SSLCertVerificationError as exc:
             raise TransientError(f"IMAP {where}: certificate not trusted ({exc.verify_message})") from None
         except _WIRE_ERRORS as exc:
-            raise TransientError(f"IMAP {where}: cannot connect: {exc}") from None
+            raise TransientError(f"IMAP {where}: cannot connect: {plain(exc)}") from None
         try:
             if server.security == "starttls":
                 client.starttls(tls_context(server.ca_file))
@@ -104,7 +104,7 @@ class ImapMailbox:
             raise TransientError(f"IMAP {where}: certificate not trusted ({exc.verify_message})") from None
         except _WIRE_ERRORS as exc:
             _quietly_close(client)
-            raise TransientError(f"IMAP {where}: {type(exc).__name__}: {exc}") from None
+            raise TransientError(f"IMAP {where}: {plain(exc)}") from None
         return client
 
     def _call(self, what: str, func: Any, *args: Any, **kwargs: Any) -> Any:
@@ -112,7 +112,7 @@ class ImapMailbox:
         try:
             return func(*args, **kwargs)
         except _WIRE_ERRORS as exc:
-            raise TransientError(f"IMAP {what} failed: {type(exc).__name__}: {exc}") from None
+            raise TransientError(f"IMAP {what} failed: {plain(exc)}") from None
 
     @property
     def capabilities(self) -> tuple[bytes, ...]:
@@ -186,7 +186,7 @@ class ImapMailbox:
         except _DEAD_CONNECTION as exc:
             # Checked first: imaplib's abort is a kind of IMAPClientError, and a dropped connection
             # must stop the poll, not be mistaken for a batch of unreadable messages.
-            raise TransientError(f"IMAP FETCH failed: {type(exc).__name__}: {exc}") from None
+            raise TransientError(f"IMAP FETCH failed: {plain(exc)}") from None
         except IMAPClientError as exc:
             if len(wanted) == 1:
                 log.warning("UID %s cannot be fetched, skipped: %s", wanted[0], exc)
@@ -196,7 +196,7 @@ class ImapMailbox:
                 yield from self.fetch_headers([uid])
             return
         except _WIRE_ERRORS as exc:
-            raise TransientError(f"IMAP FETCH failed: {type(exc).__name__}: {exc}") from None
+            raise TransientError(f"IMAP FETCH failed: {plain(exc)}") from None
         for uid in wanted:
             data = fetched.get(uid)
             if data is None:
@@ -245,7 +245,7 @@ class ImapMailbox:
             responses = self._client.idle_check(timeout=seconds)
         except _WIRE_ERRORS as exc:
             self._idling = False
-            raise TransientError(f"IMAP IDLE failed: {type(exc).__name__}: {exc}") from None
+            raise TransientError(f"IMAP IDLE failed: {plain(exc)}") from None
         finally:
             # idle_check leaves the socket blocking with no timeout; a later read on a dead
             # connection would then hang for ever (imapclient #234, #349).
@@ -265,7 +265,7 @@ class ImapMailbox:
         try:
             self._client.idle_done()
         except _WIRE_ERRORS as exc:
-            raise TransientError(f"IMAP DONE failed: {type(exc).__name__}: {exc}") from None
+            raise TransientError(f"IMAP DONE failed: {plain(exc)}") from None
 
     def noop(self) -> None:
         """NOOP: proves the connection alive (it raises TransientError if not)."""

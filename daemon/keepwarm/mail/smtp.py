@@ -15,7 +15,7 @@ from email.utils import getaddresses
 import aiosmtplib
 
 from keepwarm.config import ServerConfig
-from keepwarm.errors import AuthError, ConfigError, KeepwarmError, TransientError
+from keepwarm.errors import AuthError, ConfigError, KeepwarmError, TransientError, plain
 from keepwarm.mail.imap import tls_context
 from keepwarm.ports import SendResult
 
@@ -100,7 +100,7 @@ class SmtpSender:
         except aiosmtplib.SMTPAuthenticationError:
             raise AuthError(f"{where} refused the login for {self._server.user}") from None
         except (aiosmtplib.SMTPException, OSError, TimeoutError) as exc:
-            raise TransientError(f"{where}: {type(exc).__name__}: {exc}") from None
+            raise TransientError(f"{where}: {plain(exc)}") from None
 
     async def _login(self, client: aiosmtplib.SMTP) -> None:
         user = self._server.user
@@ -134,7 +134,7 @@ class SmtpSender:
                 f"{where} refused the login for {self._server.user}: check the password"
             ) from None
         except (aiosmtplib.SMTPException, OSError, TimeoutError) as exc:
-            error = f"{where}: {type(exc).__name__}: {exc}"
+            error = f"{where}: {plain(exc)}"
             failed = [SendResult(i, False, False, error) for i, _, _ in envelopes]
             for result in failed:
                 self._on_result(result)
@@ -162,7 +162,7 @@ class SmtpSender:
                     )
                     self._on_result(results[-1])
                 except (aiosmtplib.SMTPException, OSError, TimeoutError) as exc:
-                    error = f"{where}: {type(exc).__name__}: {exc}"
+                    error = f"{where}: {plain(exc)}"
                     for i, _, _ in envelopes[index:]:
                         results.append(SendResult(i, False, False, error))
                         self._on_result(results[-1])
