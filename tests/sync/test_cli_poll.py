@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import subprocess
 import sys
 from collections import Counter
@@ -191,3 +192,38 @@ def test_a_daemon_address_without_secret_is_refused_before_any_command_is_read(
         "keepwarm: configuration: KEEPWARM_SECRET is not set: commands to KEEPWARM_DAEMON_ADDRESS need it"
     ]
     assert Store(tmp_path / "state").folder_states() == {}
+
+
+def test_the_first_poll_prints_a_summary_not_a_line_per_correspondent(
+    testbed: Testbed, account: Account, tmp_path: Path
+) -> None:
+    """Fifteen people wrote (person 1 once, person 15 fifteen times) and a list sent one mail: the
+    top ten, "and 5 more", the skipped counts in words; --verbose lists all fifteen."""
+    when = datetime.now(UTC) - timedelta(days=3)
+    raws = [
+        mail(f"Person {n} <p{n}@example.org>", account.address, f"Hi {k}", f"p{n}-{k}@x", when)
+        for n in range(1, 16)
+        for k in range(n)
+    ]
+    raws.append(mail("news@list.example", account.address, "Weekly", "l1@x", when, ("List-Id", "<n.x>")))
+    append_all(testbed, account, [("INBOX", raw, (), when) for raw in raws])
+    env = _env_file(tmp_path, testbed, account)
+
+    summary = _run(env, "poll", "--quiet")
+    assert summary.returncode == 0, summary.stderr
+    lines = summary.stdout.splitlines()
+    assert lines[:3] == [
+        "read 121 new messages (INBOX 121, Sent 0, Archive 0)",
+        "120 touches with 15 people, 0 of them tracked",
+        "      15  p15@example.org (not tracked)",
+    ]
+    assert len([line for line in lines if "(not tracked)" in line]) == 10
+    assert "  and 5 more (--verbose lists everyone)" in lines
+    assert lines[-1] == "skipped 1: 1 from mailing lists"
+    for python in ("{'", "Counter(", "(s)", "[Errno"):
+        assert python not in summary.stdout
+
+    shutil.rmtree(tmp_path / "state")
+    verbose = _run(env, "poll", "--quiet", "--verbose")
+    assert len([line for line in verbose.stdout.splitlines() if "(not tracked)" in line]) == 15
+    assert "       1  p1@example.org (not tracked)" in verbose.stdout.splitlines()

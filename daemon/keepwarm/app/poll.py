@@ -242,7 +242,7 @@ def run(
             "poll: %d messages, %d touches, skipped %s",
             report.messages,
             sum(report.touches.values()),
-            dict(report.skipped) or "none",
+            ", ".join(f"{reason} {count}" for reason, count in report.skipped.most_common()) or "none",
         )
     return report
 

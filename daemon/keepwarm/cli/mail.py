@@ -69,18 +69,9 @@ def _poll(args: argparse.Namespace, ctx: Context) -> int:
             }
         )
         return 0
-    folders = ", ".join(f"{name} {count}" for name, count in report.folders.items())
-    print(f"read {report.messages} new messages ({folders})")
     tracked = {a: c for c in ctx.store.contacts() for a in c.emails}
-    for address, count in report.touches.most_common():
-        who = tracked[address].label if address in tracked else f"{address} (not tracked)"
-        print(f"  {count:5d} touch{'es' if count != 1 else ''}  {who}")
-    for reason, count in sorted(report.skipped.items()):
-        print(f"  {count:5d} skipped: {reason}")
-    for label in report.new_contacts:
-        print(f"  now tracking {label} (BCC)")
-    for problem in report.problems:
-        print(f"  note: {problem}")
+    for line in output.poll_summary(report, tracked, everyone=args.verbose):
+        print(line)
     return 0
 
 
@@ -211,6 +202,7 @@ def register(sub: Any) -> None:
     )
     poll.add_argument("--json", action="store_true", help="machine-readable report")
     poll.add_argument("--quiet", action="store_true", help="no progress output")
+    poll.add_argument("--verbose", action="store_true", help="every correspondent, not only the top 10")
     poll.set_defaults(handler=_poll)
 
     folders = sub.add_parser("folders", help="the mailbox's folders, and which are watched")

@@ -8,12 +8,34 @@ from collections.abc import Sequence
 from datetime import date, datetime
 from email.message import EmailMessage
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from keepwarm.domain.due import Standing
 from keepwarm.domain.durations import ago, format_cadence
 from keepwarm.domain.model import Touch
 from keepwarm.domain.records import contact_to_doc, iso, touch_to_doc
+
+if TYPE_CHECKING:
+    from keepwarm.app.poll import PollReport
+    from keepwarm.domain.model import Contact
+
+TOP_CORRESPONDENTS = 10
+# What each skip reason means, for people (``--json`` keeps the keys).
+_SKIPPED = {
+    "already-seen": "already seen",
+    "mailing-list": "from mailing lists",
+    "bulk": "bulk mail",
+    "auto-generated": "automatic",
+    "no-reply-sender": "from no-reply senders",
+    "too-many-recipients": "to too many people",
+    "keepwarm-own": "keepwarm's own",
+    "to-daemon": "commands to keepwarm",
+    "only-owner-recipients": "only to yourself",
+    "not-to-owner": "not addressed to you",
+    "forged-owner": "forged in your name",
+    "no-from": "without a sender",
+    "bad-from": "with several senders",
+}
 
 
 def print_json(value: Any) -> None:
@@ -125,3 +147,37 @@ def print_held_back(held: Sequence[tuple[Standing, date]], cap: int) -> None:
     print(f"held back by the daily cap ({cap} a day; MAX_REMINDERS_PER_DAY):")
     for item, day in held:
         print(f"  {item.contact.label}: {day:%A %-d %B}")
+
+
+def plural(count: int, word: str, many: str | None = None) -> str:
+    """``1 message``, ``20,000 messages``."""
+    return f"{count:,} {word if count == 1 else many or word + 's'}"
+
+
+def poll_summary(report: PollReport, tracked: dict[str, Contact], *, everyone: bool = False) -> list[str]:
+    """A poll in a few lines: what was read, the top correspondents (``everyone``: all of them),
+    what was skipped and why, who a BCC started tracking, and any problem."""
+    folders = ", ".join(f"{name} {count:,}" for name, count in report.folders.items())
+    people = report.touches.most_common()
+    known = sum(1 for address, _ in people if address in tracked)
+    lines = [f"read {plural(report.messages, 'new message')}" + (f" ({folders})" if folders else "")]
+    if people:
+        lines.append(
+            f"{plural(sum(report.touches.values()), 'touch', 'touches')} with "
+            f"{plural(len(people), 'person', 'people')}, {known:,} of them tracked"
+        )
+    shown = people if everyone else people[:TOP_CORRESPONDENTS]
+    for address, count in shown:
+        who = tracked[address].label if address in tracked else f"{address} (not tracked)"
+        lines.append(f"  {count:6,d}  {who}")
+    if len(people) > len(shown):
+        lines.append(f"  and {len(people) - len(shown):,} more (--verbose lists everyone)")
+    if report.skipped:
+        reasons = ", ".join(
+            f"{count:,} {_SKIPPED.get(reason, reason.replace('-', ' '))}"
+            for reason, count in report.skipped.most_common()
+        )
+        lines.append(f"skipped {sum(report.skipped.values()):,}: {reasons}")
+    lines += [f"now tracking {label} (BCC)" for label in report.new_contacts]
+    lines += [f"note: {problem}" for problem in report.problems]
+    return lines

@@ -117,6 +117,16 @@ def format_days(days: int) -> str:
     return _plural(days, "day")
 
 
+def format_interval(interval: timedelta) -> str:
+    """A short interval as a person says it: ``10 seconds``, ``5 minutes``, ``1 hour``."""
+    seconds = round(interval.total_seconds())
+    if seconds and seconds % 3600 == 0:
+        return _plural(seconds // 3600, "hour")
+    if seconds and seconds % 60 == 0:
+        return _plural(seconds // 60, "minute")
+    return _plural(seconds, "second")
+
+
 def format_cadence(days: int) -> str:
     """``every 3 weeks``, ``every month``: the cadence as a phrase."""
     text = format_days(days)

@@ -28,6 +28,7 @@ from types import FrameType
 import schedule
 
 from keepwarm.config import Config
+from keepwarm.domain.durations import format_interval
 from keepwarm.errors import (
     AuthError,
     ConfigError,
@@ -247,8 +248,8 @@ class Daemon:
             systemd.notify("READY=1", "STATUS=starting: first poll")
             log.info(
                 "keepwarm running: polling every %s, reminders at %s",
-                self.config.poll_interval,
-                self.config.reminder_time,
+                format_interval(self.config.poll_interval),
+                f"{self.config.reminder_time:%H:%M}",
             )
             self.poll_job()
             self.remind_job()
