@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime, timedelta
+from typing import Any
 
 from keepwarm.domain.due import CadenceSource, DueStatus, Standing
 from keepwarm.domain.extras import News, Opener
@@ -48,6 +49,16 @@ def _sample_overview(now: datetime) -> Overview:
 
 def check_templates(renderer: Renderer, now: datetime, owner_name: str | None) -> list[str]:
     """Render every template against sample data; one ``file:line: problem`` per failure."""
+    problems = []
+    for name, context in sample_contexts(renderer, now, owner_name):
+        problems += renderer.check([name], context)
+    return problems
+
+
+def sample_contexts(
+    renderer: Renderer, now: datetime, owner_name: str | None
+) -> list[tuple[str, dict[str, Any]]]:
+    """Each template's name with sample data of the shape keepwarm renders it with."""
     owner = views.owner_view(owner_name or "Naomi Example", "naomi@example.com")
     sample = views.Extras(
         (Opener(1, "A great piece on night trains", "https://example.org/trains", now, id=1),),
@@ -88,7 +99,7 @@ def check_templates(renderer: Renderer, now: datetime, owner_name: str | None) -
             "at": "now",
         },
     }
-    problems = []
+    found = []
     for name in renderer.template_names():
         kind = name.split(".", 1)[0]
         draft_context = {
@@ -103,8 +114,8 @@ def check_templates(renderer: Renderer, now: datetime, owner_name: str | None) -
             },
         }
         context = draft_context if name.startswith("drafts/") else contexts.get(kind, contexts["reminder"])
-        problems += renderer.check([name], context)
-    return problems
+        found.append((name, context))
+    return found
 
 
 def _sample_occasion(now: datetime) -> dict[str, object]:
