@@ -23,7 +23,8 @@ from tests.testbed.smtp import SmtpServer
 # class, "(s)" plurals, a None, microseconds, a traceback, an enum's repr.
 LEAKS = re.compile(
     r"\{'|\['|Counter\(|datetime\.|timedelta\(|\b\d+:\d\d:\d\d(?:\.\d+)?\b(?! ?[AP]M)|\[Errno|Error: \[|"
-    r"\(s\)|\bNone\b|(?<![\w-])--\d\d-\d\d\b|\d\d:\d\d:\d\d\.\d{6}|Traceback|<[A-Z][a-zA-Z]+\.[A-Z_]+: |object at 0x"
+    r"\(s\)|\bNone\b|(?<![\w-])--\d\d-\d\d\b|\d\d:\d\d:\d\d\.\d{6}|Traceback"
+    r"|<[A-Z][a-zA-Z]+\.[A-Z_]+: |object at 0x"
 )
 ISO_SECONDS = re.compile(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d")
 
