@@ -19,6 +19,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 
+from keepwarm.app import bccs
 from keepwarm.app.commands import CommandHandler
 from keepwarm.app.reminders import settle_open, settle_openers
 from keepwarm.app.settings import Mailbox, Settings, checked_identity
@@ -42,6 +43,8 @@ UNREADABLE = "unreadable"
 Progress = Callable[[str, int, int], None]
 # Acts on one message to the daemon address, inside the batch's transaction; says what it did.
 CommandSink = Callable[[InboundMail, bytes, datetime], str]
+# Tells the owner whom a BCC started tracking, inside the batch's transaction.
+BccSink = Callable[[InboundMail, list[Contact], datetime], None]
 
 
 @dataclass
@@ -79,6 +82,7 @@ class _Poll:
     commit_every: int
     prefix: str = ""  # a further mailbox's name and ":", before its folders' keys
     report: PollReport = field(default_factory=PollReport)
+    on_bcc: BccSink | None = None
 
     def folder(self, name: str) -> None:
         folder = self.prefix + name  # the key of its state, touches and counts
@@ -172,6 +176,10 @@ class _Poll:
             if self.on_command is not None:
                 for mail, body in bodies:
                     self.report.commands[self.on_command(mail, body, self.now)] += 1
+            if self.on_bcc is not None and plan.bcc_tracked:
+                by_address = {a: c for c in self.store.contacts() for a in c.emails}
+                for mail, addresses in plan.bcc_tracked:
+                    self.on_bcc(mail, [by_address[a] for a in addresses if a in by_address], self.now)
         _account(self.report, folder, len(raws), plan)
 
 
@@ -189,12 +197,14 @@ def poll(
     on_command: CommandSink | None = None,
     commit_every: int = COMMIT_EVERY,
     prefix: str = "",
+    on_bcc: BccSink | None = None,
 ) -> PollReport:
     """Bring the store up to date with every watched folder (``stop`` is checked between batches);
     ``prefix`` names a further mailbox in the folders' keys (``work:``)."""
     run = _Poll(
         source, store, who, now, backfill, progress, batch_size, stop, on_command, commit_every, prefix
     )
+    run.on_bcc = on_bcc
     for folder in folders:
         run.folder(folder)
     return run.report
@@ -220,10 +230,19 @@ def run(
     if settings.who.daemon_address is not None and settings.mail is None and settings.owner_address:
         # Mail to the daemon address would be read and never answered: lost. Say what is missing.
         raise ConfigError(["KEEPWARM_SECRET is not set: commands to KEEPWARM_DAEMON_ADDRESS need it"])
-    handler = CommandHandler(store, renderer, settings).handle if settings.mail is not None else None
+    commands = CommandHandler(store, renderer, settings) if settings.mail is not None else None
+    handler = commands.handle if commands is not None else None
+    on_bcc = functools.partial(bccs.confirm, store, commands.answers) if commands is not None else None
     first = Mailbox("", settings.folders, checked_identity(settings.who, store.runs.learned_servid()).servid)
     read = functools.partial(
-        _read, store=store, settings=settings, now=now, progress=progress, stop=stop, handler=handler
+        _read,
+        store=store,
+        settings=settings,
+        now=now,
+        progress=progress,
+        stop=stop,
+        handler=handler,
+        on_bcc=on_bcc,
     )
     report = read(connect, first, only)
     for mailbox, connect_more in () if only is not None else more:
@@ -258,6 +277,7 @@ def _read(
     progress: Progress | None,
     stop: Callable[[], bool],
     handler: CommandSink | None,
+    on_bcc: BccSink | None,
 ) -> PollReport:
     """One mailbox's poll, over one connection."""
     source = connect()
@@ -274,6 +294,7 @@ def _read(
             stop=stop,
             on_command=handler,
             prefix=mailbox.prefix,
+            on_bcc=on_bcc,
         )
     finally:
         source.close()

@@ -45,6 +45,8 @@ class BatchPlan:
     commands: list[InboundMail] = field(default_factory=list)
     # (address, reminder): a dated BCC tag; the contact's id is known only once it is stored.
     dated: list[tuple[str, Dated]] = field(default_factory=list)
+    # Each BCC that starts tracking people, with their addresses (for its confirmation).
+    bcc_tracked: list[tuple[InboundMail, tuple[str, ...]]] = field(default_factory=list)
 
 
 @dataclass(frozen=True)
@@ -130,6 +132,7 @@ def _track_bcc(plan: BatchPlan, verdict: Verdict, known: Known, mail: InboundMai
     if intent.tag_problem:
         plan.problems.append(f"message {mail.key}: {intent.tag_problem}")
     planned = {a for c in plan.new_contacts for a in c.emails}
+    tracked = []
     for mailbox in intent.recipients:
         existing = known.contact_by_address.get(mailbox.address)
         if existing is not None:
@@ -137,6 +140,7 @@ def _track_bcc(plan: BatchPlan, verdict: Verdict, known: Known, mail: InboundMai
                 plan.cadence_changes[existing.id] = intent.cadence_days
         elif mailbox.address not in planned:
             planned.add(mailbox.address)
+            tracked.append(mailbox.address)
             plan.new_contacts.append(
                 Contact(
                     name=mailbox.name,
@@ -145,6 +149,8 @@ def _track_bcc(plan: BatchPlan, verdict: Verdict, known: Known, mail: InboundMai
                     cadence_days=intent.cadence_days,
                 )
             )
+    if tracked:
+        plan.bcc_tracked.append((mail, tuple(tracked)))
     if intent.remind_on is not None:
         sent = touch_time(mail, now)
         text = f"no answer yet to “{mail.subject}”" if mail.subject else "no answer yet"
