@@ -119,16 +119,25 @@ def test_log_with_someone_untracked_says_so(
         pytest.param(
             "due",
             "",
-            ["Due and coming up:", "Alice Example <alice@example.org>  (overdue)", "40 days ago"],
+            [
+                "Due and coming up:",
+                "Alice Example <alice@example.org>: overdue since 10 November; last in touch 40 days ago (cadence)",
+            ],
             id="due",
         ),
         pytest.param(
-            "Status", "", ["Due and coming up:", "Alice Example <alice@example.org>  (overdue)"], id="status"
+            "Status",
+            "",
+            ["Due and coming up:", "Alice Example <alice@example.org>: overdue since 10 November"],
+            id="status",
         ),
         pytest.param(
             "",
             "list\r\n",
-            ["Everyone you keep in touch with:", "Alice Example <alice@example.org>  [friends]"],
+            [
+                "Everyone you keep in touch with:",
+                "Alice Example <alice@example.org> [friends]: every month, overdue since 10 November",
+            ],
             id="list",
         ),
         pytest.param(

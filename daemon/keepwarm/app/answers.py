@@ -15,7 +15,8 @@ from email.message import EmailMessage
 from keepwarm.app import contacts
 from keepwarm.app.outbox import Letter
 from keepwarm.app.settings import Settings
-from keepwarm.domain.durations import ago
+from keepwarm.domain.due import UPCOMING_DAYS, Standing
+from keepwarm.domain.durations import ago, format_cadence
 from keepwarm.domain.inbound import InboundMail
 from keepwarm.domain.outbox import OutboxItem, OutboxKind, OutboxState
 from keepwarm.render import views
@@ -94,7 +95,7 @@ class Answers:
             "all_commands": views.help_view(),
             "daemon_address": self.mail.daemon_address,
             "due": self._due_lines(now) if "due" in answer.asked else None,
-            "contacts": self._contact_lines() if "list" in answer.asked else None,
+            "contacts": self._contact_lines(now) if "list" in answer.asked else None,
             "news": self._news_line(now) if "news" in answer.asked else None,
         }
 
@@ -120,7 +121,12 @@ class Answers:
             unanswered_counts=self.settings.unanswered_counts,
         )
         shown = [s for s in items if s.status.value in ("overdue", "due", "upcoming")]
-        return [f"{ago(s.days_since_last_touch):>14}  {s.contact.label}  ({s.status.value})" for s in shown]
+        why = contacts.reasons(self.store, shown, now, UPCOMING_DAYS, self.settings.owed_after)
+        return [
+            f"{s.contact.label}: {when_due(s, now)}; last in touch {ago(s.days_since_last_touch)}"
+            + (f" ({', '.join(why[s.contact.id])})" if why.get(s.contact.id) else "")
+            for s in shown
+        ]
 
     def _news_line(self, now: datetime) -> str:
         news = self.store.extras.news(now)
@@ -128,8 +134,34 @@ class Answers:
             return "You have no current news. Write 'news: …' to set some."
         return f"Your news, until {news.until:%Y-%m-%d}: {news.text}"
 
-    def _contact_lines(self) -> list[str]:
-        return [c.label + (f"  [{c.group}]" if c.group else "") for c in self.store.contacts()]
+    def _contact_lines(self, now: datetime) -> list[str]:
+        items = contacts.due_list(
+            self.store,
+            self.settings.default_cadence_days,
+            now,
+            unanswered_counts=self.settings.unanswered_counts,
+        )
+        items.sort(key=lambda s: s.contact.name.casefold() or s.contact.primary_email)
+        return [
+            s.contact.label
+            + (f" [{s.contact.group}]" if s.contact.group else "")
+            + f": {format_cadence(s.cadence_days)}, {when_due(s, now)}"
+            for s in items
+        ]
+
+
+def when_due(item: Standing, now: datetime) -> str:
+    """``overdue since 10 November``, ``due today``, ``next due Friday 4 December``, ``paused``."""
+    if item.next_due is None:
+        return "paused"
+    due = item.next_due.astimezone(now.tzinfo).date()
+    today = now.date()
+    day = f"{due:%-d %B}" + (f" {due.year}" if due.year != today.year else "")
+    if due < today:
+        return f"overdue since {day}"
+    if due == today:
+        return "due today"
+    return f"next due {due:%A} {day}" if (due - today).days < 7 else f"next due {day}"
 
 
 def _text_of(item: OutboxItem) -> str:
