@@ -121,7 +121,8 @@ def test_log_with_someone_untracked_says_so(
             "",
             [
                 "Due and coming up:",
-                "Alice Example <alice@example.org>: overdue since 10 November; last in touch 40 days ago (cadence)",
+                "Alice Example <alice@example.org>: overdue since 10 November; "
+                "last in touch 40 days ago (cadence)",
             ],
             id="due",
         ),

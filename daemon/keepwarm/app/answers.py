@@ -113,13 +113,16 @@ class Answers:
         text = self.renderer.render("rejection.txt.j2", context).text
         self.mail.queue(self.store, OutboxKind.REJECTION, now, Letter("keepwarm rejected a command", text))
 
-    def _due_lines(self, now: datetime) -> list[str]:
-        items = contacts.due_list(
+    def _standings(self, now: datetime) -> list[Standing]:
+        return contacts.due_list(
             self.store,
             self.settings.default_cadence_days,
             now,
             unanswered_counts=self.settings.unanswered_counts,
         )
+
+    def _due_lines(self, now: datetime) -> list[str]:
+        items = self._standings(now)
         shown = [s for s in items if s.status.value in ("overdue", "due", "upcoming")]
         why = contacts.reasons(self.store, shown, now, UPCOMING_DAYS, self.settings.owed_after)
         return [
@@ -135,12 +138,7 @@ class Answers:
         return f"Your news, until {news.until:%Y-%m-%d}: {news.text}"
 
     def _contact_lines(self, now: datetime) -> list[str]:
-        items = contacts.due_list(
-            self.store,
-            self.settings.default_cadence_days,
-            now,
-            unanswered_counts=self.settings.unanswered_counts,
-        )
+        items = self._standings(now)
         items.sort(key=lambda s: s.contact.name.casefold() or s.contact.primary_email)
         return [
             s.contact.label
