@@ -75,6 +75,10 @@ class OwnerMail:
     secret: bytes
     plus_addressing: bool
 
+    def reply_to(self, token: str) -> str:
+        """Where a reply to the message with this token goes (its Reply-To)."""
+        return compose.reply_address(self.daemon_address, token, self.plus_addressing)
+
     def build(
         self, kind: OutboxKind, letter: Letter, token: str, now: datetime, *, to: str | None = None
     ) -> EmailMessage:

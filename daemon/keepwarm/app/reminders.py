@@ -187,6 +187,12 @@ def write(
             context["story"] = f"{context['story']} {said[:1].upper()}{said[1:]}"
         entries.append(context)
         notes.extend(fallback)
+    subject = subject_for(picks, settings.owed_after)
+    reply_to, reply_subject = settings.owner_mail().reply_to(token), compose.one_line(f"Re: {subject}")
+    for entry in entries:
+        entry["actions"] = views.actions_view(
+            reply_to, reply_subject, entry["number"] if settings.digest else None
+        )
     common = {"owner": owner, "commands": views.commands_view(), "token": token}
     if settings.digest:
         context = {**common, "entries": entries, "missed": occasions.missed_while_away(store, now)}
@@ -201,7 +207,7 @@ def write(
         text = renderer.render(names[0], {**context, "fallback_notes": notes})
         html = renderer.render(names[1], {**context, "fallback_notes": notes})
     about = tuple((n, p.standing.contact.id) for n, p in enumerate(picks, start=1))
-    return Letter(subject_for(picks, settings.owed_after), text.text, html.text, about=about)
+    return Letter(subject, text.text, html.text, about=about)
 
 
 def _grouped(store: Store, settings: Settings, picks: list[Pick], now: datetime) -> list[list[Pick]]:

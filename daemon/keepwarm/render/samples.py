@@ -15,6 +15,7 @@ from keepwarm.render.engine import Renderer
 
 # Shown in --dry-run output instead of a real token; it authenticates nothing.
 DRY_RUN_TOKEN = "r0-dryrun-aaaaaaaaaaaaaaaa"  # noqa: S105
+SAMPLE_REPLY_TO = "naomi+keepwarm+r0-dryrun@example.com"
 
 
 def sample_standing(now: datetime) -> Standing:
@@ -84,10 +85,16 @@ def sample_contexts(
         "news": "Your news, until 2027-01-10: we moved to Lisbon",
     }
     contexts = {
-        "reminder": {**common, **entry},
+        "reminder": {
+            **common,
+            **entry,
+            "actions": views.actions_view(SAMPLE_REPLY_TO, "Re: Check in with Alice"),
+        },
         "digest": {
             **common,
-            "entries": [entry],
+            "entries": [
+                {**entry, "actions": views.actions_view(SAMPLE_REPLY_TO, "Re: Check in with Alice", 1)}
+            ],
             "missed": ["Sam's birthday was on Saturday 3 January (turned 36)."],
         },
         "confirmation": answer,

@@ -114,6 +114,22 @@ def commands_view(
     return [{"example": usage, "meaning": meaning} for usage, meaning in entries]
 
 
+# The one-tap answers beside each person: a label, and the command the reply carries.
+ACTIONS = (("Done", "done"), ("Snooze 2 weeks", "snooze 2w"), ("Later", "later"), ("Pause", "pause"))
+
+
+def actions_view(reply_to: str, subject: str, number: int | None = None) -> list[dict[str, str]]:
+    """``mailto:`` links (RFC 6068) that open a reply to this message with one command in it:
+    a tap, then Send. In a digest each carries the entry's number (``snooze 2 2w``)."""
+    found = []
+    for label, command in ACTIONS:
+        verb, _, rest = command.partition(" ")
+        words = [verb, str(number), rest] if number is not None else [verb, rest]
+        body = " ".join(w for w in words if w)
+        found.append({"label": label, "command": body, "mailto": compose.mailto(reply_to, subject, body)})
+    return found
+
+
 def help_view() -> dict[str, list[dict[str, str]]]:
     """Every command, for the help an answer carries: those of a reply, and those of mail to the
     daemon address."""
