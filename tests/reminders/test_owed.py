@@ -70,7 +70,7 @@ def test_an_unanswered_mail_is_reminded_after_owed_after_days_and_the_answer_set
     assert count == 1  # Alice's owed reply takes the one slot before Bob's cadence
     assert reminder["Subject"] == "Reply to Alice Example — 'Trip photos', 9 days ago"
     text = _text(reminder)
-    assert "Alice wrote 'Re: Trip photos' 9 days ago and you haven't replied." in text
+    assert "Alice wrote 'Trip photos' 9 days ago and you haven't replied." in text
     assert "subject: Re: Trip photos" in text and "Sorry to be so slow to answer about Trip photos" in text
     html = str(reminder.get_body(("html",)).get_content())  # type: ignore[union-attr]
     link = unescape(next(part for part in html.split('"') if part.startswith("mailto:alice@example.org")))

@@ -46,7 +46,8 @@ def contact_view(contact: Contact, item: Standing | None = None) -> dict[str, An
         "email": contact.primary_email,
         "emails": list(contact.emails),
         "group": contact.group,
-        "notes": [note.text for note in contact.notes],
+        # Yours, about them: shown to you in the reminder, never given to a draft to them.
+        "private_notes": [note.text for note in contact.notes],
         "cadence_days": cadence,
         "cadence": format_cadence(cadence) if cadence else "",
         "birthday": str(contact.birthday) if contact.birthday else None,
@@ -58,7 +59,8 @@ def touch_view(touch: Touch | None, now: datetime) -> dict[str, Any] | None:
     if touch is None:
         return None
     days = (now.date() - touch.at.astimezone(now.tzinfo).date()).days
-    subject = f" '{touch.subject}'" if touch.subject else ""
+    topic = bare_subject(touch.subject)  # "your email 'Choir'", never "'Re: Choir'"
+    subject = f" '{topic}'" if topic else ""
     # Worded for a draft addressed to the contact: "since your email", "since my email".
     if touch.direction is Direction.MANUAL:
         phrase = f"our last {touch.channel.value}"
@@ -98,7 +100,8 @@ def story(item: Standing, now: datetime) -> str:
         days = (now - item.contact.added_at).days
         return f"You haven't been in touch with {who} since you started keeping track, {ago(days)}."
     when = ago(item.days_since_last_touch)
-    subject = f" '{touch.subject}'" if touch.subject else ""
+    topic = bare_subject(touch.subject)  # "your email 'Choir'", never "'Re: Choir'"
+    subject = f" '{topic}'" if topic else ""
     if touch.direction is Direction.IN:
         return f"{who} wrote{subject} {when} and you haven't replied."
     if touch.direction is Direction.MANUAL:
@@ -202,9 +205,10 @@ def entry_view(
     reply is ``owed``, the draft answers their last mail (``drafts/reply.txt.j2``) in its thread;
     for an ``occasion``, it is the birthday's or the date's draft."""
     contact = item.contact
-    base = {
+    seen = contact_view(contact, item)
+    base: dict[str, Any] = {
         "owner": {**owner, "news": extras.news.text if extras.news else None},
-        "contact": contact_view(contact, item),
+        "contact": seen,
         "last_touch": touch_view(item.last_touch, now),
         "days_since": item.days_since_last_touch,
         "story": story(item, now),
@@ -220,7 +224,9 @@ def entry_view(
     if occasion is not None:
         base["occasion"] = occasion_view(occasion)
         names = kind_drafts(renderer, contact, "birthday" if occasion.is_birthday else "date")
-    draft = renderer.draft(contact.primary_email, contact.group, base, rotation, names)
+    # The draft is written to them: it gets everything but the owner's private notes.
+    to_them = {**base, "contact": {k: v for k, v in seen.items() if k != "private_notes"}}
+    draft = renderer.draft(contact.primary_email, contact.group, to_them, rotation, names)
     base["draft"] = draft_view(draft, contact.primary_email, answering)
     return base, [draft.fallback_note] if draft.fallback_note else []
 
