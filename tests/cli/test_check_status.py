@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import email.utils
+import os
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -94,7 +95,29 @@ def test_check_with_a_missing_env_file_fails_on_configuration(
     result = run(capsys, "--env-file", str(tmp_path / "nope.env"), "check")
 
     assert result.code != 0
-    assert result.lines == [f"FAIL  configuration: env file {tmp_path / 'nope.env'} does not exist"]
+    assert result.lines == [
+        f"FAIL  configuration: no settings file ({tmp_path / 'nope.env'} not found): run 'keepwarm init'"
+    ]
+
+
+def test_check_names_the_settings_file_it_read_and_fails_loudly_without_one(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    monkeypatch.chdir(elsewhere)
+    for name in [n for n in os.environ if n.startswith("KEEPWARM_")]:
+        monkeypatch.delenv(name)
+
+    nothing = run(capsys, "check")
+    env = write_env(elsewhere / ".env", {"STATE_DIR": str(tmp_path / "state"), "TIMEZONE": "UTC"})
+    found = run(capsys, "check")
+
+    assert nothing.code != 0
+    assert nothing.lines == [
+        f"FAIL  configuration: no settings file ({elsewhere / '.env'} not found): run 'keepwarm init'"
+    ]
+    assert found.lines[0] == f"PASS  configuration: read {env.resolve()}: all settings valid"
 
 
 def test_check_without_mail_settings_says_which_are_missing(

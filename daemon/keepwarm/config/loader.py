@@ -60,6 +60,12 @@ def _env_file_path(explicit: Path | None, environ: Mapping[str, str]) -> tuple[P
     return Path(".env"), False
 
 
+def settings_file(explicit: Path | None, environ: Mapping[str, str]) -> Path | None:
+    """The settings file ``load`` reads (an absolute path), or None when there is none."""
+    path, _ = _env_file_path(explicit, environ)
+    return path.resolve() if path is not None and path.is_file() else None
+
+
 def gather(explicit: Path | None, environ: Mapping[str, str]) -> tuple[dict[str, Raw], list[str]]:
     """Every KEEPWARM_ value with its origin, plus the problems found reading them."""
     problems: list[str] = []

@@ -8,6 +8,7 @@ templates rendered against sample data. Nothing is changed or sent.
 from __future__ import annotations
 
 import functools
+import os
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
@@ -16,6 +17,8 @@ from pathlib import Path
 from keepwarm import config as config_module
 from keepwarm.app import status
 from keepwarm.config import MailAccount
+from keepwarm.config.loader import ENV_FILE_VARIABLE, settings_file
+from keepwarm.config.schema import PREFIX
 from keepwarm.errors import KeepwarmError
 from keepwarm.render import samples
 from keepwarm.render.engine import Renderer
@@ -44,11 +47,18 @@ def _attempt(name: str, work: Callable[[], str]) -> Check:
 
 def run_checks(env_file: Path | None) -> list[Check]:
     """Try everything; later checks are skipped when the configuration itself is broken."""
+    read = settings_file(env_file, os.environ)
+    if read is None and not any(name.startswith(PREFIX) for name in os.environ):
+        where = env_file or os.environ.get(ENV_FILE_VARIABLE) or Path(".env").resolve()
+        return [Check("configuration", False, f"no settings file ({where} not found): run 'keepwarm init'")]
     try:
         config = config_module.load(env_file)
     except KeepwarmError as exc:
         return [Check("configuration", False, str(exc).replace("\n", "; "))]
-    checks = [Check("configuration", True, "; ".join(config.warnings) or "all settings valid")]
+    source = f"read {read}" if read is not None else "from the environment only (no settings file)"
+    checks = [
+        Check("configuration", True, f"{source}: " + ("; ".join(config.warnings) or "all settings valid"))
+    ]
 
     def mail_settings() -> str:
         config.require_mail()
