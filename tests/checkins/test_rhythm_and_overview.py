@@ -259,7 +259,7 @@ def _seed_groups(store: Store, now: datetime) -> None:
         store.add_touches([Touch(address, now - timedelta(days=days_since), Direction.OUT, subject="Hi")])
 
     person("Ana", "friends", 2, 90)  # fine
-    person("Ben", "friends", 20, 30)  # coming up
+    person("Ben", "friends", 26, 30)  # coming up: due in 4 days, the last fifth of his month
     person("Cai", "friends", 45, 30)  # overdue
     person("Dee", "friends", 60, 30)  # overdue
     person("Eve", "work", 50, 30)  # overdue

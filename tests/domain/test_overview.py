@@ -256,7 +256,8 @@ def test_openers_are_listed_with_their_contact_and_not_for_removed_ones() -> Non
 def test_groups_at_a_glance() -> None:
     book = Book()
     book.add("Fine", days_since=1, cadence=90, group="friends")  # due in 89 days: later
-    book.add("Upcoming", days_since=20, cadence=30, group="friends")
+    book.add("Upcoming", days_since=26, cadence=30, group="friends")  # due in 4 days: last fifth
+    book.add("Just wrote", days_since=2, cadence=30, group="friends")  # due in 28 days: fine
     book.add("Overdue", days_since=45, cadence=30, group="friends")
     book.add("Due", days_since=30, cadence=30, group="friends")
     book.add("Paused", days_since=45, cadence=30, group="friends", paused=True)
@@ -267,11 +268,11 @@ def test_groups_at_a_glance() -> None:
     overview = weekly(book.standings(), book.touches, [], NOW)
 
     assert overview.groups == [
-        GroupGlance("friends", fine=1, upcoming=1, overdue=2, paused=1),
+        GroupGlance("friends", fine=2, upcoming=1, overdue=2, paused=1),
         GroupGlance("no group", fine=1, upcoming=0, overdue=1, paused=0),
         GroupGlance("work", fine=0, upcoming=0, overdue=1, paused=0),
     ]
-    assert [g.total for g in overview.groups] == [5, 2, 1]
+    assert [g.total for g in overview.groups] == [6, 2, 1]
 
 
 def test_an_empty_book_has_an_empty_overview() -> None:

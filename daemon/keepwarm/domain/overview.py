@@ -50,8 +50,19 @@ def _next_birthday(contact: Contact, today: date) -> tuple[date, int | None] | N
     return next_on(contact.birthday, today) if contact.birthday is not None else None
 
 
+def coming_up(item: Standing) -> bool:
+    """Due within the last fifth of the person's own cadence (6 days of a monthly one, a day of
+    a weekly one): not merely within a fixed window, which would mark someone "coming up" the
+    day after being in touch with them."""
+    if item.status is not DueStatus.UPCOMING or item.days_until_due is None:
+        return False
+    return item.days_until_due <= max(1, item.cadence_days // 5)
+
+
 def _glance(name: str, items: Sequence[Standing]) -> GroupGlance:
-    counts = Counter(s.status for s in items)
+    counts = Counter(
+        DueStatus.LATER if s.status is DueStatus.UPCOMING and not coming_up(s) else s.status for s in items
+    )
     return GroupGlance(
         name,
         fine=counts[DueStatus.LATER],
