@@ -51,6 +51,7 @@ COMMANDS: list[tuple[str, ...]] = [
     ("status",),
     ("templates", "check"),
     ("templates", "render", "alice"),
+    ("overview", "--preview"),
 ]
 # Bad input: one clear line, still no Python.
 FAILING = {

@@ -147,6 +147,30 @@ def _templates_render(args: argparse.Namespace, ctx: Context) -> int:
     return 0
 
 
+def _overview(args: argparse.Namespace, ctx: Context) -> int:
+    from keepwarm.app import overview
+    from keepwarm.runtime import wiring
+
+    if not (args.preview or args.send):
+        raise UsageError("say --preview (print it, change nothing) or --send (send it now)")
+    service = wiring.build_service(ctx.config, ctx.store)
+    now = ctx.now()
+    if args.preview:
+        msg = overview.preview(ctx.store, service.renderer, service.settings, now)
+        output.print_message(msg)
+        if args.html is not None:
+            output.write_html([msg], args.html)
+            print(f"the HTML part written to {args.html}")
+        return 0
+    report = service.overview(now)
+    print(
+        f"the overview is sent to {service.settings.owner_address}"
+        if report.sent
+        else "the overview is queued"
+    )
+    return 0
+
+
 def _demo(args: argparse.Namespace, ctx: Context) -> int:
     from keepwarm.demo import script  # its servers' libraries load only for the demo
 
@@ -209,6 +233,17 @@ def register(sub: Any) -> None:
     away.add_argument("until", nargs="*", metavar="DATE", help="2027-01-05, 5 January, monday…")
     away.add_argument("--off", action="store_true", help="back now: reminders on again")
     away.set_defaults(handler=_away)
+
+    over = sub.add_parser(
+        "overview",
+        help="preview or send the weekly overview now",
+        description="The weekly overview (OVERVIEW=weekly sends it on OVERVIEW_DAY), now.",
+    )
+    how = over.add_mutually_exclusive_group()
+    how.add_argument("--preview", action="store_true", help="print it as read; change nothing")
+    how.add_argument("--send", action="store_true", help="send it to you now")
+    over.add_argument("--html", type=Path, metavar="FILE", help="with --preview: write the HTML part to FILE")
+    over.set_defaults(handler=_overview)
 
     demo = sub.add_parser(
         "demo",
