@@ -53,3 +53,22 @@ def test_a_draft_template_that_asks_for_the_notes_gets_nothing_and_the_owner_is_
     assert isinstance(draft, dict) and "Hamburg" not in draft["body"]
     (note,) = told
     assert "default.txt.j2:1: UndefinedError: 'dict object' has no attribute 'private_notes'" in note
+
+
+def test_the_opening_follows_whose_move_it_is_and_how_long_it_has_been() -> None:
+    renderer = Renderer()
+    owner = views.owner_view("Naomi Example", "naomi@example.com")
+    alice = Contact("Alice Example", ("alice@example.org",), NOW - timedelta(days=400), cadence_days=30)
+    cases = [
+        (Direction.IN, 2, "Thank you for your email 'Choir'. How are things"),
+        (Direction.IN, 40, "Thank you for your email 'Choir', and sorry to be so slow to answer."),
+        (Direction.OUT, 5, "Just following up on my email 'Choir', in case it got buried."),
+        (Direction.OUT, 40, "It's been a while since my email 'Choir', and I was thinking of you."),
+    ]
+    for direction, days, opening in cases:
+        touch = Touch("alice@example.org", NOW - timedelta(days=days), direction, subject="Re: Choir")
+        item = standing(alice, touch, (30, CadenceSource.CONTACT), NOW)
+        context, _ = views.entry_view(renderer, item, number=1, rotation=0, now=NOW, owner=owner)
+        body = context["draft"]["body"]
+        assert opening in body, (direction, days, body)
+        assert ("It's been a while" in body) is (opening.startswith("It's been")), body
