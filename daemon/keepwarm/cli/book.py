@@ -23,8 +23,11 @@ def _import(args: argparse.Namespace, ctx: Context) -> int:
         text = Path(args.file).read_text(encoding="utf-8-sig", errors="replace")
     except OSError as exc:
         raise UsageError(f"cannot read {args.file}: {exc.strerror}") from None
-    kind = args.format or ("csv" if args.file.lower().endswith(".csv") else "vcard")
-    records, problems = exchange.read_csv(text) if kind == "csv" else exchange.read_vcards(text)
+    kind = args.format or _kind(args.file)
+    if kind == "json":
+        return _restore(args, ctx, text)
+    read = exchange.read_csv if kind == "csv" else exchange.read_vcards
+    records, problems = read(text, ctx.now())
     plan = contacts.import_records(
         ctx.store, records, ctx.now(), every=args.every, group=args.group, dry_run=args.dry_run
     )
@@ -42,6 +45,27 @@ def _import(args: argparse.Namespace, ctx: Context) -> int:
     return 0
 
 
+def _kind(name: str) -> str:
+    suffix = Path(name).suffix.lower()
+    return {".csv": "csv", ".json": "json"}.get(suffix, "vcard")
+
+
+def _restore(args: argparse.Namespace, ctx: Context, text: str) -> int:
+    """A JSON backup goes whole into an empty store, or not at all."""
+    from keepwarm.addressbook import exchange
+    from keepwarm.app import backup
+
+    if args.every or args.group:
+        raise UsageError(f"{args.file}: a backup is restored as it is: --every and --group do not apply")
+    try:
+        tables = exchange.read_backup(text)
+    except exchange.BackupFileError as exc:
+        raise UsageError(f"{args.file}: not restored: {exc}") from None
+    held = backup.restore(ctx.store, tables, args.file, dry_run=args.dry_run)
+    print(f"{'would restore' if args.dry_run else 'restored'} {backup.describe(held)} from {args.file}")
+    return 0
+
+
 def _export(args: argparse.Namespace, ctx: Context) -> int:
     from keepwarm.addressbook import exchange
 
@@ -51,7 +75,7 @@ def _export(args: argparse.Namespace, ctx: Context) -> int:
     elif args.format == "csv":
         text = exchange.to_csv(contacts)
     else:
-        text = exchange.to_json(contacts, ctx.store.touches())
+        text = exchange.to_json(contacts, ctx.store.touches(), ctx.store.backup.dump())
     if args.output:
         Path(args.output).write_text(text, encoding="utf-8")
         print(f"wrote {len(contacts)} contacts to {args.output}")
@@ -76,16 +100,21 @@ def register(csub: Any, cadence_arg: Callable[[str], str], positive: Callable[[s
     drop.set_defaults(handler=_drop_opener)
 
     imp = csub.add_parser(
-        "import", help="import a vCard or CSV address book", description="Import contacts (idempotent)."
+        "import",
+        help="import a vCard or CSV address book, or restore a JSON backup",
+        description="Import contacts (idempotent, merged into the contacts there are), or restore a "
+        "backup made by export --format json into an empty store.",
     )
-    imp.add_argument("file", help="a .vcf (vCard 3 or 4) or .csv (Google Contacts, Outlook) file")
-    imp.add_argument("--format", choices=("vcard", "csv"), help="default: from the file name")
+    imp.add_argument("file", help="a .vcf (vCard 3 or 4), .csv (Google, Outlook, keepwarm) or .json backup")
+    imp.add_argument("--format", choices=("vcard", "csv", "json"), help="default: from the file name")
     imp.add_argument("--every", type=cadence_arg, metavar="DURATION", help="cadence for new contacts")
     imp.add_argument("--group", help="group for new contacts without one")
     imp.add_argument("--dry-run", action="store_true", help="show what would change; change nothing")
     imp.set_defaults(handler=_import)
 
     exp = csub.add_parser("export", help="export contacts", description="Export contacts.")
-    exp.add_argument("--format", choices=("vcard", "csv", "json"), default="json", help="json has history")
+    exp.add_argument(
+        "--format", choices=("vcard", "csv", "json"), default="json", help="json is a complete backup"
+    )
     exp.add_argument("-o", "--output", metavar="FILE", help="write here instead of stdout")
     exp.set_defaults(handler=_export)
