@@ -57,6 +57,19 @@ def read_card(text: str, where: str, problems: list[str], now: datetime | None =
     return _record(card.contents, where, problems, now)
 
 
+def categories(text: str) -> tuple[str, ...]:
+    """Every label of a card's CATEGORIES (a card that does not parse has none)."""
+    try:
+        card = vobject.readOne(text)
+    except Exception:  # the caller has already reported the card as not valid
+        return ()
+    labels: list[str] = []
+    for item in card.contents.get("categories", []):
+        value = item.value if isinstance(item.value, list) else [str(item.value)]
+        labels += [str(v).strip() for v in value if str(v).strip()]
+    return tuple(labels)
+
+
 def _value(contents: dict[str, Any], key: str) -> str:
     return str(contents[key][0].value) if key in contents else ""
 

@@ -25,6 +25,7 @@ _WORDS = {
     "openers": ("opener", "openers"),
     "thanks": ("thank-you", "thank-yous"),
     "counters": ("counter", "counters"),
+    "addressbooks": ("address book", "address books"),
 }
 
 
@@ -90,3 +91,4 @@ def _read_parts(store: Store) -> None:
     store.reminders.entries()
     store.outbox.items()
     store.undo.changes()
+    store.books.books()

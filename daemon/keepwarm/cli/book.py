@@ -7,12 +7,12 @@ from __future__ import annotations
 
 import argparse
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
 from keepwarm.cli.context import Context
-from keepwarm.errors import UsageError
+from keepwarm.errors import TransientError, UsageError
 
 
 def _import(args: argparse.Namespace, ctx: Context) -> int:
@@ -38,11 +38,17 @@ def _import(args: argparse.Namespace, ctx: Context) -> int:
         f"{verb} {len(plan.new)}, {'would update' if args.dry_run else 'updated'} {len(plan.updated)}, "
         f"unchanged {plan.unchanged}, problems {len(problems) + len(plan.problems)}"
     )
-    for contact in plan.new:
-        print(f"  + {contact.label}")
-    for contact in plan.updated:
-        print(f"  ~ {contact.label}")
+    _changes([c.label for c in plan.new], [c.label for c in plan.updated])
     return 0
+
+
+def _changes(
+    added: list[str], updated: list[str], gone: Sequence[str] = (), problems: Sequence[str] = ()
+) -> None:
+    """One line per contact added (+), updated (~) or whose card went (-), then the problems."""
+    for mark, lines in (("+ ", added), ("~ ", updated), ("- ", gone), ("problem: ", problems)):
+        for line in lines:
+            print(f"  {mark}{line}")
 
 
 def _kind(name: str) -> str:
@@ -84,6 +90,28 @@ def _export(args: argparse.Namespace, ctx: Context) -> int:
     return 0
 
 
+def _sync(args: argparse.Namespace, ctx: Context) -> int:
+    """Read every address book of ADDRESSBOOKS now, as the daemon does on its interval."""
+    from keepwarm.runtime import books
+
+    if not ctx.config.addressbooks:
+        raise UsageError("no address book is set up: set KEEPWARM_ADDRESSBOOKS (see the README)")
+    reports = books.sync_all(ctx.config, ctx.store, ctx.now())
+    for report in reports:
+        if report.error:
+            print(f"address book {report.name}: not read: {report.error}")
+            continue
+        print(
+            f"address book {report.name}: added {len(report.added)}, updated {len(report.updated)}, "
+            f"removed upstream {len(report.gone)}, problems {len(report.problems)}"
+        )
+        _changes(report.added, report.updated, report.gone, report.problems)
+    failed = [r.name for r in reports if r.error]
+    if failed:
+        raise TransientError(f"address book {', '.join(failed)} not read (the reason is above)")
+    return 0
+
+
 def _drop_opener(args: argparse.Namespace, ctx: Context) -> int:
     if not ctx.store.extras.drop_opener(args.number):
         raise UsageError(f"there is no opener {args.number} (see keepwarm contacts show NAME)")
@@ -111,6 +139,14 @@ def register(csub: Any, cadence_arg: Callable[[str], str], positive: Callable[[s
     imp.add_argument("--group", help="group for new contacts without one")
     imp.add_argument("--dry-run", action="store_true", help="show what would change; change nothing")
     imp.set_defaults(handler=_import)
+
+    sync = csub.add_parser(
+        "sync",
+        help="read the address books (ADDRESSBOOKS) now",
+        description="Bring the contacts in step with the CardDAV address books and vdir folders of "
+        "ADDRESSBOOKS (read-only towards them); the daemon does this every ADDRESSBOOK_INTERVAL.",
+    )
+    sync.set_defaults(handler=_sync)
 
     exp = csub.add_parser("export", help="export contacts", description="Export contacts.")
     exp.add_argument(

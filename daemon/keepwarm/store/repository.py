@@ -12,6 +12,7 @@ from pathlib import Path
 
 from keepwarm.errors import StoreError
 from keepwarm.store.backup import BackupPart
+from keepwarm.store.books import BooksPart
 from keepwarm.store.contacts import ContactsPart
 from keepwarm.store.engine import SCHEMA_VERSION, Tables
 from keepwarm.store.extras import ExtrasPart
@@ -44,6 +45,7 @@ class Store(ContactsPart, TouchesPart, PollPart):
         self.undo = UndoPart(tables)
         self.extras = ExtrasPart(tables)
         self.backup = BackupPart(tables)
+        self.books = BooksPart(tables)
 
     def count(self, table: str) -> int:
         """Number of records in a table."""
