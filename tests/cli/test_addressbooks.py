@@ -203,3 +203,32 @@ def test_the_daemon_syncs_the_address_books_in_a_thread_of_their_own(state: Path
     [jo] = Store(state).contacts()
     assert (jo.name, jo.group) == ("Jo", "Family")
     assert "books_job" in repr(daemon._schedule().jobs)
+
+
+@pytest.mark.parametrize(
+    ("settings", "line"),
+    [
+        ({}, "KEEPWARM_PERSONAL_CARDDAV_URL or KEEPWARM_PERSONAL_VDIR: set one of them"),
+        (
+            {"CARDDAV_URL": "carddav.example.com/dav"},
+            "KEEPWARM_PERSONAL_CARDDAV_URL: 'carddav.example.com/dav' is not an http(s) URL",
+        ),
+        (
+            {"CARDDAV_URL": "https://carddav.example.com/", "CARDDAV_USER": "naomi"},
+            "KEEPWARM_PERSONAL_CARDDAV_PASSWORD (or _COMMAND or _FILE) is not set",
+        ),
+    ],
+    ids=["neither", "not-a-url", "no-password"],
+)
+def test_an_address_book_half_set_up_is_one_line_naming_the_key(
+    run: Runner, state: Path, monkeypatch: pytest.MonkeyPatch, settings: dict[str, str], line: str
+) -> None:
+    monkeypatch.setenv("KEEPWARM_ADDRESSBOOKS", "personal")
+    for key, value in settings.items():
+        monkeypatch.setenv(f"KEEPWARM_PERSONAL_{key}", value)
+
+    result = run("contacts", "sync")
+
+    assert result.code == 78
+    assert line in result.err
+    assert "Traceback" not in result.err
