@@ -1,3 +1,3 @@
 """Shared pytest configuration: loads the loopback mail test bed fixtures."""
 
-pytest_plugins = ["tests.testbed.fixtures", "tests.testbed.config"]
+pytest_plugins = ["tests.testbed.fixtures", "tests.testbed.config", "tests.testbed.radicale"]

@@ -213,6 +213,7 @@ def test_status_json_on_a_fresh_store(tmp_path: Path, capsys: pytest.CaptureFixt
         "answers_released_at": None,
         "sender_check": {"servid": None, "learned_at": None, "trust_from": False},
         "mailboxes": [{"name": "main", "folders": {}, "last_error": None}],
+        "addressbooks": [],
     }
 
 

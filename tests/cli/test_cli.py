@@ -15,7 +15,7 @@ from keepwarm.cli import build_parser, main
 from keepwarm.domain.model import Channel, Direction, Touch
 from keepwarm.store import Store
 from tests.clitools import CliRun as Run
-from tests.clitools import Runner, clear_environment, ok, preserved_root_logger, run_cli
+from tests.clitools import Runner, clear_environment, ok, preserved_root_logger
 
 ALICE = "Alice Example <alice@example.org>"
 BOB = "Bob Builder <bob@example.org>"
@@ -44,16 +44,6 @@ def state(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     monkeypatch.setenv("KEEPWARM_TIMEZONE", "UTC")
     monkeypatch.chdir(tmp_path)
     return tmp_path
-
-
-@pytest.fixture
-def run(state: Path, capsys: pytest.CaptureFixture[str]) -> Runner:
-    """Call keepwarm.cli.main in-process and capture what it printed."""
-
-    def invoke(*argv: str) -> Run:
-        return run_cli(capsys, *argv)
-
-    return invoke
 
 
 def assert_one_line_error(result: Run, code: int = EX_USAGE) -> str:

@@ -12,6 +12,7 @@ from keepwarm.app.answers import hold_until
 from keepwarm.app.settings import Mailbox, Settings
 from keepwarm.domain.authres import servid_label
 from keepwarm.domain.outbox import OutboxState
+from keepwarm.domain.records import iso
 from keepwarm.store import Store
 from keepwarm.store.runs import REAUTHORISATION
 
@@ -76,6 +77,10 @@ def report(store: Store, settings: Settings, now: datetime) -> dict[str, Any]:
         "answers_released_at": (release or now).isoformat() if held else None,
         "sender_check": sender_check(store, settings),
         "mailboxes": mailboxes(store, settings, errors),
+        "addressbooks": [
+            {"name": b.name, "synced_at": iso(b.synced_at), "error": b.error, "gone": list(b.gone)}
+            for b in store.books.books()
+        ],
     }
 
 

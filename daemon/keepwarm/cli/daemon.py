@@ -98,6 +98,13 @@ def _status(args: argparse.Namespace, ctx: Context) -> int:
             read = ", ".join(sorted(box["folders"])) or "not read yet"
             problem = f"; last error: {box['last_error']}" if box["last_error"] else ""
             print(f"mailbox {box['name'] + ':':11}{read}{problem}")
+    for book in data["addressbooks"]:
+        line = f"synced {output.when(book['synced_at'], now)}" + (
+            f"; error: {book['error']}" if book["error"] else ""
+        )
+        print(f"{'address book ' + book['name'] + ':':20}{line}")
+        for gone in book["gone"]:
+            print(f"{'  removed upstream:':20}{gone}")
     if data["answers_held"]:
         at = output.day_time(data["answers_released_at"], now)
         count = data["answers_held"]

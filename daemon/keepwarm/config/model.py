@@ -7,6 +7,7 @@ from datetime import time, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
+from keepwarm.config.books import AddressBookConfig
 from keepwarm.config.secrets import PasswordSource, Secret
 from keepwarm.errors import ConfigError
 
@@ -98,6 +99,9 @@ class Config:
     account_names: tuple[str, ...] = ("main",)
     # The mailboxes after the first (the first is ``imap``, ``imap_folders``, ``auth_servid``).
     more_accounts: tuple[MailAccount, ...] = ()
+    # Address books kept elsewhere (ADDRESSBOOKS), read every ADDRESSBOOK_INTERVAL.
+    addressbooks: tuple[AddressBookConfig, ...] = ()
+    addressbook_interval: timedelta = timedelta(hours=1)
     warnings: tuple[str, ...] = field(default=(), compare=False)
 
     @property

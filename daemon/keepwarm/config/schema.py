@@ -302,6 +302,21 @@ SETTINGS: tuple[Setting, ...] = (
         "Replaces the provider's endpoint base URL (national clouds); leave unset normally.",
         "https://login.microsoftonline.us",
     ),
+    # -- address books kept elsewhere (CardDAV, vdir); their own keys are in config/books.py --
+    Setting(
+        "ADDRESSBOOKS",
+        convert.account_names,
+        "Names for address books to take contacts from (e.g. personal); each has its keys under its "
+        "name: KEEPWARM_PERSONAL_CARDDAV_URL, _CARDDAV_USER, _CARDDAV_PASSWORD… or _VDIR, and _TRACK.",
+        "personal",
+    ),
+    Setting(
+        "ADDRESSBOOK_INTERVAL",
+        convert.duration,
+        "How often the daemon reads the address books.",
+        "1h",
+        default="1h",
+    ),
     Setting(
         "SECRET",
         convert.secret,

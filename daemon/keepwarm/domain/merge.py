@@ -1,8 +1,10 @@
 """Importing contacts: merge records from an address book into the tracked contacts. Pure.
 
 A record matches the contact that has any of its addresses, so importing the same file twice
-changes nothing; new addresses, a missing name, birthday or group are filled in, and nothing the
-owner set (cadence, notes, an existing group) is overwritten.
+changes nothing; new addresses, a missing name, birthday, group, cadence, maximum or priority are
+filled in, notes the contact lacks (by their text) are added, and nothing the owner set (a
+cadence, an existing group, paused or snoozed) is overwritten. A new contact takes all of it,
+paused and snoozed too, so keepwarm's own vCard and CSV exports import back without loss.
 """
 
 from __future__ import annotations
@@ -11,7 +13,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from keepwarm.domain.model import Birthday, Contact, YearlyDate
+from keepwarm.domain.model import Birthday, Contact, Note, Priority, YearlyDate
 
 
 @dataclass(frozen=True)
@@ -24,6 +26,12 @@ class Record:
     birthday: Birthday | None = None
     group: str | None = None
     dates: tuple[YearlyDate, ...] = ()
+    cadence_days: int | None = None
+    max_days: int | None = None
+    priority: Priority | None = None
+    notes: tuple[Note, ...] = ()
+    paused: bool = False
+    snoozed_until: datetime | None = None
 
 
 @dataclass
@@ -38,12 +46,19 @@ class ImportPlan:
 
 def _merged(contact: Contact, record: Record) -> Contact:
     emails = tuple(dict.fromkeys((*contact.emails, *record.emails)))
+    cadence = contact.cadence_days or record.cadence_days
+    # A record's maximum shorter than the contact's own cadence would be refused by an edit: skip it.
+    record_max = record.max_days if record.max_days and record.max_days >= (cadence or 0) else None
     return contact.with_changes(
         name=contact.name or record.name,
         emails=emails,
         birthday=contact.birthday or record.birthday,
         group=contact.group or record.group,
         dates=(*contact.dates, *(d for d in record.dates if d.label not in {k.label for k in contact.dates})),
+        cadence_days=cadence,
+        max_days=contact.max_days or record_max,
+        priority=contact.priority or record.priority,
+        notes=(*contact.notes, *(n for n in record.notes if n.text not in {k.text for k in contact.notes})),
     )
 
 
@@ -87,9 +102,14 @@ def plan_import(
                 emails=record.emails,
                 added_at=now,
                 group=record.group or group,
-                cadence_days=cadence_days,
+                cadence_days=record.cadence_days or cadence_days,
                 birthday=record.birthday,
                 dates=record.dates,
+                max_days=record.max_days,
+                priority=record.priority,
+                notes=record.notes,
+                paused=record.paused,
+                snoozed_until=record.snoozed_until,
             )
         )
     plan.new = pending

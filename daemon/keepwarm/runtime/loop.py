@@ -19,6 +19,7 @@ import functools
 import logging
 import os
 import signal
+import threading
 import time
 from collections.abc import Callable, Iterator
 from datetime import datetime
@@ -37,7 +38,7 @@ from keepwarm.errors import (
     StoreBusyError,
     TransientError,
 )
-from keepwarm.runtime import systemd, wiring
+from keepwarm.runtime import books, systemd, wiring
 from keepwarm.runtime.backoff import Backoff
 from keepwarm.runtime.service import Service
 from keepwarm.runtime.watch import Watcher
@@ -93,6 +94,7 @@ class Daemon:
         self.stopping = False
         self._reload_requested = False
         self._backoff = {"poll": Backoff(), "remind": Backoff()}
+        self._books: threading.Thread | None = None
         self._watchdog = systemd.watchdog_interval()
         self._last_ping = 0.0
 
@@ -146,6 +148,9 @@ class Daemon:
         scheduler = schedule.Scheduler()
         scheduler.every(max(1, int(self.config.poll_interval.total_seconds()))).seconds.do(self.poll_job)
         scheduler.every(1).minutes.do(self.remind_job)
+        if self.config.addressbooks:
+            every = max(60, int(self.config.addressbook_interval.total_seconds()))
+            scheduler.every(every).seconds.do(self.books_job)
         return scheduler
 
     # -- steps ---------------------------------------------------------------------------------
@@ -231,6 +236,25 @@ class Daemon:
 
         self._step("remind", work)
 
+    # -- address books: a job of its own, in a thread, so mail polling never waits on a server --
+
+    def books_job(self) -> threading.Thread | None:
+        """Start a sync of the address books, unless one is still running; returns its thread."""
+        if not self.config.addressbooks or (self._books is not None and self._books.is_alive()):
+            return None
+        config, clock = self.config, self.service.clock
+
+        def work() -> None:
+            try:
+                # Its own Store: the file lock keeps it and the loop's apart, as for two processes.
+                books.sync_all(config, Store(config.state_dir), clock())
+            except Exception:  # a bug or a busy store: logged; the next interval tries again
+                log.exception("address book sync failed")
+
+        self._books = threading.Thread(target=work, name="addressbooks", daemon=True)
+        self._books.start()
+        return self._books
+
     # -- the loop ------------------------------------------------------------------------------
 
     def _ping(self) -> None:
@@ -253,6 +277,7 @@ class Daemon:
             )
             self.poll_job()
             self.remind_job()
+            self.books_job()
             while not self.stopping:
                 if self._reload_requested:
                     self._reload()
@@ -269,6 +294,8 @@ class Daemon:
                 # IDLE or a plain sleep, in slices of a second: signals and the watchdog wait no longer.
                 self._pushed = self.watcher.wait(min(1.0, max(0.05, idle if idle is not None else 1.0)))
             self._drop_connections()
+            if self._books is not None:
+                self._books.join(timeout=books.TIMEOUT)  # a sync in its last transaction finishes
             systemd.notify("STOPPING=1")
         log.info("stopped")
         return 0

@@ -248,6 +248,18 @@ class Tables:
         self._storage.dirty = True
         return ids
 
+    def raw_data(self) -> dict[str, dict[str, Any]]:
+        """Every table's stored records, read directly (for the backup)."""
+        self.refresh()
+        return self._storage.data
+
+    def replace_all(self, data: dict[str, dict[str, Any]]) -> None:
+        """Put ``data`` in place of every table (a restore), written whole by the transaction."""
+        if not self._in_transaction or self._savepoints:
+            raise RuntimeError("replace_all needs an outermost transaction")
+        self._reset(data)
+        self._storage.dirty = True
+
     def uncache(self, name: str, doc_id: int | None = None) -> None:
         """A record (or with None, any record) of ``name`` changed: encode it afresh when saving."""
         if doc_id is None:

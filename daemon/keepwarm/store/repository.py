@@ -11,6 +11,8 @@ from __future__ import annotations
 from pathlib import Path
 
 from keepwarm.errors import StoreError
+from keepwarm.store.backup import BackupPart
+from keepwarm.store.books import BooksPart
 from keepwarm.store.contacts import ContactsPart
 from keepwarm.store.engine import SCHEMA_VERSION, Tables
 from keepwarm.store.extras import ExtrasPart
@@ -42,6 +44,8 @@ class Store(ContactsPart, TouchesPart, PollPart):
         self.runs = RunsPart(tables)
         self.undo = UndoPart(tables)
         self.extras = ExtrasPart(tables)
+        self.backup = BackupPart(tables)
+        self.books = BooksPart(tables)
 
     def count(self, table: str) -> int:
         """Number of records in a table."""
