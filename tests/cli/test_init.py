@@ -520,3 +520,51 @@ def test_write_env_refuses_to_replace_without_force(tmp_path: Path) -> None:
     assert target.read_text() == "A=3\n"
     assert mode_of(target) == 0o600
     assert [p.name for p in target.parent.iterdir()] == ["keepwarm.env"]  # no temp file left
+
+
+def test_interactive_init_offers_only_the_choices_it_accepts_and_asks_the_smtp_login(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Typed answers, as at a terminal: "none" for the security is refused and asked again, and
+    the SMTP login is a question of its own (the IMAP login is its default)."""
+    import argparse
+    import builtins
+
+    from keepwarm.cli import init
+
+    typed = iter(["none", "ssl", "", "", "work-login@example.com"])
+    asked: list[str] = []
+
+    def answer(question: str) -> str:
+        asked.append(question)
+        return next(typed)
+
+    monkeypatch.setattr(builtins, "input", answer)
+    monkeypatch.setattr("sys.stdin.isatty", lambda: True)
+    monkeypatch.setattr("getpass.getpass", lambda question: "pw-" + question.split()[0].lower())
+    args = argparse.Namespace(
+        non_interactive=False,
+        imap_security=None,
+        imap_user=None,
+        imap_ca_file=None,
+        imap_password=None,
+        imap_password_command=None,
+        smtp_host=None,
+        smtp_port=None,
+        smtp_security=None,
+        smtp_user=None,
+        smtp_ca_file=None,
+        smtp_password=None,
+        smtp_password_command=None,
+        imap_host="imap.example.com",
+        imap_port="993",
+    )
+    ask = init._Asker(args)
+
+    imap = init._server(ask, "imap", ("imap.example.com", 993, "ssl"), "naomi@example.com")
+    smtp_user = ask("smtp_user", "SMTP login", imap["IMAP_USER"])
+
+    assert imap["IMAP_SECURITY"] == "ssl"
+    assert asked[:2] == ["IMAP security (ssl, starttls) [ssl]: "] * 2
+    assert smtp_user == "work-login@example.com"
+    assert asked[-1] == "SMTP login [naomi@example.com]: "

@@ -26,15 +26,28 @@ class _Asker:
         self.args = args
         self.interactive = not args.non_interactive and sys.stdin.isatty()
 
-    def __call__(self, flag: str, question: str, default: str = "", *, secret: bool = False) -> str:
+    def __call__(
+        self,
+        flag: str,
+        question: str,
+        default: str = "",
+        *,
+        secret: bool = False,
+        choices: tuple[str, ...] = (),
+    ) -> str:
         given = getattr(self.args, flag, None)
         if given not in (None, ""):
             return str(given)
         if not self.interactive:
             return default
         shown = f" [{default}]" if default and not secret else ""
-        answer = getpass.getpass(f"{question}: ") if secret else input(f"{question}{shown}: ")
-        return answer.strip() or default
+        while True:
+            answer = getpass.getpass(f"{question}: ") if secret else input(f"{question}{shown}: ")
+            answer = answer.strip() or default
+            if not choices or answer in choices:
+                return answer
+            # Only what the settings accept is offered, and only that is taken.
+            print(f"  please answer {' or '.join(choices)}")
 
 
 def _server(ask: _Asker, proto: str, preset: tuple[str, int, str], user: str) -> dict[str, str]:
@@ -42,7 +55,9 @@ def _server(ask: _Asker, proto: str, preset: tuple[str, int, str], user: str) ->
     values = {
         f"{name}_HOST": ask(f"{proto}_host", f"{name} server", preset[0]),
         f"{name}_PORT": ask(f"{proto}_port", f"{name} port", str(preset[1])),
-        f"{name}_SECURITY": ask(f"{proto}_security", f"{name} security (ssl, starttls)", preset[2]),
+        f"{name}_SECURITY": ask(
+            f"{proto}_security", f"{name} security (ssl, starttls)", preset[2], choices=("ssl", "starttls")
+        ),
         f"{name}_USER": ask(f"{proto}_user", f"{name} login", user),
         f"{name}_CA_FILE": ask(f"{proto}_ca_file", f"{name} extra CA file (blank for none)", ""),
     }
@@ -69,11 +84,12 @@ def _answers(args: argparse.Namespace) -> tuple[dict[str, str], str]:
         ),
     }
     values |= _server(ask, "imap", preset.imap, first)
-    smtp_user = args.smtp_user or values["IMAP_USER"]
+    # The SMTP login is asked too (the IMAP one is its default): most providers use one login for
+    # both, and then its password is not asked twice.
+    smtp_user = ask("smtp_user", "SMTP login", values["IMAP_USER"])
     args.smtp_user = smtp_user
-    if not args.smtp_password and not args.smtp_password_command:
-        # Most providers use one login for both: ask once.
-        args.smtp_password = args.imap_password
+    if smtp_user == values["IMAP_USER"] and not args.smtp_password and not args.smtp_password_command:
+        args.smtp_password = values.get("IMAP_PASSWORD") or args.imap_password
         args.smtp_password_command = args.imap_password_command
     values |= _server(ask, "smtp", preset.smtp, smtp_user)
     values["TIMEZONE"] = ask("timezone", "Time zone", config_module.loader.system_timezone().key)
