@@ -20,10 +20,12 @@ from typing import Any
 
 from imapclient import IMAPClient, SocketTimeout
 from imapclient.exceptions import IMAPClientError, LoginError
+from imapclient.response_parser import parse_fetch_response
 
 from keepwarm.config import ServerConfig
 from keepwarm.domain.folders import Choice, Folder, choose, sees_outgoing, watched
 from keepwarm.errors import AuthError, ConfigError, TransientError, plain
+from keepwarm.mail.fetched import Headers, from_imapclient, read_fetch
 from keepwarm.mail.message import HEADER_FIELDS
 from keepwarm.ports import FolderInfo, FolderStatus, RawMail
 
@@ -182,7 +184,7 @@ class ImapMailbox:
         wanted = list(uids)
         self.idle_end()
         try:
-            fetched = self._client.fetch(wanted, [_PEEK, "INTERNALDATE"])
+            fetched = self._fetch_headers(wanted)
         except _DEAD_CONNECTION as exc:
             # Checked first: imaplib's abort is a kind of IMAPClientError, and a dropped connection
             # must stop the poll, not be mistaken for a batch of unreadable messages.
@@ -198,11 +200,29 @@ class ImapMailbox:
         except _WIRE_ERRORS as exc:
             raise TransientError(f"IMAP FETCH failed: {plain(exc)}") from None
         for uid in wanted:
-            data = fetched.get(uid)
-            if data is None:
-                continue  # expunged meanwhile
-            headers = next((v for k, v in data.items() if k.startswith(b"BODY[HEADER.FIELDS")), b"")
-            yield RawMail(uid, headers or b"", data.get(b"INTERNALDATE"))
+            found = fetched.get(uid)
+            if found is not None:  # None: expunged meanwhile
+                yield RawMail(uid, *found)
+
+    def _fetch_headers(self, wanted: list[int]) -> dict[int, Headers]:
+        """The UID FETCH of the header fields, sent through imaplib and read by ``fetched`` when
+        the answer has the usual shape; otherwise (or if imapclient's internals ever change) read
+        by imapclient, so that the result never depends on the fast reader."""
+        client = self._client
+        # imapclient keeps its imaplib connection in ``_imap`` (3.x and 4.x; the test bed's tests
+        # fail loudly if that goes). imapclient itself sends FETCH through it the same way.
+        imap = getattr(client, "_imap", None)
+        if not isinstance(imap, imaplib.IMAP4) or not client.use_uid or client.normalise_times:
+            return from_imapclient(client.fetch(wanted, [_PEEK, "INTERNALDATE"]))
+        typ, data = imap.uid("FETCH", ",".join(map(str, wanted)), f"({_PEEK} INTERNALDATE)")
+        if typ != "OK":
+            # What imapclient raises for a NO, so one bad message still falls back the same way.
+            raise IMAPClientError(f"fetch failed: {_text(data)}")
+        read = read_fetch(data)
+        if read is None:
+            log.debug("FETCH answer of an unusual shape: read by imapclient")
+            return from_imapclient(parse_fetch_response(data, normalise_times=False, uid_is_key=True))
+        return read
 
     def fetch_message(self, uid: int, max_bytes: int) -> bytes:
         """A partial BODY.PEEK[] of one message: commands are short, a hostile one may not be."""
@@ -276,6 +296,11 @@ class ImapMailbox:
         with contextlib.suppress(TransientError):
             self.idle_end()
         _quietly_close(self._client)
+
+
+def _text(data: list[Any]) -> str:
+    first = data[0] if data else b""
+    return first.decode(errors="replace") if isinstance(first, bytes) else str(first)
 
 
 def _quietly_close(client: IMAPClient) -> None:
