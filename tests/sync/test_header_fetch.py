@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import datetime as dt
 import imaplib
+import logging
 from collections.abc import Callable, Iterator
 from typing import Any
 
@@ -144,6 +145,30 @@ def test_imapclient_still_keeps_its_imaplib_connection_where_the_fast_fetch_look
     own and slow again. This test is what says so."""
     assert isinstance(box._client._imap, imaplib.IMAP4)
     assert box._client.use_uid and box._client.normalise_times is False
+
+
+def test_imaplibs_trace_is_skipped_unless_its_logger_shows_debug(
+    box: ImapMailbox, caplog: pytest.LogCaptureFixture, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    uids = box.uids_after(0, None)
+    conn = box._client._imap
+    level, during = conn.debug, []
+    real = conn.uid
+
+    def uid(*args: Any) -> Any:
+        during.append(conn.debug)
+        return real(*args)
+
+    monkeypatch.setattr(conn, "uid", uid)
+    with caplog.at_level(logging.INFO, logger="imapclient.imaplib"):
+        quiet = list(box.fetch_headers(uids))
+    assert conn.debug == level == 5 and during == [0]
+    caplog.clear()
+    with caplog.at_level(logging.DEBUG, logger="imapclient.imaplib"):
+        traced = list(box.fetch_headers(uids))
+    assert traced == quiet and during == [0, 5]
+    assert "UID FETCH" in caplog.text and "Subject: Re: (UID 12)" in caplog.text  # the trace as before
+    assert box._client._imap.debug == level
 
 
 def _failing_uid(

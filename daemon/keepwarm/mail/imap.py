@@ -30,6 +30,7 @@ from keepwarm.mail.message import HEADER_FIELDS
 from keepwarm.ports import FolderInfo, FolderStatus, RawMail
 
 log = logging.getLogger("keepwarm.imap")
+_IMAPLIB_TRACE = logging.getLogger("imapclient.imaplib")
 
 FETCH_BATCH = 500
 _PEEK = f"BODY.PEEK[HEADER.FIELDS ({' '.join(HEADER_FIELDS)})]"
@@ -214,7 +215,8 @@ class ImapMailbox:
         imap = getattr(client, "_imap", None)
         if not isinstance(imap, imaplib.IMAP4) or not client.use_uid or client.normalise_times:
             return from_imapclient(client.fetch(wanted, [_PEEK, "INTERNALDATE"]))
-        typ, data = imap.uid("FETCH", ",".join(map(str, wanted)), f"({_PEEK} INTERNALDATE)")
+        with _untraced(imap):
+            typ, data = imap.uid("FETCH", ",".join(map(str, wanted)), f"({_PEEK} INTERNALDATE)")
         if typ != "OK":
             # What imapclient raises for a NO, so one bad message still falls back the same way.
             raise IMAPClientError(f"fetch failed: {_text(data)}")
@@ -296,6 +298,20 @@ class ImapMailbox:
         with contextlib.suppress(TransientError):
             self.idle_end()
         _quietly_close(self._client)
+
+
+@contextlib.contextmanager
+def _untraced(imap: imaplib.IMAP4) -> Iterator[None]:
+    """imaplib's trace off for one command unless it is read: imapclient sets imaplib's ``debug``
+    to 5 and sends it to the "imapclient.imaplib" logger, so imaplib formats every line and literal
+    it reads (a tenth of a backfill's time), to be thrown away unless that logger shows DEBUG."""
+    level = imap.debug
+    if not _IMAPLIB_TRACE.isEnabledFor(logging.DEBUG):
+        imap.debug = 0
+    try:
+        yield
+    finally:
+        imap.debug = level
 
 
 def _text(data: list[Any]) -> str:
