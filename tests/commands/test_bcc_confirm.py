@@ -3,21 +3,13 @@ the owner's message, naming them, with an undo; none for the old BCCs a backfill
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
-from email.utils import format_datetime
+from datetime import timedelta
 
-from tests.commands.test_reply_commands import LATER, Bed, answer_to, open_bed, send_reply, text_of
+from tests.commands.test_dated import bcc_from_sent
+from tests.commands.test_reply_commands import LATER, answer_to, open_bed, send_reply, text_of
 from tests.reminders.conftest import ConfigFactory
 from tests.testbed.fixtures import Account, Testbed
 from tests.testbed.smtp import SmtpServer
-
-
-def _bcc(bed: Bed, msgid: str, when: datetime, to: str) -> bytes:
-    return (
-        f"From: Naomi Owner <{bed.owner}>\r\nTo: {to}\r\nBcc: {bed.daemon}\r\n"
-        f"Subject: Choir on Friday\r\nDate: {format_datetime(when)}\r\nMessage-ID: <{msgid}>\r\n\r\n"
-        "See you there!\r\n"
-    ).encode()
 
 
 def test_a_bcc_that_tracks_people_is_confirmed_once_and_undo_takes_it_back(
@@ -25,9 +17,13 @@ def test_a_bcc_that_tracks_people_is_confirmed_once_and_undo_takes_it_back(
 ) -> None:
     bed = open_bed(testbed, account, smtp_server, make_config, remind=False)
     to = "Carol Example <carol@example.org>, Dan <dan@example.org>"
-    testbed.append(account, "Sent", _bcc(bed, "bcc-new@mail.example", LATER, to))
     testbed.append(
-        account, "Sent", _bcc(bed, "bcc-old@mail.example", LATER - timedelta(days=40), "eve@example.org")
+        account, "Sent", bcc_from_sent(bed, "", "bcc-new@mail.example", to=to, subject="Choir on Friday")
+    )
+    testbed.append(
+        account,
+        "Sent",
+        bcc_from_sent(bed, "", "bcc-old@mail.example", to="eve@example.org", when=LATER - timedelta(days=40)),
     )
 
     report = bed.poll(LATER)

@@ -5,7 +5,7 @@ a day gone is one clear answer."""
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import datetime, timedelta
 from email import message_from_string, policy
 from email.utils import format_datetime
 
@@ -106,14 +106,23 @@ def test_undo_takes_a_dated_reminder_back(
     assert bed.store.extras.dated() == []
 
 
-def _bcc(bed: Bed, tag: str, msgid: str, *, to: str = "Carol Example <carol@example.org>") -> bytes:
-    """The owner's own copy (in Sent) of a mail to Carol, blind-copied to the daemon with a tag."""
+def bcc_from_sent(
+    bed: Bed,
+    tag: str,
+    msgid: str,
+    *,
+    to: str = "Carol Example <carol@example.org>",
+    subject: str = "Trip photos",
+    when: datetime = LATER,
+) -> bytes:
+    """The owner's own copy (in Sent) of a mail blind-copied to the daemon (with ``tag``, if any)."""
+    daemon = bed.account.plus("keepwarm+" + tag) if tag else bed.daemon
     return (
         f"From: Naomi Owner <{bed.owner}>\r\n"
         f"To: {to}\r\n"
-        f"Bcc: {bed.account.plus('keepwarm+' + tag)}\r\n"
-        "Subject: Trip photos\r\n"
-        f"Date: {format_datetime(LATER)}\r\n"
+        f"Bcc: {daemon}\r\n"
+        f"Subject: {subject}\r\n"
+        f"Date: {format_datetime(when)}\r\n"
         f"Message-ID: <{msgid}>\r\n\r\n"
         "Here they are. Tell me what you think!\r\n"
     ).encode()
@@ -127,9 +136,11 @@ def test_a_dated_bcc_tag_reminds_on_its_day_unless_they_answered(
     testbed: Testbed, account: Account, smtp_server: SmtpServer, make_config: ConfigFactory
 ) -> None:
     bed = open_bed(testbed, account, smtp_server, make_config, remind=False)
-    testbed.append(account, "Sent", _bcc(bed, "in10d", "bcc-wait@mail.example"))
+    testbed.append(account, "Sent", bcc_from_sent(bed, "in10d", "bcc-wait@mail.example"))
     testbed.append(
-        account, "Sent", _bcc(bed, "3w+2026-12-05", "bcc-day@mail.example", to="Dan <dan@example.org>")
+        account,
+        "Sent",
+        bcc_from_sent(bed, "3w+2026-12-05", "bcc-day@mail.example", to="Dan <dan@example.org>"),
     )
     report = bed.poll(LATER)
     assert sorted(report.new_contacts) == ["Carol Example <carol@example.org>", "Dan <dan@example.org>"]
@@ -163,8 +174,10 @@ def test_a_dated_bcc_tag_in_the_past_tracks_them_and_says_why_it_reminds_of_noth
     testbed: Testbed, account: Account, smtp_server: SmtpServer, make_config: ConfigFactory
 ) -> None:
     bed = open_bed(testbed, account, smtp_server, make_config, remind=False)
-    testbed.append(account, "Sent", _bcc(bed, "2026-11-02", "bcc-past@mail.example"))
-    testbed.append(account, "Sent", _bcc(bed, "2026-02-30", "bcc-bad@mail.example", to="dan@example.org"))
+    testbed.append(account, "Sent", bcc_from_sent(bed, "2026-11-02", "bcc-past@mail.example"))
+    testbed.append(
+        account, "Sent", bcc_from_sent(bed, "2026-02-30", "bcc-bad@mail.example", to="dan@example.org")
+    )
 
     report = bed.poll(LATER)
 

@@ -11,6 +11,7 @@ import logging
 from datetime import datetime, timedelta
 
 from keepwarm.app.answers import Answer, Answers
+from keepwarm.domain.classify import touch_time
 from keepwarm.domain.inbound import InboundMail
 from keepwarm.domain.model import Contact
 from keepwarm.store import Store
@@ -26,8 +27,7 @@ def confirm(store: Store, answers: Answers, mail: InboundMail, added: list[Conta
     undo that removes them again."""
     names = ", ".join(c.label for c in added)
     log.info("a BCC on %s started tracking %s", mail.key, names)
-    sent = mail.date or mail.internal_date or now
-    if not added or mail.from_ == () or now - sent > RECENT:
+    if not added or not mail.from_ or now - touch_time(mail, now) > RECENT:
         return
     before = store.undo.snapshot()
     for contact in added:  # what it was before this message: without them
