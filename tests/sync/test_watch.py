@@ -9,6 +9,8 @@ import time
 from datetime import timedelta
 from pathlib import Path
 
+import pytest
+
 from keepwarm.app import poll
 from keepwarm.mail.imap import ImapMailbox
 from keepwarm.runtime.watch import Watcher
@@ -55,9 +57,15 @@ def _wait_for_news(watcher: Watcher, limit: float) -> float | None:
     return None
 
 
+@pytest.mark.parametrize("uptime", [None, 3.0], ids=["long-running-machine", "machine-just-booted"])
 def test_idle_hears_new_mail_in_seconds_over_the_one_login(
-    testbed: Testbed, account: Account, tmp_path: Path
+    testbed: Testbed, account: Account, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, uptime: float | None
 ) -> None:
+    if uptime is not None:
+        # The monotonic clock counts from boot: on a machine up for seconds (a fresh CI runner,
+        # a container) "never idled" must not read as "idled just now".
+        real, offset = time.monotonic, time.monotonic() - uptime
+        monkeypatch.setattr(time, "monotonic", lambda: real() - offset)
     store, logins, watcher = _watching(testbed, account, tmp_path)
     try:
         assert _poll(watcher, store, account).messages == 0

@@ -28,7 +28,7 @@ class _ProgressPrinter:
 
     def __init__(self) -> None:
         self._tty = sys.stderr.isatty()
-        self._last_log = 0.0
+        self._last_log = float("-inf")  # not 0.0: monotonic time starts near 0 at boot
 
     def __call__(self, folder: str, done: int, total: int) -> None:
         if self._tty:

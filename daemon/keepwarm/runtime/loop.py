@@ -96,7 +96,7 @@ class Daemon:
         self._backoff = {"poll": Backoff(), "remind": Backoff()}
         self._books: threading.Thread | None = None
         self._watchdog = systemd.watchdog_interval()
-        self._last_ping = 0.0
+        self._last_ping = float("-inf")  # not 0.0: monotonic time starts near 0 at boot
 
     # -- signals -------------------------------------------------------------------------------
 

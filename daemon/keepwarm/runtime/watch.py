@@ -23,6 +23,9 @@ from keepwarm.ports import FolderInfo, FolderStatus, RawMail
 log = logging.getLogger("keepwarm.watch")
 
 REFRESH = timedelta(minutes=10)
+# "Not idling yet": monotonic time starts near 0 at boot, so 0.0 would read as "just now" on a
+# machine up for less than REFRESH, and IDLE would never begin there.
+NEVER = float("-inf")
 
 
 class Watcher:
@@ -42,7 +45,7 @@ class Watcher:
         self._refresh = refresh.total_seconds()
         self._mailbox: ImapMailbox | None = None
         self._folder: str | None = None
-        self._idle_since = 0.0
+        self._idle_since = NEVER
         self._seen: dict[str, int] = {}  # folder -> the UIDNEXT the last poll saw
         self.idle_supported: bool | None = None
 
@@ -92,7 +95,7 @@ class Watcher:
     def drop(self) -> None:
         """Forget the connection (after an error): log out if it still answers."""
         mailbox, self._mailbox = self._mailbox, None
-        self._idle_since = 0.0
+        self._idle_since = NEVER
         self._folder = None
         self._seen.clear()
         if mailbox is not None:
@@ -100,7 +103,7 @@ class Watcher:
 
     def returned(self) -> None:
         """A poll is done with the connection: idle again at the next ``wait``."""
-        self._idle_since = 0.0
+        self._idle_since = NEVER
 
     def saw(self, folder: str, status: FolderStatus) -> FolderStatus:
         """Note how far a poll saw ``folder`` (its UIDNEXT when it looked)."""
