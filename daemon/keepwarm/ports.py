@@ -91,6 +91,10 @@ class MailSource(Protocol):
         """The first ``max_bytes`` of a whole message (for commands), without setting \\Seen."""
         ...
 
+    def invitations(self, uids: Sequence[int]) -> dict[int, list[bytes]]:
+        """The text/calendar parts (decoded) of those of these messages that have one."""
+        ...
+
     def has_message(self, folder: str, message_id: str) -> bool:
         """Whether ``folder`` holds a message with this Message-ID (was it delivered?)."""
         ...

@@ -286,6 +286,18 @@ class FakeMailbox:
     def fetch_message(self, uid: int, max_bytes: int) -> bytes:
         return self.messages[uid - 1][0][:max_bytes]
 
+    def invitations(self, uids: Sequence[int]) -> dict[int, list[bytes]]:
+        """What a server's BODYSTRUCTURE would point to: each text/calendar part, decoded."""
+        found = {}
+        for uid in uids:
+            message = email.message_from_bytes(self.messages[uid - 1][0], policy=policy.compat32)
+            parts = [
+                p.get_payload(decode=True) for p in message.walk() if p.get_content_type() == "text/calendar"
+            ]
+            if texts := [p for p in parts if isinstance(p, bytes) and p]:
+                found[uid] = texts
+        return found
+
     def has_message(self, folder: str, message_id: str) -> bool:
         return any(message_id.encode() in header_fields(raw) for raw, _ in self.messages)
 

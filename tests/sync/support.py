@@ -150,6 +150,9 @@ class CountingSource:
         self.messages.append((self._folder, uid))
         return self.inner.fetch_message(uid, max_bytes)
 
+    def invitations(self, uids: Sequence[int]) -> dict[int, list[bytes]]:
+        return self.inner.invitations(uids)
+
     def close(self) -> None:
         self.inner.close()
 

@@ -87,6 +87,7 @@ class InboundMail:
     autoreply: bool = False
     return_path_empty: bool = False
     keepwarm_mark: bool = False
+    content_type: str = ""  # the top-level type, lower-case, without parameters
     details: Details = field(default=GivenDetails(), repr=False, compare=False)
 
     def __post_init__(self) -> None:

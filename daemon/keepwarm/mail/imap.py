@@ -27,6 +27,7 @@ from keepwarm.domain.folders import Choice, Folder, choose, sees_outgoing, watch
 from keepwarm.errors import AuthError, ConfigError, TransientError, plain
 from keepwarm.mail.fetched import Headers, from_imapclient, read_fetch
 from keepwarm.mail.message import HEADER_FIELDS
+from keepwarm.mail.structure import calendar_parts, decoded
 from keepwarm.ports import FolderInfo, FolderStatus, RawMail
 
 log = logging.getLogger("keepwarm.imap")
@@ -231,6 +232,26 @@ class ImapMailbox:
         data = self._call("FETCH", self._client.fetch, [uid], [f"BODY.PEEK[]<0.{max_bytes}>"])
         item = data.get(uid, {})
         return next((v for k, v in item.items() if k.startswith(b"BODY[]")), b"") or b""
+
+    def invitations(self, uids: Sequence[int]) -> dict[int, list[bytes]]:
+        """The text/calendar parts of these messages, each read alone (BODYSTRUCTURE says where),
+        never the rest of the body; messages the server cannot describe are left out."""
+        found: dict[int, list[bytes]] = {}
+        if not uids:
+            return found
+        self.idle_end()
+        try:
+            for uid, data in self._client.fetch(list(uids), ["BODYSTRUCTURE"]).items():
+                parts = calendar_parts(data.get(b"BODYSTRUCTURE"))
+                if parts:
+                    item = self._client.fetch([uid], [f"BODY.PEEK[{p.section}]" for p in parts]).get(uid, {})
+                    texts = (decoded(p, item.get(f"BODY[{p.section}]".encode()) or b"") for p in parts)
+                    found[uid] = [t for t in texts if t]
+        except _DEAD_CONNECTION as exc:
+            raise TransientError(f"IMAP FETCH failed: {plain(exc)}") from None
+        except (IMAPClientError, ValueError) as exc:  # a NO, or a structure imapclient cannot read
+            log.warning("calendar parts of UIDs %s..%s could not be read: %s", uids[0], uids[-1], exc)
+        return found
 
     def has_message(self, folder: str, message_id: str) -> bool:
         """Whether ``folder`` holds a message with this Message-ID (SEARCH HEADER, read-only)."""

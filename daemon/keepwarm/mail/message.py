@@ -46,6 +46,8 @@ HEADER_FIELDS = (
     "DELIVERED-TO",
     "X-ORIGINAL-TO",
     "X-KEEPWARM",
+    # multipart/... or text/calendar: whether a meeting invitation may be inside (mail.structure).
+    "CONTENT-TYPE",
     # The provider's verdict on the sender: mail "from the owner" that fails it is forged.
     "AUTHENTICATION-RESULTS",
 )
@@ -267,5 +269,6 @@ def parse_headers(raw: bytes, internal_date: datetime | None = None) -> InboundM
         autoreply="x-autoreply" in fields or "x-autorespond" in fields,
         return_path_empty=return_path is not None and return_path.strip() in ("<>", ""),
         keepwarm_mark="x-keepwarm" in fields,
+        content_type=(first(fields, "content-type") or "").split(";", 1)[0].strip().lower(),
         details=_Later(fields),
     )

@@ -139,6 +139,9 @@ class _Lent:
     def fetch_message(self, uid: int, max_bytes: int) -> bytes:
         return self._mailbox.fetch_message(uid, max_bytes)
 
+    def invitations(self, uids: Sequence[int]) -> dict[int, list[bytes]]:
+        return self._mailbox.invitations(uids)
+
     def has_message(self, folder: str, message_id: str) -> bool:
         return self._mailbox.has_message(folder, message_id)
 
