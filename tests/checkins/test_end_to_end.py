@@ -14,6 +14,7 @@ from zoneinfo import ZoneInfo
 from keepwarm.domain.model import Contact, Direction, Touch
 from keepwarm.runtime.wiring import build_service
 from keepwarm.store import Store
+from tests.mailtext import part_text
 from tests.testbed.config import ConfigFactory
 from tests.testbed.fixtures import Account, Testbed
 
@@ -34,7 +35,7 @@ def _inbox(testbed: Testbed, account: Account, kind: str) -> list[EmailMessage]:
 def _text(msg: EmailMessage, subtype: str = "plain") -> str:
     part = msg.get_body((subtype,))
     assert part is not None
-    return str(part.get_content())
+    return part_text(part)
 
 
 def _to_daemon(account: Account, subject: str, body: str, when: datetime, msgid: str) -> bytes:

@@ -15,6 +15,7 @@ from keepwarm.runtime.wiring import build_service
 from keepwarm.store import Store
 from tests.checkins.test_rhythm_and_overview import _seed_groups
 from tests.clitools import run_cli
+from tests.mailtext import unflow
 from tests.reminders.support import (
     LISBON,
     Outgoing,
@@ -51,7 +52,10 @@ def test_overview_preview_then_send_and_a_one_tap_done_from_it(
     assert preview.code == 0, preview.err
     assert preview.out.startswith(f"To: {account.address}\nSubject: Your week in touch — ")
     assert "Slipping furthest past their cadence:" in preview.out
-    assert re.search(r"1\. \w+: .*\n +Done +<mailto:", preview.out)
+    # Printed as a terminal client shows the mail: wrapped at 72 with soft breaks (format=flowed).
+    body = preview.out.split("\n\n", 1)[1].split("\nthe HTML part written to", 1)[0]
+    assert max(len(line) for line in body.splitlines() if "mailto:" not in line) <= 73
+    assert re.search(r"1\. \w+: .*\n +Done +<mailto:", unflow(preview.out))
     assert "<mailto:" in preview.out and "Content-Transfer-Encoding" not in preview.out
     assert "One tap:" in page.read_text(encoding="utf-8")
     assert outgoing.envelopes == []

@@ -19,6 +19,7 @@ from keepwarm.domain.tokens import find_tokens
 from keepwarm.runtime.service import Service
 from keepwarm.runtime.wiring import build_service
 from keepwarm.store import Store
+from tests.mailtext import plain_text
 from tests.testbed.config import ConfigFactory
 from tests.testbed.fixtures import Account, Testbed
 from tests.testbed.smtp import ReceivedMessage, SmtpServer
@@ -40,9 +41,7 @@ def parse(raw: bytes | str) -> EmailMessage:
 
 
 def text_of(msg: EmailMessage) -> str:
-    part = msg.get_body(("plain",))
-    assert part is not None
-    return str(part.get_content())
+    return plain_text(msg)
 
 
 @dataclass

@@ -65,6 +65,7 @@ from tests.faults.support import (
     temp_file_of,
     warm_up,
 )
+from tests.mailtext import part_text
 from tests.reminders.support import LISBON, add_contact, env_settings
 from tests.testbed.fixtures import Account, Testbed
 
@@ -497,7 +498,7 @@ def _name_of(subject: str) -> str:
 
 def _text(msg: EmailMessage) -> str:
     part = msg.get_body(("plain",))
-    return str(part.get_content()) if part is not None else ""
+    return part_text(part) if part is not None else ""
 
 
 @dataclass

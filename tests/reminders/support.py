@@ -15,6 +15,7 @@ import pytest
 from keepwarm.domain.model import Contact, Direction, Touch
 from keepwarm.store import Store
 from tests.clitools import SYSTEMD_VARIABLES, clear_environment
+from tests.mailtext import plain_text
 from tests.testbed.config import settings_for
 from tests.testbed.fixtures import Account, Testbed
 from tests.testbed.smtp import ReceivedMessage, SmtpServer
@@ -54,10 +55,8 @@ def parse(raw: bytes | str) -> EmailMessage:
 
 
 def text_of(msg: EmailMessage) -> str:
-    """The decoded text/plain part, with ``\n`` line ends."""
-    part = msg.get_body(("plain",))
-    assert part is not None, "no text/plain part"
-    return str(part.get_content()).replace("\r\n", "\n")
+    """The decoded text/plain part as a flowed-aware client shows it, with ``\n`` line ends."""
+    return plain_text(msg)
 
 
 def html_of(msg: EmailMessage) -> str:

@@ -5,10 +5,12 @@ with their years; and the draft from drafts/birthday.txt.j2."""
 from __future__ import annotations
 
 from datetime import timedelta
+from email.message import EmailMessage
 
 from keepwarm.domain.model import Birthday, YearlyDate
 from keepwarm.runtime.wiring import build_service
 from keepwarm.store import Store
+from tests.mailtext import plain_text
 from tests.reminders.conftest import ConfigFactory
 from tests.reminders.support import MORNING, Outgoing, add_contact
 from tests.testbed.smtp import SmtpServer
@@ -16,9 +18,8 @@ from tests.testbed.smtp import SmtpServer
 # MORNING is 20 November 2026.
 
 
-def _text(message: object) -> str:
-    body = message.get_body(("plain",))  # type: ignore[attr-defined]
-    return str(body.get_content())
+def _text(message: EmailMessage) -> str:
+    return plain_text(message)
 
 
 def test_a_birthday_is_reminded_ahead_and_on_the_day_outside_the_cap_and_once(

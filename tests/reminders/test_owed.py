@@ -5,6 +5,7 @@ answers her mail in its thread; the owner's answer in the thread settles it."""
 from __future__ import annotations
 
 from datetime import timedelta
+from email.message import EmailMessage
 from email.utils import format_datetime
 from html import unescape
 from urllib.parse import parse_qs, urlsplit
@@ -12,6 +13,7 @@ from urllib.parse import parse_qs, urlsplit
 from keepwarm.domain.model import Contact
 from keepwarm.runtime.wiring import build_service
 from keepwarm.store import Store
+from tests.mailtext import plain_text
 from tests.reminders.conftest import ConfigFactory
 from tests.reminders.support import MORNING, Outgoing, add_contact
 from tests.testbed.fixtures import Account, Testbed
@@ -26,8 +28,8 @@ def _mail(sender: str, to: str, subject: str, msgid: str, days_ago: float, extra
     ).encode()
 
 
-def _text(message: object) -> str:
-    return str(message.get_body(("plain",)).get_content())  # type: ignore[attr-defined]
+def _text(message: EmailMessage) -> str:
+    return plain_text(message)
 
 
 def test_an_unanswered_mail_is_reminded_after_owed_after_days_and_the_answer_settles_it(

@@ -16,6 +16,7 @@ from email.message import EmailMessage
 from email.utils import format_datetime
 from urllib.parse import quote
 
+from keepwarm.mail.flowed import flowed
 from keepwarm.mail.message import KEEPWARM_HEADER
 
 SENDER_NAME = "keepwarm"
@@ -115,7 +116,8 @@ def build(
     msg["Auto-Submitted"] = "auto-replied" if kind == "confirmation" else "auto-generated"
     msg["X-Auto-Response-Suppress"] = "All"
     msg[KEEPWARM_HEADER] = f"{kind}; token={token}"
-    msg.set_content(text)
+    # Wrapped at 72 columns for terminal clients; flowed, so others rejoin it (mail.flowed).
+    msg.set_content(flowed(text), params={"format": "flowed"})
     if html is not None:
         msg.add_alternative(html, subtype="html")
     return msg
