@@ -102,7 +102,8 @@ def sync_calendar(
     for href, text in texts.items():
         if href in changes.gone:
             continue
-        where = f"calendar {name}, {href.rsplit('/', 1)[-1]}"
+        # A CalDAV object is named by its file; one of a whole calendar (its UID) by its event.
+        where = f"calendar {name}, {href.rsplit('/', 1)[-1]}" if "/" in href else f"calendar {name}"
         parsed, problems = read(text, where, since=since, until=until, now=now, zone=rules.zone)
         report.problems += problems
         read_now[href] = parsed.events
