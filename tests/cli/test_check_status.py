@@ -214,6 +214,8 @@ def test_status_json_on_a_fresh_store(tmp_path: Path, capsys: pytest.CaptureFixt
         "sender_check": {"servid": None, "learned_at": None, "trust_from": False},
         "mailboxes": [{"name": "main", "folders": {}, "last_error": None}],
         "addressbooks": [],
+        "calendars": [],
+        "seeing": [],
     }
 
 

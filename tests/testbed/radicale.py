@@ -1,11 +1,14 @@
-"""Test bed: a Radicale CardDAV server on 127.0.0.1, one per test session (per xdist worker).
+"""Test bed: a Radicale CardDAV and CalDAV server on 127.0.0.1, one per test session (per xdist
+worker).
 
 Radicale runs as its own process with htpasswd authentication (plain passwords: a test bed) and
-its storage in a temporary directory. Tests make their address books and cards over the protocol
-(MKCOL, PUT, DELETE), as a phone or another client would, never by writing Radicale's files.
+its storage in a temporary directory. Tests make their address books and cards, calendars and
+events over the protocol (MKCOL, MKCALENDAR, PUT, DELETE), as a phone or another client would,
+never by writing Radicale's files.
 
 Load the fixtures with ``pytest_plugins`` (tests/conftest.py does): ``radicale`` (session) is the
-server; ``addressbook`` (function) is a fresh, uniquely named address book on it.
+server; ``addressbook`` and ``calendar`` (function) are a fresh, uniquely named address book and
+calendar on it.
 """
 
 from __future__ import annotations
@@ -20,6 +23,7 @@ import tempfile
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -35,6 +39,14 @@ _MKCOL = """<?xml version="1.0" encoding="utf-8"?>
     <displayname>{name}</displayname>
   </prop></set>
 </mkcol>
+"""
+_MKCALENDAR = """<?xml version="1.0" encoding="utf-8"?>
+<C:mkcalendar xmlns:D="DAV:" xmlns:C="urn:ietf:params:xml:ns:caldav">
+  <D:set><D:prop>
+    <D:displayname>{name}</D:displayname>
+    <C:supported-calendar-component-set><C:comp name="VEVENT"/></C:supported-calendar-component-set>
+  </D:prop></D:set>
+</C:mkcalendar>
 """
 _numbers = itertools.count(1)
 
@@ -116,6 +128,15 @@ class RadicaleServer:
         answer.raise_for_status()
         return AddressBook(self, url)
 
+    def make_calendar(self, name: str) -> Calendar:
+        """A new calendar ``/naomi/NAME/``, made with MKCALENDAR (RFC 4791)."""
+        url = f"{self.url}/{self.user}/{name}/"
+        with self.session() as http:
+            http.request("PROPFIND", f"{self.url}/{self.user}/", headers={"Depth": "0"}, timeout=10)
+            answer = http.request("MKCALENDAR", url, data=_MKCALENDAR.format(name=name).encode(), timeout=10)
+        answer.raise_for_status()
+        return Calendar(self, url)
+
 
 @dataclass(frozen=True)
 class AddressBook:
@@ -138,6 +159,50 @@ class AddressBook:
         """Remove the card ``UID.vcf``."""
         with self.server.session() as http:
             http.delete(f"{self.url}{uid}.vcf", timeout=10).raise_for_status()
+
+
+@dataclass(frozen=True)
+class Calendar:
+    """One calendar on the test server; events are put and deleted over CalDAV."""
+
+    server: RadicaleServer
+    url: str
+
+    def put(self, uid: str, text: str) -> str:
+        """Create or replace the event ``UID.ics`` (a whole VCALENDAR); returns its URL."""
+        url = f"{self.url}{uid}.ics"
+        with self.server.session() as http:
+            answer = http.put(
+                url, data=text.encode("utf-8"), headers={"Content-Type": "text/calendar"}, timeout=10
+            )
+        answer.raise_for_status()
+        return url
+
+    def delete(self, uid: str) -> None:
+        """Remove the event ``UID.ics``."""
+        with self.server.session() as http:
+            http.delete(f"{self.url}{uid}.ics", timeout=10).raise_for_status()
+
+
+def event(uid: str, start: datetime, *lines: str, minutes: int = 60) -> str:
+    """A VCALENDAR with one VEVENT: this UID, start (UTC) and length, and any further lines
+    (ORGANIZER, ATTENDEE;PARTSTAT=…, RRULE, STATUS, LOCATION…)."""
+    stamp = "%Y%m%dT%H%M%SZ"
+    utc = start.astimezone(UTC)
+    body = [
+        "BEGIN:VCALENDAR",
+        "VERSION:2.0",
+        "PRODID:-//keepwarm tests//EN",
+        "BEGIN:VEVENT",
+        f"UID:{uid}",
+        f"DTSTAMP:{utc:{stamp}}",
+        f"DTSTART:{utc:{stamp}}",
+        f"DTEND:{utc + timedelta(minutes=minutes):{stamp}}",
+        *lines,
+        "END:VEVENT",
+        "END:VCALENDAR",
+    ]
+    return "\r\n".join(body) + "\r\n"
 
 
 def card(uid: str, name: str, *lines: str) -> str:
@@ -166,3 +231,9 @@ def radicale() -> Iterator[RadicaleServer]:
 def addressbook(radicale: RadicaleServer) -> AddressBook:
     """A fresh address book, uniquely named, so tests never see each other's cards."""
     return radicale.make_addressbook(f"book{os.getpid()}-{next(_numbers)}")
+
+
+@pytest.fixture
+def calendar(radicale: RadicaleServer) -> Calendar:
+    """A fresh calendar, uniquely named, so tests never see each other's events."""
+    return radicale.make_calendar(f"cal{os.getpid()}-{next(_numbers)}")

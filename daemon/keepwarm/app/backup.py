@@ -26,6 +26,7 @@ _WORDS = {
     "thanks": ("thank-you", "thank-yous"),
     "counters": ("counter", "counters"),
     "addressbooks": ("address book", "address books"),
+    "calendars": ("calendar", "calendars"),
 }
 
 

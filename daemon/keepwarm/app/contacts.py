@@ -6,7 +6,7 @@ transaction, and turns domain errors into UsageErrors with one readable line.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime
@@ -31,6 +31,7 @@ from keepwarm.domain.due import (
     standings,
 )
 from keepwarm.domain.durations import DurationError, parse_cadence
+from keepwarm.domain.events import Meeting, next_meeting, seeing
 from keepwarm.domain.merge import ImportPlan, Record, plan_import
 from keepwarm.domain.model import Contact, Note, Priority, Touch, YearlyDate, parse_birthday
 from keepwarm.domain.occasions import next_on, yearly_dates
@@ -305,8 +306,11 @@ def reasons(
         if (later.on - today).days <= within:
             dated.setdefault(later.contact_id, []).append(f"dated reminder on {later.on.isoformat()}")
     found = {}
+    meetings = meetings_ahead(store, items, now)
     for item in items:
         why = []
+        if item.contact.id in meetings:
+            why.append(seeing(item.contact, meetings[item.contact.id], now) + " (reminder held)")
         if owes_reply(item, owed_after):
             why.append("owed reply")
         if item.past_max:
@@ -320,4 +324,18 @@ def reasons(
             if ahead <= within:
                 why.append(f"{label} " + ("today" if ahead == 0 else f"in {ahead} days"))
         found[item.contact.id] = why + dated.get(item.contact.id, [])
+    return found
+
+
+def meetings_ahead(store: Store, items: Iterable[Standing], now: datetime) -> dict[int, Meeting]:
+    """Each contact's next meeting in a calendar, when it comes within her cadence: it holds her
+    reminder until after it (``events.next_meeting``)."""
+    upcoming = store.calendars.upcoming()
+    if not upcoming:
+        return {}
+    found = {}
+    for item in items:
+        meeting = next_meeting(item.contact, upcoming, now, item.cadence_days)
+        if meeting is not None:
+            found[item.contact.id] = meeting
     return found

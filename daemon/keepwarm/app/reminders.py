@@ -93,6 +93,9 @@ def _queue_order(store: Store, settings: Settings, now: datetime) -> tuple[list[
     )
     if settings.quiet_after:
         standings = [s for s in standings if not _waits_for_quiet(store, s, settings.quiet_after)]
+    # A meeting to come within her cadence holds her reminder until after it.
+    seeing = contacts.meetings_ahead(store, standings, now)
+    standings = [s for s in standings if s.contact.id not in seeing]
     entries = store.reminders.entries()
     open_entries = {e.contact_id: e for e in entries if e.state is EntryState.OPEN}
     # The cap counts people reminded today, whether one email each or one digest for all.

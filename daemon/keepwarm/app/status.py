@@ -8,9 +8,11 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
+from keepwarm.app import contacts
 from keepwarm.app.answers import hold_until
 from keepwarm.app.settings import Mailbox, Settings
 from keepwarm.domain.authres import servid_label
+from keepwarm.domain.events import seeing
 from keepwarm.domain.outbox import OutboxState
 from keepwarm.domain.records import iso
 from keepwarm.store import Store
@@ -81,6 +83,17 @@ def report(store: Store, settings: Settings, now: datetime) -> dict[str, Any]:
             {"name": b.name, "synced_at": iso(b.synced_at), "error": b.error, "gone": list(b.gone)}
             for b in store.books.books()
         ],
+        "calendars": [
+            {
+                "name": c.name,
+                "synced_at": iso(c.synced_at),
+                "error": c.error,
+                "problems": list(c.problems),
+                "upcoming": len(c.upcoming),
+            }
+            for c in store.calendars.calendars()
+        ],
+        "seeing": seeing_soon(store, settings, now),
     }
 
 
@@ -116,3 +129,15 @@ def mailboxes(store: Store, settings: Settings, errors: list[dict[str, Any]]) ->
             {"name": box.name, "folders": folders, "last_error": mine[-1]["error"] if mine else None}
         )
     return found
+
+
+def seeing_soon(store: Store, settings: Settings, now: datetime) -> list[str]:
+    """ "you're seeing Alice on Friday" for each contact whose meeting holds her reminder."""
+    if not store.calendars.upcoming():
+        return []
+    items = contacts.due_list(
+        store, settings.default_cadence_days, now, unanswered_counts=settings.unanswered_counts
+    )
+    held = contacts.meetings_ahead(store, items, now)
+    who = {s.contact.id: s.contact for s in items}
+    return [seeing(who[i], m, now) for i, m in sorted(held.items(), key=lambda x: x[1].start)]

@@ -6,6 +6,7 @@ Libraries that take long to import are imported inside the handlers, so ``--help
 from __future__ import annotations
 
 import argparse
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -98,13 +99,7 @@ def _status(args: argparse.Namespace, ctx: Context) -> int:
             read = ", ".join(sorted(box["folders"])) or "not read yet"
             problem = f"; last error: {box['last_error']}" if box["last_error"] else ""
             print(f"mailbox {box['name'] + ':':11}{read}{problem}")
-    for book in data["addressbooks"]:
-        line = f"synced {output.when(book['synced_at'], now)}" + (
-            f"; error: {book['error']}" if book["error"] else ""
-        )
-        print(f"{'address book ' + book['name'] + ':':20}{line}")
-        for gone in book["gone"]:
-            print(f"{'  removed upstream:':20}{gone}")
+    _print_sources(data, now)
     if data["answers_held"]:
         at = output.day_time(data["answers_released_at"], now)
         count = data["answers_held"]
@@ -120,6 +115,26 @@ def _status(args: argparse.Namespace, ctx: Context) -> int:
         over = len(data["recent_errors"]) - len(current)
         print(f"earlier errors:     {over}, each followed by a success (status --json lists them)")
     return 0
+
+
+def _print_sources(data: dict[str, Any], now: datetime) -> None:
+    """The address books' and calendars' lines of ``keepwarm status``."""
+    for book in data["addressbooks"]:
+        line = f"synced {output.when(book['synced_at'], now)}" + (
+            f"; error: {book['error']}" if book["error"] else ""
+        )
+        print(f"{'address book ' + book['name'] + ':':20}{line}")
+        for gone in book["gone"]:
+            print(f"{'  removed upstream:':20}{gone}")
+    for cal in data["calendars"]:
+        line = f"synced {output.when(cal['synced_at'], now)}" + (
+            f"; error: {cal['error']}" if cal["error"] else ""
+        )
+        print(f"{'calendar ' + cal['name'] + ':':20}{line}")
+        for problem in cal["problems"]:
+            print(f"{'  problem:':20}{problem}")
+    for line in data["seeing"]:
+        print(f"{'meeting ahead:':20}{line} (reminder held)")
 
 
 def _templates_check(args: argparse.Namespace, ctx: Context) -> int:

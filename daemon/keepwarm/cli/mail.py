@@ -54,7 +54,30 @@ def _poll_once(ctx: Context, progress: Callable[[str, int, int], None] | None) -
     return report
 
 
+def _calendars(ctx: Context) -> list[str]:
+    """Read every calendar of CALENDARS; one line each (and one per event it could not read)."""
+    from keepwarm.runtime import calendars
+
+    lines = []
+    for cal in calendars.sync_all(ctx.config, ctx.store, ctx.now()):
+        if cal.error:
+            lines.append(f"calendar {cal.name}: not read: {cal.error}")
+            continue
+        lines.append(
+            f"calendar {cal.name}: {cal.added} touches added, {cal.removed} removed, "
+            f"{cal.upcoming} meetings to come, problems {len(cal.problems)}"
+        )
+        lines += [f"  problem: {p}" for p in cal.problems]
+    return lines
+
+
 def _poll(args: argparse.Namespace, ctx: Context) -> int:
+    calendar_lines = _calendars(ctx) if ctx.config.calendars else []
+    if not args.json:
+        for line in calendar_lines:
+            print(line)
+    if calendar_lines and ctx.config.imap.host is None:
+        return 0  # calendars only: no mailbox is set up to read
     report = _poll_once(ctx, None if args.quiet else _ProgressPrinter())
     if args.json:
         output.print_json(
@@ -66,6 +89,7 @@ def _poll(args: argparse.Namespace, ctx: Context) -> int:
                 "cadence_changes": report.cadence_changes,
                 "resynced": report.resynced,
                 "problems": report.problems,
+                "calendars": calendar_lines,
             }
         )
         return 0

@@ -81,20 +81,27 @@ def load_books(
 def _password(
     name: str, value: Mapping[str, Any], environ: Mapping[str, str], problems: list[str]
 ) -> PasswordSource | None:
-    given = [
-        k for k in ("CARDDAV_PASSWORD", "CARDDAV_PASSWORD_COMMAND", "CARDDAV_PASSWORD_FILE") if k in value
-    ]
+    forms = ("CARDDAV_PASSWORD", "CARDDAV_PASSWORD_COMMAND", "CARDDAV_PASSWORD_FILE")
+    return password_of({book_key(name, k): value[k] for k in forms if k in value}, environ, problems)
+
+
+def password_of(
+    given: Mapping[str, str], environ: Mapping[str, str], problems: list[str]
+) -> PasswordSource | None:
+    """The password from at most one of its three forms, ``given`` as variable name to value:
+    ``…_PASSWORD``, ``…_PASSWORD_COMMAND`` or ``…_PASSWORD_FILE`` (a relative file is looked up in
+    systemd's $CREDENTIALS_DIRECTORY). Two forms at once is a problem naming both keys."""
     if len(given) > 1:
-        problems.append(" and ".join(book_key(name, k) for k in given) + ": set only one of them")
+        problems.append(" and ".join(given) + ": set only one of them")
         return None
     if not given:
         return None
-    key = book_key(name, given[0])
-    if given[0] == "CARDDAV_PASSWORD":
-        return PasswordSource("value", key, value=Secret(value[given[0]]))
-    if given[0] == "CARDDAV_PASSWORD_COMMAND":
-        return PasswordSource("command", key, command=value[given[0]])
-    path = Path(value[given[0]]).expanduser()
+    [(key, text)] = given.items()
+    if key.endswith("_PASSWORD"):
+        return PasswordSource("value", key, value=Secret(text))
+    if key.endswith("_PASSWORD_COMMAND"):
+        return PasswordSource("command", key, command=text)
+    path = Path(text).expanduser()
     credentials = environ.get("CREDENTIALS_DIRECTORY")
     return PasswordSource(
         "file", key, path=Path(credentials, path) if credentials and not path.is_absolute() else path

@@ -20,6 +20,7 @@ from zoneinfo import ZoneInfo
 from dotenv.parser import parse_stream
 
 from keepwarm.config.books import BOOK_KEYS, book_key, load_books
+from keepwarm.config.calendars import CALENDAR_KEYS, calendar_key, load_calendars
 from keepwarm.config.model import Config, MailAccount, OAuthConfig, ServerConfig
 from keepwarm.config.schema import ACCOUNT_KEYS, BY_KEY, PREFIX, SETTINGS, account_key
 from keepwarm.config.secrets import PasswordSource, Secret
@@ -84,11 +85,12 @@ def gather(explicit: Path | None, environ: Mapping[str, str]) -> tuple[dict[str,
 
 
 def _unknown_key_warnings(
-    raws: Mapping[str, Raw], more: Sequence[str], books: Sequence[str] = ()
+    raws: Mapping[str, Raw], more: Sequence[str], books: Sequence[str] = (), calendars: Sequence[str] = ()
 ) -> list[str]:
     known = {setting.env_name for setting in SETTINGS} | {ENV_FILE_VARIABLE}
     known |= {account_key(name, key) for name in more for key in ACCOUNT_KEYS}
     known |= {book_key(name, key) for name in books for key in BOOK_KEYS}
+    known |= {calendar_key(name, key) for name in calendars for key in CALENDAR_KEYS}
     warnings = []
     for name, raw in raws.items():
         if name.startswith(PREFIX) and name not in known:
@@ -245,6 +247,7 @@ def load(env_file: Path | None = None, environ: Mapping[str, str] | None = None)
     names = values.get("ACCOUNTS", ("main",))
     more = _more_accounts(names[1:], raws, env, problems)
     books = load_books(values.get("ADDRESSBOOKS", ()), raws, env, problems)
+    calendars = load_calendars(values.get("CALENDARS", ()), raws, env, problems)
     if problems:
         raise ConfigError(problems)
     secret = values.get("SECRET")
@@ -260,7 +263,9 @@ def load(env_file: Path | None = None, environ: Mapping[str, str] | None = None)
             tenant=values["OAUTH_TENANT"],
             authority=values.get("OAUTH_AUTHORITY"),
         )
-    warnings = _unknown_key_warnings(raws, names[1:], values.get("ADDRESSBOOKS", ()))
+    warnings = _unknown_key_warnings(
+        raws, names[1:], values.get("ADDRESSBOOKS", ()), values.get("CALENDARS", ())
+    )
     owners = set(values.get("OWNER_EMAILS", ()))
     for account in more:
         user = (account.imap.user or "").lower()
@@ -306,6 +311,8 @@ def load(env_file: Path | None = None, environ: Mapping[str, str] | None = None)
         more_accounts=more,
         addressbooks=books,
         addressbook_interval=values["ADDRESSBOOK_INTERVAL"],
+        calendars=calendars,
+        calendar_interval=values["CALENDAR_INTERVAL"],
         warnings=tuple(warnings),
     )
 

@@ -8,6 +8,7 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 from keepwarm.config.books import AddressBookConfig
+from keepwarm.config.calendars import CalendarConfig
 from keepwarm.config.secrets import PasswordSource, Secret
 from keepwarm.errors import ConfigError
 
@@ -102,6 +103,9 @@ class Config:
     # Address books kept elsewhere (ADDRESSBOOKS), read every ADDRESSBOOK_INTERVAL.
     addressbooks: tuple[AddressBookConfig, ...] = ()
     addressbook_interval: timedelta = timedelta(hours=1)
+    # Calendars whose meetings count as touches (CALENDARS), read every CALENDAR_INTERVAL.
+    calendars: tuple[CalendarConfig, ...] = ()
+    calendar_interval: timedelta = timedelta(minutes=15)
     warnings: tuple[str, ...] = field(default=(), compare=False)
 
     @property

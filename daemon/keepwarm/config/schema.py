@@ -317,6 +317,21 @@ SETTINGS: tuple[Setting, ...] = (
         "1h",
         default="1h",
     ),
+    # -- calendars whose meetings count as touches; their own keys are in config/calendars.py --
+    Setting(
+        "CALENDARS",
+        convert.account_names,
+        "Names for calendars whose meetings count as touches (e.g. work); each has its keys under "
+        "its name: KEEPWARM_WORK_CALENDAR_URL, _CALENDAR_USER, _CALENDAR_PASSWORD….",
+        "work",
+    ),
+    Setting(
+        "CALENDAR_INTERVAL",
+        convert.duration,
+        "How often the daemon reads the calendars.",
+        "15min",
+        default="15min",
+    ),
     Setting(
         "SECRET",
         convert.secret,

@@ -22,7 +22,7 @@ from keepwarm.config.schema import PREFIX
 from keepwarm.errors import KeepwarmError
 from keepwarm.render import samples
 from keepwarm.render.engine import Renderer
-from keepwarm.runtime import books, wiring
+from keepwarm.runtime import books, calendars, wiring
 from keepwarm.store import Store
 from keepwarm.store.repository import FILE_NAME
 
@@ -111,4 +111,6 @@ def run_checks(env_file: Path | None) -> list[Check]:
     # Address books (ADDRESSBOOKS): each reached for real, with the cards removed upstream.
     known = Store(config.state_dir) if (config.state_dir / FILE_NAME).exists() else None
     checks += [_attempt(name, work) for name, work in books.checks(config, known)]
+    # Calendars (CALENDARS): each reached for real, with the events its last sync could not read.
+    checks += [_attempt(name, work) for name, work in calendars.checks(config, known)]
     return checks

@@ -3,6 +3,8 @@
 - every POLL_INTERVAL: poll the mailbox, then send anything queued whose time has come;
 - between polls: IDLE on the folder mail to the daemon arrives in (``runtime.watch``), so a
   reply to a reminder is read and answered within seconds, over the one kept connection;
+- every ADDRESSBOOK_INTERVAL and CALENDAR_INTERVAL: read the address books, the calendars, each
+  in a thread of its own;
 - every minute: if a reminder slot (REMINDER_TIME on REMINDER_DAYS) has passed since the last
   run, run the reminder job (so a run missed while the machine was off happens once at start-up);
 - SIGTERM or SIGINT: finish the current step and exit 0 (a second signal stops at once);
@@ -38,7 +40,7 @@ from keepwarm.errors import (
     StoreBusyError,
     TransientError,
 )
-from keepwarm.runtime import books, systemd, wiring
+from keepwarm.runtime import books, calendars, systemd, wiring
 from keepwarm.runtime.backoff import Backoff
 from keepwarm.runtime.service import Service
 from keepwarm.runtime.watch import Watcher
@@ -94,7 +96,7 @@ class Daemon:
         self.stopping = False
         self._reload_requested = False
         self._backoff = {"poll": Backoff(), "remind": Backoff()}
-        self._books: threading.Thread | None = None
+        self._threads: dict[str, threading.Thread] = {}
         self._watchdog = systemd.watchdog_interval()
         self._last_ping = float("-inf")  # not 0.0: monotonic time starts near 0 at boot
 
@@ -151,6 +153,9 @@ class Daemon:
         if self.config.addressbooks:
             every = max(60, int(self.config.addressbook_interval.total_seconds()))
             scheduler.every(every).seconds.do(self.books_job)
+        if self.config.calendars:
+            every = max(60, int(self.config.calendar_interval.total_seconds()))
+            scheduler.every(every).seconds.do(self.calendars_job)
         return scheduler
 
     # -- steps ---------------------------------------------------------------------------------
@@ -236,24 +241,41 @@ class Daemon:
 
         self._step("remind", work)
 
-    # -- address books: a job of its own, in a thread, so mail polling never waits on a server --
+    # -- address books and calendars: jobs of their own, each in a thread, so mail polling never
+    # waits on a server; each with its own Store (the file lock keeps it and the loop's apart) --
 
     def books_job(self) -> threading.Thread | None:
         """Start a sync of the address books, unless one is still running; returns its thread."""
-        if not self.config.addressbooks or (self._books is not None and self._books.is_alive()):
-            return None
         config, clock = self.config, self.service.clock
+        if not config.addressbooks:
+            return None
+        return self._in_thread(
+            "addressbooks", lambda: books.sync_all(config, Store(config.state_dir), clock())
+        )
 
-        def work() -> None:
+    def calendars_job(self) -> threading.Thread | None:
+        """Start a sync of the calendars, unless one is still running; returns its thread."""
+        config, clock = self.config, self.service.clock
+        if not config.calendars:
+            return None
+        return self._in_thread(
+            "calendars", lambda: calendars.sync_all(config, Store(config.state_dir), clock())
+        )
+
+    def _in_thread(self, name: str, work: Callable[[], object]) -> threading.Thread | None:
+        running = self._threads.get(name)
+        if running is not None and running.is_alive():
+            return None
+
+        def guarded() -> None:
             try:
-                # Its own Store: the file lock keeps it and the loop's apart, as for two processes.
-                books.sync_all(config, Store(config.state_dir), clock())
+                work()
             except Exception:  # a bug or a busy store: logged; the next interval tries again
-                log.exception("address book sync failed")
+                log.exception("%s sync failed", name)
 
-        self._books = threading.Thread(target=work, name="addressbooks", daemon=True)
-        self._books.start()
-        return self._books
+        thread = self._threads[name] = threading.Thread(target=guarded, name=name, daemon=True)
+        thread.start()
+        return thread
 
     # -- the loop ------------------------------------------------------------------------------
 
@@ -278,6 +300,7 @@ class Daemon:
             self.poll_job()
             self.remind_job()
             self.books_job()
+            self.calendars_job()
             while not self.stopping:
                 if self._reload_requested:
                     self._reload()
@@ -294,8 +317,8 @@ class Daemon:
                 # IDLE or a plain sleep, in slices of a second: signals and the watchdog wait no longer.
                 self._pushed = self.watcher.wait(min(1.0, max(0.05, idle if idle is not None else 1.0)))
             self._drop_connections()
-            if self._books is not None:
-                self._books.join(timeout=books.TIMEOUT)  # a sync in its last transaction finishes
+            for thread in self._threads.values():
+                thread.join(timeout=books.TIMEOUT)  # a sync in its last transaction finishes
             systemd.notify("STOPPING=1")
         log.info("stopped")
         return 0

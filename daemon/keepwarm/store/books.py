@@ -84,11 +84,4 @@ class BooksPart(Part):
             "synced_at": iso(state.synced_at),
             "error": state.error,
         }
-        with self.transaction():
-            table = self._tables.table("addressbooks")
-            found = [d.doc_id for d in table.all() if d.get("name") == state.name]
-            if found:
-                table.update(doc, doc_ids=found)
-                self._tables.uncache("addressbooks", found[0])
-            else:
-                table.insert(doc)
+        self._put_named("addressbooks", doc)

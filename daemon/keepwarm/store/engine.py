@@ -292,3 +292,14 @@ class Part:
     def transaction(self) -> contextlib.AbstractContextManager[None]:
         """See ``Tables.transaction``."""
         return self._tables.transaction()
+
+    def _put_named(self, table_name: str, doc: dict[str, Any]) -> None:
+        """Replace the record of ``table_name`` with ``doc``'s name, or add it."""
+        with self.transaction():
+            table = self._tables.table(table_name)
+            found = [d.doc_id for d in table.all() if d.get("name") == doc["name"]]
+            if found:
+                table.update(doc, doc_ids=found)
+                self._tables.uncache(table_name, found[0])
+            else:
+                table.insert(doc)

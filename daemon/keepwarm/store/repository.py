@@ -13,6 +13,7 @@ from pathlib import Path
 from keepwarm.errors import StoreError
 from keepwarm.store.backup import BackupPart
 from keepwarm.store.books import BooksPart
+from keepwarm.store.calendars import CalendarsPart
 from keepwarm.store.contacts import ContactsPart
 from keepwarm.store.engine import SCHEMA_VERSION, Tables
 from keepwarm.store.extras import ExtrasPart
@@ -46,6 +47,7 @@ class Store(ContactsPart, TouchesPart, PollPart):
         self.extras = ExtrasPart(tables)
         self.backup = BackupPart(tables)
         self.books = BooksPart(tables)
+        self.calendars = CalendarsPart(tables)
 
     def count(self, table: str) -> int:
         """Number of records in a table."""

@@ -90,11 +90,16 @@ class TouchesPart(Part):
                     index.add_touch(doc_id, touch)
         return len(batch)
 
-    def remove_touches(self, message_ids: Iterable[str]) -> int:
-        """Delete the touches recorded under these message keys (for undo); returns how many."""
+    def remove_touches(self, message_ids: Iterable[str], source: str | None = None) -> int:
+        """Delete the touches recorded under these message keys (for undo, or a meeting gone from
+        its calendar: only those of that ``source``); returns how many."""
         wanted = set(message_ids)
+        if not wanted:
+            return 0
         with self.transaction():
-            removed = self._tables.table("touches").remove(lambda d: d.get("message_id") in wanted)
+            removed = self._tables.table("touches").remove(
+                lambda d: d.get("message_id") in wanted and (source is None or d.get("source") == source)
+            )
             self._tables.uncache("touches")
             self._touch_index = None
         return len(removed)
