@@ -146,7 +146,8 @@ def sync_calendar(
     report.upcoming = len(plan.upcoming)
     for line in report.problems:
         log.warning("%s", line)
-    log.info("calendar %s: %d touches added, %d removed", name, report.added, report.removed)
+    if report.added or report.removed:  # every poll settles the invitations: quiet when nothing changed
+        log.info("calendar %s: %d touches added, %d removed", name, report.added, report.removed)
     return report
 
 

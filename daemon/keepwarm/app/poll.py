@@ -19,7 +19,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 
-from keepwarm.app import bccs
+from keepwarm.app import bccs, invitations
 from keepwarm.app.commands import CommandHandler
 from keepwarm.app.reminders import settle_open, settle_openers
 from keepwarm.app.settings import Mailbox, Settings, checked_identity
@@ -171,8 +171,10 @@ class _Poll:
             plan.skipped[UNREADABLE] += len(raws) - len(readable)
         uid_of = {mail.key: raw.uid for raw, mail in readable}
         bodies = [(m, self.source.fetch_message(uid_of[m.key], COMMAND_BYTES)) for m in plan.commands]
+        meetings = invitations.take(self.source, self.who, readable, plan, folder)
         with self.store.transaction():
             _commit(self.store, plan, folder, uidvalidity, batch[-1])
+            invitations.record(self.store, meetings, self.who, self.backfill, self.now)
             if self.on_command is not None:
                 for mail, body in bodies:
                     self.report.commands[self.on_command(mail, body, self.now)] += 1
@@ -253,6 +255,7 @@ def run(
             log.error("poll of %s", problem)
             report.problems.append(problem)
             store.runs.error(now, f"poll: {problem}")
+    invitations.settle(store, settings.who, settings.backfill, now)
     settle_open(store, now)
     settle_openers(store)
     store.runs.note("last_poll", now, last_poll_messages=report.messages)
