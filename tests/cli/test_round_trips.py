@@ -39,10 +39,19 @@ def seed(state: Path) -> Store:
                 YearlyDate("anniversary", Birthday(6, 12, 2016)),
                 YearlyDate("Mia's birthday", Birthday(2, 29)),
             ),
+            language="de",
         )
     )
     store.add_contact(
-        Contact("王小明", ("wang@example.cn",), NOW, paused=True, snoozed_until=None, priority=Priority.LOW)
+        Contact(
+            "王小明",
+            ("wang@example.cn",),
+            NOW,
+            paused=True,
+            snoozed_until=None,
+            priority=Priority.LOW,
+            language="fr",
+        )
     )
     store.add_contact(
         Contact("", ("nameless@example.org",), NOW, snoozed_until=datetime(2026, 4, 1, 8, tzinfo=UTC))
@@ -56,6 +65,7 @@ def seed(state: Path) -> Store:
     )
     store.set_group_cadence("Old friends, Berlin", 30)
     store.set_group_limits("Old friends, Berlin", 60, Priority.HIGH)
+    store.set_group_language("Old friends, Berlin", "fr")
     store.extras.add_dated(Dated(zoe.id, date(2027, 3, 11), "ask how the move went", NOW, True))
     store.reminders.add_entry(Entry(0, zoe.id, NOW, 2, EntryState.OPEN))
     store.set_folder_state("INBOX", 7, 123)
@@ -85,6 +95,7 @@ def fields(contact: Contact) -> tuple[object, ...]:
         contact.snoozed_until,
         contact.birthday,
         contact.dates,
+        contact.language,
     )
 
 
@@ -130,6 +141,7 @@ def test_a_vcard_export_uses_standard_properties_and_documented_keepwarm_ones(
         "X-KEEPWARM-PAUSED:yes",
         "X-KEEPWARM-SNOOZED-UNTIL:2026-04-01T08:00:00+00:00",
         "X-KEEPWARM-DATE:--02-29 Mia's birthday",
+        "LANG:de",
         'X-KEEPWARM-NOTE;DATE="2026-03-02T10:00:00+00:00":second\\; note\\, too',
     ):
         assert line in text.splitlines(), line
@@ -184,6 +196,26 @@ def test_a_card_without_an_address_is_named_and_the_others_import(
     assert (has.name, has.cadence_days) == ("Has Mail", 21)
 
 
+def test_a_cards_lang_sets_the_language_of_her_drafts_and_an_unknown_one_is_named(
+    run: Runner, state: Path, tmp_path: Path
+) -> None:
+    cards = (
+        "BEGIN:VCARD\r\nVERSION:4.0\r\nFN:Anna\r\nEMAIL:anna@example.at\r\n"
+        "LANG;PREF=2:en\r\nLANG;PREF=1:de-AT\r\nEND:VCARD\r\n"
+        "BEGIN:VCARD\r\nVERSION:4.0\r\nFN:Lucía\r\nEMAIL:lucia@example.es\r\nLANG:es\r\nEND:VCARD\r\n"
+    )
+    path = tmp_path / "book.vcf"
+    path.write_text(cards, encoding="utf-8")
+
+    result = ok(run("contacts", "import", str(path)))
+
+    problem = (
+        "  problem: card 2 (Lucía): language ignored: language es: no drafts in es yet; available: de, en, fr"
+    )
+    assert problem in result.lines
+    assert [(c.name, c.language) for c in Store(state).contacts()] == [("Anna", "de"), ("Lucía", None)]
+
+
 # -- the JSON backup -------------------------------------------------------------------------------
 
 
@@ -205,9 +237,10 @@ def test_a_backup_restores_the_whole_store_record_for_record(
     assert restored.touches() == original.touches()
     assert restored.extras.dated() == original.extras.dated()
     assert restored.reminders.entries() == original.reminders.entries()
-    assert (restored.group_cadences(), restored.group_limits()) == (
+    assert (restored.group_cadences(), restored.group_limits(), restored.group_languages()) == (
         original.group_cadences(),
         original.group_limits(),
+        original.group_languages(),
     )
     assert restored.runs.get() == original.runs.get()
     # And exporting again gives the same file.

@@ -1,4 +1,5 @@
-"""The contacts and groups tables: the people keepwarm tracks, and each group's cadence."""
+"""The contacts and groups tables: the people keepwarm tracks, and each group's cadence, limits and
+language."""
 
 from __future__ import annotations
 
@@ -82,6 +83,15 @@ class ContactsPart(Part):
             if d.get("max_days") is not None or d.get("priority")
         }
 
+    def group_languages(self) -> dict[str, str]:
+        """The language of each group's drafts, for groups that have one."""
+        groups = self._tables.table("groups").all()
+        return {str(d["name"]): str(d["language"]) for d in groups if d.get("language")}
+
+    def set_group_language(self, name: str, language: str | None) -> None:
+        """Set (or with None, clear) the language of a group's drafts."""
+        self._set_group(name, language=language)
+
     def set_group_cadence(self, name: str, cadence_days: int | None) -> None:
         """Set (or with None, clear) a group's cadence."""
         self._set_group(name, cadence_days=cadence_days)
@@ -96,5 +106,5 @@ class ContactsPart(Part):
             found = table.get(lambda doc: doc.get("name") == name)
             doc = {**(dict(found) if isinstance(found, dict) else {}), "name": name, **fields}
             table.remove(lambda doc: doc.get("name") == name)
-            if any(doc.get(k) is not None for k in ("cadence_days", "max_days", "priority")):
+            if any(doc.get(k) is not None for k in ("cadence_days", "max_days", "priority", "language")):
                 table.insert({k: v for k, v in doc.items() if v is not None})
