@@ -40,6 +40,11 @@ def available() -> str:
     return ", ".join(LANGUAGES)
 
 
+def missing(written: str) -> str:
+    """``no drafts in es yet; available: de, en, fr``."""
+    return f"no drafts in {written or '(empty)'} yet; available: {available()}"
+
+
 def parse_language(text: str) -> str:
     """The language code of ``de``, ``de-AT``, ``fr_CA`` (vCard's LANG, a locale) or ``German``;
     LanguageError naming the ones available for any other."""
@@ -47,8 +52,7 @@ def parse_language(text: str) -> str:
     word = written.casefold()
     code = _ALIASES.get(word) or word.replace("_", "-").split("-", 1)[0]
     if code not in LANGUAGES:
-        shown = written or "(empty)"
-        raise LanguageError(f"language {shown}: no drafts in {shown} yet; available: {available()}")
+        raise LanguageError(f"language {written or '(empty)'}: {missing(written)}")
     return code
 
 
