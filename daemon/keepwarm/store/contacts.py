@@ -3,6 +3,9 @@ language."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import Any
+
 from tinydb.table import Document
 
 from keepwarm.domain.due import Limits
@@ -10,6 +13,17 @@ from keepwarm.domain.model import Contact, Priority
 from keepwarm.domain.records import contact_to_doc, doc_to_contact
 from keepwarm.errors import StoreError
 from keepwarm.store.engine import Part
+
+
+def _replaced_by(new: dict[str, Any]) -> Callable[[dict[str, Any]], None]:
+    """A TinyDB update that makes the record ``new`` whole: fields written only when set (a
+    maximum, a priority, a language) go when they are cleared, rather than staying behind."""
+
+    def replace(doc: dict[str, Any]) -> None:
+        doc.clear()
+        doc.update(new)
+
+    return replace
 
 
 class ContactsPart(Part):
@@ -48,7 +62,7 @@ class ContactsPart(Part):
             table = self._tables.table("contacts")
             if not table.contains(doc_id=contact.id):
                 raise StoreError(f"contact {contact.id} no longer exists")
-            table.update(contact_to_doc(contact), doc_ids=[contact.id])
+            table.update(_replaced_by(contact_to_doc(contact)), doc_ids=[contact.id])
             self._changed(contact.id)
 
     def restore_contact(self, contact: Contact) -> None:
