@@ -3,7 +3,7 @@ language."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, MutableMapping
 from typing import Any
 
 from tinydb.table import Document
@@ -15,11 +15,11 @@ from keepwarm.errors import StoreError
 from keepwarm.store.engine import Part
 
 
-def _replaced_by(new: dict[str, Any]) -> Callable[[dict[str, Any]], None]:
+def _replaced_by(new: dict[str, Any]) -> Callable[[MutableMapping[Any, Any]], None]:
     """A TinyDB update that makes the record ``new`` whole: fields written only when set (a
     maximum, a priority, a language) go when they are cleared, rather than staying behind."""
 
-    def replace(doc: dict[str, Any]) -> None:
+    def replace(doc: MutableMapping[Any, Any]) -> None:
         doc.clear()
         doc.update(new)
 
