@@ -4,9 +4,13 @@ birthday's draft gives its date in the language; the owner's own template still 
 
 from __future__ import annotations
 
+from datetime import date
 from pathlib import Path
 
-from keepwarm.domain.model import Birthday
+import pytest
+
+from keepwarm.domain.model import Birthday, Channel, Direction, Touch
+from keepwarm.render import wording
 from keepwarm.runtime.wiring import build_service
 from keepwarm.store import Store
 from tests.reminders.conftest import ConfigFactory
@@ -99,3 +103,31 @@ def test_the_owners_own_german_draft_wins_over_the_shipped_one(
     build_service(config, store).remind(MORNING)
 
     assert _drafts(outgoing)["anna@example.org"] == ("Kaffee?", "Servus Anna, auf einen Kaffee? Naomi")
+
+
+@pytest.mark.parametrize(
+    ("day", "language", "spoken"),
+    [
+        (date(2026, 11, 23), "de", "23. November"),
+        (date(2026, 3, 1), "de", "1. März"),
+        (date(2026, 11, 23), "fr", "23 novembre"),
+        (date(2026, 12, 1), "fr", "1er décembre"),
+        (date(2026, 8, 15), "fr", "15 août"),
+        (date(2026, 11, 23), "en", "23 November"),
+    ],
+)
+def test_a_draft_says_its_dates_in_its_language_without_a_locale(
+    day: date, language: str, spoken: str
+) -> None:
+    assert wording.spoken_date(day, language) == spoken
+    assert wording.spoken_date(day, language, year=True) == f"{spoken} 2026"
+
+
+def test_a_draft_names_the_last_touch_in_its_language() -> None:
+    mine = Touch("a@example.org", MORNING, Direction.OUT, subject="Mittagessen?")
+    call = Touch("a@example.org", MORNING, Direction.MANUAL, Channel.CALL)
+
+    assert wording.phrase(mine, "Mittagessen?", "de") == "meiner Mail \u201eMittagessen?\u201c"
+    assert wording.phrase(call, "", "de") == "unserem letzten Telefonat"
+    assert wording.phrase(mine, "Déjeuner ?", "fr") == "mon message «\u00a0Déjeuner ?\u00a0»"
+    assert (wording.ago(1, "de"), wording.ago(3, "fr")) == ("gestern", "il y a 3 jours")
