@@ -14,7 +14,7 @@ from keepwarm.domain.extras import Dated
 from keepwarm.domain.model import Birthday, Contact, Direction, Note, Priority, Touch, YearlyDate
 from keepwarm.domain.reminders import Entry, EntryState
 from keepwarm.store import Store
-from tests.clitools import Runner, ok
+from tests.clitools import CliRun, Runner, ok
 
 NOW = datetime(2026, 3, 1, 9, tzinfo=UTC)
 HELD = "3 contacts, 3 touches, 1 dated reminder, 1 reminder entry, 1 folder position, 1 group"
@@ -178,6 +178,13 @@ def test_a_plain_note_on_a_foreign_card_becomes_one_note(run: Runner, state: Pat
     assert [n.text for n in ann.notes] == ["likes tea, not coffee"]
 
 
+def imported(run: Runner, tmp_path: Path, cards: str) -> CliRun:
+    """Import ``cards`` (vCard text) from a file; the command's result."""
+    path = tmp_path / "book.vcf"
+    path.write_text(cards, encoding="utf-8")
+    return ok(run("contacts", "import", str(path)))
+
+
 def test_a_card_without_an_address_is_named_and_the_others_import(
     run: Runner, state: Path, tmp_path: Path
 ) -> None:
@@ -186,10 +193,7 @@ def test_a_card_without_an_address_is_named_and_the_others_import(
         "BEGIN:VCARD\r\nVERSION:3.0\r\nFN:Has Mail\r\nEMAIL:has@example.org\r\nX-KEEPWARM-CADENCE:3w\r\n"
         "X-KEEPWARM-CADENCE:3w\r\nEND:VCARD\r\n"
     )
-    path = tmp_path / "book.vcf"
-    path.write_text(cards, encoding="utf-8")
-
-    result = ok(run("contacts", "import", str(path)))
+    result = imported(run, tmp_path, cards)
 
     assert "  problem: card 1 (No Mail): No Mail has no email address: skipped" in result.lines
     [has] = Store(state).contacts()
@@ -199,15 +203,10 @@ def test_a_card_without_an_address_is_named_and_the_others_import(
 def test_a_cards_lang_sets_the_language_of_her_drafts_and_an_unknown_one_is_named(
     run: Runner, state: Path, tmp_path: Path
 ) -> None:
-    cards = (
-        "BEGIN:VCARD\r\nVERSION:4.0\r\nFN:Anna\r\nEMAIL:anna@example.at\r\n"
-        "LANG;PREF=2:en\r\nLANG;PREF=1:de-AT\r\nEND:VCARD\r\n"
-        "BEGIN:VCARD\r\nVERSION:4.0\r\nFN:Lucía\r\nEMAIL:lucia@example.es\r\nLANG:es\r\nEND:VCARD\r\n"
-    )
-    path = tmp_path / "book.vcf"
-    path.write_text(cards, encoding="utf-8")
-
-    result = ok(run("contacts", "import", str(path)))
+    anna = ["FN:Anna", "EMAIL:anna@example.at", "LANG;PREF=2:en", "LANG;PREF=1:de-AT"]
+    lucia = ["FN:Lucía", "EMAIL:lucia@example.es", "LANG:es"]
+    cards = "".join("\r\n".join(["BEGIN:VCARD", "VERSION:4.0", *c, "END:VCARD", ""]) for c in (anna, lucia))
+    result = imported(run, tmp_path, cards)
 
     problem = (
         "  problem: card 2 (Lucía): language ignored: language es: no drafts in es yet; available: de, en, fr"
