@@ -207,6 +207,27 @@ def test_due_hides_later_and_paused_unless_all(run: Runner, state: Path) -> None
 # -- editing and removing ------------------------------------------------------------------------
 
 
+def test_the_language_of_drafts_is_her_own_else_her_groups_else_the_default(run: Runner) -> None:
+    ok(run("contacts", "add", ALICE, "--group", "paris"))
+    ok(run("groups", "paris", "--every", "3w"))
+
+    said = ok(run("groups", "paris", "--language", "fr"))
+    assert said.lines == ["group paris: drafts in French (a member's own language still wins)"]
+    assert "drafts in:     French (group)" in ok(run("contacts", "show", "alice")).lines
+    ok(run("contacts", "edit", "alice", "--language", "en"))
+    shown = ok(run("contacts", "show", "alice", "--json")).json()
+    assert (shown["language"], shown["draft_language"], shown["cadence_days"]) == ("en", "en", 21)
+    ok(run("contacts", "edit", "alice", "--language", "default"))
+    shown = ok(run("contacts", "show", "alice", "--json")).json()
+    assert ("language" in shown, shown["draft_language"]) == (False, "fr")
+
+    refused = run("contacts", "edit", "alice", "--language", "es")
+    assert (refused.code, refused.err_lines) == (
+        64,
+        ["keepwarm: language es: no drafts in es yet; available: de, en, fr"],
+    )
+
+
 def test_edit(run: Runner) -> None:
     ok(run("contacts", "add", ALICE, "--every", "3w"))
 

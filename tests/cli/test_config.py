@@ -95,6 +95,7 @@ def test_defaults(tmp_path: Path) -> None:
     assert loaded.imap.password is None
     assert loaded.secret is None
     assert loaded.owner_emails == ()
+    assert loaded.draft_language == "en"
 
 
 def test_starttls_ports(tmp_path: Path) -> None:
@@ -220,6 +221,7 @@ def test_unknown_key_gives_a_warning_with_a_suggestion(tmp_path: Path) -> None:
         ({"KEEPWARM_DEFAULT_CADENCE": "5min"}, "KEEPWARM_DEFAULT_CADENCE"),
         ({"KEEPWARM_IMAP_CA_FILE": "/nonexistent/ca.pem"}, "KEEPWARM_IMAP_CA_FILE"),
         ({"KEEPWARM_TEMPLATE_DIR": "/nonexistent/templates"}, "KEEPWARM_TEMPLATE_DIR"),
+        ({"KEEPWARM_DRAFT_LANGUAGE": "es"}, "KEEPWARM_DRAFT_LANGUAGE"),
     ],
 )
 def test_single_bad_values(tmp_path: Path, bad: dict[str, str], fragment: str) -> None:
@@ -227,6 +229,15 @@ def test_single_bad_values(tmp_path: Path, bad: dict[str, str], fragment: str) -
     assert len(problems) == 1
     assert problems[0].startswith(fragment)
     assert "environment" in problems[0]
+
+
+def test_a_draft_language_without_drafts_is_one_line_saying_which_there_are(tmp_path: Path) -> None:
+    problems = load_problems(write_env(tmp_path, ""), {"KEEPWARM_DRAFT_LANGUAGE": "es"})
+    assert problems == [
+        "KEEPWARM_DRAFT_LANGUAGE: no drafts in es yet; available: de, en, fr (from the environment)"
+    ]
+    loaded = config.load(env_file=write_env(tmp_path, "KEEPWARM_DRAFT_LANGUAGE=DE\n"), environ={})
+    assert loaded.draft_language == "de"
 
 
 def test_password_and_password_command_together_is_a_problem(tmp_path: Path) -> None:

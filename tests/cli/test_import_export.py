@@ -464,13 +464,15 @@ def test_csv_export_has_a_header_and_one_row_per_contact(run: Runner, state: Pat
         "Cadence Days",
         "Notes",
     ]
-    assert rows[0][6:] == ["Max Days", "Priority", "Paused", "Snoozed Until", "Dates", "Keepwarm Notes"]
+    assert rows[0][6:] == [
+        *("Max Days", "Priority", "Paused", "Snoozed Until", "Dates", "Keepwarm Notes", "Language")
+    ]
     assert [r[:6] for r in rows[1:]] == [
         ["Smith, John", "john@example.org ::: john@work.example", "Friends", "--05-17", "21", ""],
         ["Zoë Ñandú", "zoe@example.org", "", "1992-02-29", "", ""],
         ["Bob Builder", "bob@example.net", "Work", "", "", ""],
     ]
-    assert all(r[6:] == [""] * 6 for r in rows[1:])
+    assert all(r[6:] == [""] * 7 for r in rows[1:])
     # The CSV reads back as the same people, too.
     records, found = exchange.read_csv(result.out)
     assert found == []

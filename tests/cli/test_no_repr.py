@@ -10,8 +10,12 @@ from pathlib import Path
 
 import pytest
 
-from keepwarm.domain.model import Birthday, Contact, Direction, Note, Touch
-from keepwarm.render import samples
+from keepwarm.domain.due import CadenceSource, DueStatus, Standing
+from keepwarm.domain.extras import Opener
+from keepwarm.domain.languages import LANGUAGES
+from keepwarm.domain.model import Birthday, Channel, Contact, Direction, Note, Touch
+from keepwarm.domain.occasions import Occasion
+from keepwarm.render import samples, views
 from keepwarm.render.engine import Renderer
 from keepwarm.store import Store
 from tests.clitools import run_cli
@@ -149,4 +153,72 @@ def test_every_shipped_template_renders_sample_data_without_python() -> None:
         assert text.strip(), name
         assert _leaks(text) == [], name
         rendered += 1
-    assert rendered == len(renderer.template_names()) >= 14
+    assert rendered == len(renderer.template_names()) >= 26
+
+
+NOW = datetime(2026, 11, 20, 8, 30, tzinfo=UTC)
+# Every opening a draft chooses between: never in touch, her mail, my recent and old mail, a
+# recent meeting, an old call; each also as an owed answer, a birthday and a date, ahead and on the day.
+TOUCHES = [
+    None,
+    Touch("anna@example.de", NOW - timedelta(days=47), Direction.IN, subject="Re: Fotos"),
+    Touch("anna@example.de", NOW - timedelta(days=5), Direction.OUT, subject="Mittagessen?"),
+    Touch("anna@example.de", NOW - timedelta(days=60), Direction.OUT, subject=""),
+    Touch("anna@example.de", NOW - timedelta(days=5), Direction.MANUAL, Channel.MEETING),
+    Touch("anna@example.de", NOW - timedelta(days=60), Direction.MANUAL, Channel.CALL),
+]
+OCCASIONS = [(3, "birthday", 40), (0, "birthday", 36), (0, "anniversary", 10), (3, "Mia's birthday", None)]
+
+
+def _draft_contexts(renderer: Renderer, language: str) -> list[dict[str, object]]:
+    contact = Contact("Anna Beispiel", ("anna@example.de",), NOW - timedelta(days=400), id=1, group="work")
+    owner = views.owner_view("Naomi Example", "naomi@example.com")
+    extras = views.Extras((Opener(1, "Nachtzüge", "https://example.org/n", NOW, id=1),), None, None)
+    found = []
+    for touch in TOUCHES:
+        days = (NOW - touch.at).days if touch else None
+        item = Standing(contact, 30, CadenceSource.CONTACT, touch, NOW, DueStatus.OVERDUE, days, 0)
+        for ahead, label, years in OCCASIONS:
+            occasion = Occasion(contact, label, (NOW + timedelta(days=ahead)).date(), ahead, years)
+            context, _ = views.entry_view(
+                renderer,
+                item,
+                number=1,
+                rotation=0,
+                now=NOW,
+                owner=owner,
+                extras=extras,
+                owed=True,
+                occasion=occasion,
+                language=language,
+            )
+            # Never in touch, nothing is owed: the reply drafts still get an answer to render.
+            owed = {"subject": "", "topic": "", "days": 9, "message_id": "m1@example.org"}
+            found.append({"owed": owed, **context, "thanks": {"what": "das Buch"}})
+    return found
+
+
+def test_every_shipped_draft_in_every_language_renders_each_situation_without_python() -> None:
+    renderer = Renderer()
+    problems = {}
+    rendered = set()
+    for language in LANGUAGES:
+        contexts = _draft_contexts(renderer, language)
+        names = [n for n in renderer.template_names() if samples.language_of(n) == language]
+        for name in (n for n in names if n.startswith("drafts/")):
+            for context in contexts:
+                text = renderer.render(name, context).text
+                leaks = _leaks(text) + [m for m in ("{{", "{%", "{'", "None") if m in text]
+                # Something to share is a paragraph of its own, whatever follows it.
+                leaks += (
+                    ["opener run on"]
+                    if text.count("example.org/n\n") > text.count("example.org/n\n\n")
+                    else []
+                )
+                if leaks or not text.strip():
+                    problems[name] = [*leaks, text[:300]]
+                rendered.add(name)
+    assert problems == {}
+    shipped = {n.split("/")[-1] for n in rendered if n.count("/") == 1}
+    for language in ("de", "fr"):
+        assert {n.split("/")[-1] for n in rendered if n.startswith(f"drafts/{language}/")} == shipped

@@ -14,7 +14,7 @@ from keepwarm.domain.extras import Dated
 from keepwarm.domain.model import Birthday, Contact, Direction, Note, Priority, Touch, YearlyDate
 from keepwarm.domain.reminders import Entry, EntryState
 from keepwarm.store import Store
-from tests.clitools import Runner, ok
+from tests.clitools import CliRun, Runner, ok
 
 NOW = datetime(2026, 3, 1, 9, tzinfo=UTC)
 HELD = "3 contacts, 3 touches, 1 dated reminder, 1 reminder entry, 1 folder position, 1 group"
@@ -39,10 +39,19 @@ def seed(state: Path) -> Store:
                 YearlyDate("anniversary", Birthday(6, 12, 2016)),
                 YearlyDate("Mia's birthday", Birthday(2, 29)),
             ),
+            language="de",
         )
     )
     store.add_contact(
-        Contact("王小明", ("wang@example.cn",), NOW, paused=True, snoozed_until=None, priority=Priority.LOW)
+        Contact(
+            "王小明",
+            ("wang@example.cn",),
+            NOW,
+            paused=True,
+            snoozed_until=None,
+            priority=Priority.LOW,
+            language="fr",
+        )
     )
     store.add_contact(
         Contact("", ("nameless@example.org",), NOW, snoozed_until=datetime(2026, 4, 1, 8, tzinfo=UTC))
@@ -56,6 +65,7 @@ def seed(state: Path) -> Store:
     )
     store.set_group_cadence("Old friends, Berlin", 30)
     store.set_group_limits("Old friends, Berlin", 60, Priority.HIGH)
+    store.set_group_language("Old friends, Berlin", "fr")
     store.extras.add_dated(Dated(zoe.id, date(2027, 3, 11), "ask how the move went", NOW, True))
     store.reminders.add_entry(Entry(0, zoe.id, NOW, 2, EntryState.OPEN))
     store.set_folder_state("INBOX", 7, 123)
@@ -85,6 +95,7 @@ def fields(contact: Contact) -> tuple[object, ...]:
         contact.snoozed_until,
         contact.birthday,
         contact.dates,
+        contact.language,
     )
 
 
@@ -130,6 +141,7 @@ def test_a_vcard_export_uses_standard_properties_and_documented_keepwarm_ones(
         "X-KEEPWARM-PAUSED:yes",
         "X-KEEPWARM-SNOOZED-UNTIL:2026-04-01T08:00:00+00:00",
         "X-KEEPWARM-DATE:--02-29 Mia's birthday",
+        "LANG:de",
         'X-KEEPWARM-NOTE;DATE="2026-03-02T10:00:00+00:00":second\\; note\\, too',
     ):
         assert line in text.splitlines(), line
@@ -166,6 +178,13 @@ def test_a_plain_note_on_a_foreign_card_becomes_one_note(run: Runner, state: Pat
     assert [n.text for n in ann.notes] == ["likes tea, not coffee"]
 
 
+def imported(run: Runner, tmp_path: Path, cards: str) -> CliRun:
+    """Import ``cards`` (vCard text) from a file; the command's result."""
+    path = tmp_path / "book.vcf"
+    path.write_text(cards, encoding="utf-8")
+    return ok(run("contacts", "import", str(path)))
+
+
 def test_a_card_without_an_address_is_named_and_the_others_import(
     run: Runner, state: Path, tmp_path: Path
 ) -> None:
@@ -174,14 +193,26 @@ def test_a_card_without_an_address_is_named_and_the_others_import(
         "BEGIN:VCARD\r\nVERSION:3.0\r\nFN:Has Mail\r\nEMAIL:has@example.org\r\nX-KEEPWARM-CADENCE:3w\r\n"
         "X-KEEPWARM-CADENCE:3w\r\nEND:VCARD\r\n"
     )
-    path = tmp_path / "book.vcf"
-    path.write_text(cards, encoding="utf-8")
-
-    result = ok(run("contacts", "import", str(path)))
+    result = imported(run, tmp_path, cards)
 
     assert "  problem: card 1 (No Mail): No Mail has no email address: skipped" in result.lines
     [has] = Store(state).contacts()
     assert (has.name, has.cadence_days) == ("Has Mail", 21)
+
+
+def test_a_cards_lang_sets_the_language_of_her_drafts_and_an_unknown_one_is_named(
+    run: Runner, state: Path, tmp_path: Path
+) -> None:
+    anna = ["FN:Anna", "EMAIL:anna@example.at", "LANG;PREF=2:en", "LANG;PREF=1:de-AT"]
+    lucia = ["FN:Lucía", "EMAIL:lucia@example.es", "LANG:es"]
+    cards = "".join("\r\n".join(["BEGIN:VCARD", "VERSION:4.0", *c, "END:VCARD", ""]) for c in (anna, lucia))
+    result = imported(run, tmp_path, cards)
+
+    problem = (
+        "  problem: card 2 (Lucía): language ignored: language es: no drafts in es yet; available: de, en, fr"
+    )
+    assert problem in result.lines
+    assert [(c.name, c.language) for c in Store(state).contacts()] == [("Anna", "de"), ("Lucía", None)]
 
 
 # -- the JSON backup -------------------------------------------------------------------------------
@@ -205,9 +236,10 @@ def test_a_backup_restores_the_whole_store_record_for_record(
     assert restored.touches() == original.touches()
     assert restored.extras.dated() == original.extras.dated()
     assert restored.reminders.entries() == original.reminders.entries()
-    assert (restored.group_cadences(), restored.group_limits()) == (
+    assert (restored.group_cadences(), restored.group_limits(), restored.group_languages()) == (
         original.group_cadences(),
         original.group_limits(),
+        original.group_languages(),
     )
     assert restored.runs.get() == original.runs.get()
     # And exporting again gives the same file.

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from keepwarm.domain.model import Birthday, Channel, Contact, Direction, Note, Touch
+from keepwarm.domain.model import Birthday, Channel, Contact, Direction, Note, Priority, Touch, YearlyDate
 from keepwarm.errors import StoreBusyError, StoreError
 from keepwarm.store import Store, atomic
 from keepwarm.store.repository import FILE_NAME, SCHEMA_VERSION
@@ -24,6 +24,22 @@ NOW = datetime(2026, 11, 26, 9, 0, tzinfo=UTC)
 def _alice(**changes: object) -> Contact:
     base = Contact(name="Alice Example", emails=("alice@example.org",), added_at=NOW)
     return base.with_changes(**changes)
+
+
+def test_clearing_a_field_written_only_when_set_clears_it(tmp_path: Path) -> None:
+    store = Store(tmp_path)
+    full = _alice(
+        max_days=42,
+        priority=Priority.HIGH,
+        language="de",
+        dates=(YearlyDate("anniversary", Birthday(6, 12)),),
+    )
+    alice = store.add_contact(full)
+
+    cleared = alice.with_changes(max_days=None, priority=None, language=None, dates=())
+    store.update_contact(cleared)
+
+    assert Store(tmp_path).contacts() == [cleared]
 
 
 def test_contact_and_touch_round_trip(tmp_path: Path) -> None:

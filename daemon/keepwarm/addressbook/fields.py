@@ -10,6 +10,7 @@ from datetime import datetime
 
 from keepwarm.domain.addresses import AddressError, normalize_address
 from keepwarm.domain.durations import DurationError, parse_cadence
+from keepwarm.domain.languages import LanguageError, parse_language
 from keepwarm.domain.model import Birthday, Priority, parse_birthday
 
 _YES = frozenset({"yes", "true", "1", "on"})
@@ -69,6 +70,20 @@ def priority(value: str, problems: list[str], where: str) -> Priority | None:
     except ValueError:
         problems.append(f"{where}: priority {value.strip()!r} ignored (write high, normal or low)")
         return None
+
+
+def language(values: Iterable[str], problems: list[str], where: str) -> str | None:
+    """The first of the values (most preferred first) that names a language keepwarm has drafts
+    in (``de``, ``de-AT``, ``German``); a problem when there are values and none does."""
+    first: LanguageError | None = None
+    for value in (v for v in values if v.strip()):
+        try:
+            return parse_language(value)
+        except LanguageError as exc:
+            first = first or exc
+    if first is not None:
+        problems.append(f"{where}: language ignored: {first}")
+    return None
 
 
 def flag(value: str) -> bool:

@@ -2,8 +2,9 @@
 
 keepwarm writes Google's column names where they exist, then its own: ``Cadence Days``, ``Max
 Days``, ``Priority``, ``Paused`` (yes or empty), ``Snoozed Until`` (ISO 8601), ``Dates`` (JSON:
-``[{"label": "anniversary", "date": "--06-12"}]``) and ``Keepwarm Notes`` (JSON: ``[{"at": ...,
-"text": ...}]``, so a note keeps its date, newlines and commas; ``Notes`` repeats them for people).
+``[{"label": "anniversary", "date": "--06-12"}]``), ``Keepwarm Notes`` (JSON: ``[{"at": ...,
+"text": ...}]``, so a note keeps its date, newlines and commas; ``Notes`` repeats them for people)
+and ``Language`` (of her drafts: ``de``).
 """
 
 from __future__ import annotations
@@ -35,7 +36,7 @@ _NAME_COLUMNS = ("name", "full name", "display name")
 _GROUP_COLUMNS = ("group membership", "categories", "group", "labels")
 # Google's names where it has one (Google Contacts reads them), then keepwarm's own.
 HEADER = ["Name", "E-mail 1 - Value", "Group Membership", "Birthday", "Cadence Days", "Notes"]
-HEADER += ["Max Days", "Priority", "Paused", "Snoozed Until", "Dates", "Keepwarm Notes"]
+HEADER += ["Max Days", "Priority", "Paused", "Snoozed Until", "Dates", "Keepwarm Notes", "Language"]
 
 
 def read_csv(text: str, now: datetime | None = None) -> tuple[list[Record], list[str]]:
@@ -76,6 +77,7 @@ def _record(cells: dict[str, str], where: str, problems: list[str], now: datetim
         notes=_notes(cells, problems, where, now),
         paused=fields.flag(cells.get("paused", "")),
         snoozed_until=fields.moment(cells.get("snoozed until", ""), problems, where, "snoozed until"),
+        language=fields.language([cells.get("language", "")], problems, where),
     )
 
 
@@ -136,6 +138,7 @@ def to_csv(contacts: Sequence[Contact]) -> str:
                 c.snoozed_until.isoformat() if c.snoozed_until else "",
                 json.dumps(dates, ensure_ascii=False) if dates else "",
                 json.dumps(notes, ensure_ascii=False) if notes else "",
+                c.language or "",
             ]
         )
     return out.getvalue()

@@ -1,7 +1,8 @@
 """vCard 3 and 4 in and out (vobject), lossless for what keepwarm keeps.
 
 Standard properties where vCard has them (FN, EMAIL, BDAY, ANNIVERSARY, CATEGORIES for the group,
-NOTE), and keepwarm's own where it has none; other programs keep X- properties they do not know:
+NOTE, LANG for the language of her drafts), and keepwarm's own where it has none; other programs
+keep X- properties they do not know:
 
 - ``X-KEEPWARM-CADENCE:21d`` (also ``3w``, ``2 months``) and ``X-KEEPWARM-MAX:42d``
 - ``X-KEEPWARM-PRIORITY:high`` (or ``normal``, ``low``)
@@ -94,7 +95,18 @@ def _record(contents: dict[str, Any], where: str, problems: list[str], now: date
         snoozed_until=fields.moment(
             _value(contents, "x-keepwarm-snoozed-until"), problems, where, "snoozed until"
         ),
+        language=fields.language(_languages(contents), problems, where),
     )
+
+
+def _languages(contents: dict[str, Any]) -> list[str]:
+    """vCard 4's LANG values, most preferred (lowest PREF) first."""
+
+    def pref(item: Any) -> int:
+        value = str(item.params.get("PREF", ["100"])[0])
+        return int(value) if value.isdigit() else 100
+
+    return [str(item.value) for item in sorted(contents.get("lang", []), key=pref)]
 
 
 def _bday(contents: dict[str, Any], problems: list[str], where: str) -> Birthday | None:
@@ -171,6 +183,8 @@ def to_card(contact: Contact) -> Any:
             card.add("x-keepwarm-date").value = f"{when.date} {when.label}"
     if contact.group:
         card.add("categories").value = [contact.group]
+    if contact.language:
+        card.add("lang").value = contact.language
     if contact.notes:
         card.add("note").value = "\n".join(n.text for n in contact.notes)
     for note in contact.notes:

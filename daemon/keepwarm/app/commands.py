@@ -333,6 +333,8 @@ class CommandHandler:
             self.store.runs.set_away(changes.away_until, now.date())
         for dated in changes.dated:
             extras.add_dated(dated)
+        for group, language in changes.group_languages.items():
+            self.store.set_group_language(group, language)
 
     def _undo(self, change: Change | None, now: datetime) -> list[str]:
         """Put back what a change replaced; the lines that say what came back."""
@@ -371,6 +373,7 @@ def _describe(store: Store, change: Change) -> list[str]:
         ("openers", "something kept to share"),
         ("news", "your news"),
         ("thanks", "a thank-you"),
+        ("groups", "a group's settings"),
     ):
         if change.before.get(table):
             lines.append(f"undone: {what}, as it was before")

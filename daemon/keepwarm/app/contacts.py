@@ -32,6 +32,7 @@ from keepwarm.domain.due import (
 )
 from keepwarm.domain.durations import DurationError, parse_cadence
 from keepwarm.domain.events import Meeting, next_meeting, seeing
+from keepwarm.domain.languages import effective_language, parse_language
 from keepwarm.domain.merge import ImportPlan, Record, plan_import
 from keepwarm.domain.model import Contact, Note, Priority, Touch, YearlyDate, parse_birthday
 from keepwarm.domain.occasions import next_on, yearly_dates
@@ -112,6 +113,7 @@ class Edit:
     dates: tuple[str, ...] = ()  # "anniversary=06-12"; "anniversary=" removes it
     max_every: str | None = None  # "6w"; "" clears it
     priority: str | None = None
+    language: str | None = None  # "de"; "default" (or "") clears it: the group's, else DRAFT_LANGUAGE
 
 
 def _apply_edit(contact: Contact, edit: Edit, now: datetime) -> Contact:
@@ -131,20 +133,29 @@ def _apply_edit(contact: Contact, edit: Edit, now: datetime) -> Contact:
     if edit.paused is not None:
         changes["paused"] = edit.paused
     try:
-        if edit.birthday is not None:
-            changes["birthday"] = parse_birthday(edit.birthday) if edit.birthday else None
-        if edit.dates:
-            changes["dates"] = _dates(contact.dates, edit.dates)
-        if edit.max_every is not None:
-            changes["max_days"] = _cadence(edit.max_every) if edit.max_every else None
-        if edit.priority is not None:
-            changes["priority"] = Priority(edit.priority)
+        changes.update(_read_values(contact, edit))
     except ValueError as exc:
         raise UsageError(str(exc)) from None
     changed = contact.with_changes(**changes)
     if changed.max_days is not None and changed.max_days < (changed.cadence_days or 0):
         raise UsageError(f"the maximum ({changed.max_days} days) is shorter than the cadence")
     return changed
+
+
+def _read_values(contact: Contact, edit: Edit) -> dict[str, object]:
+    """The edit's values that are read from text (ValueError when one does not read)."""
+    changes: dict[str, object] = {}
+    if edit.birthday is not None:
+        changes["birthday"] = parse_birthday(edit.birthday) if edit.birthday else None
+    if edit.dates:
+        changes["dates"] = _dates(contact.dates, edit.dates)
+    if edit.max_every is not None:
+        changes["max_days"] = _cadence(edit.max_every) if edit.max_every else None
+    if edit.priority is not None:
+        changes["priority"] = Priority(edit.priority)
+    if edit.language is not None:
+        changes["language"] = _language(edit.language)
+    return changes
 
 
 def _dates(current: tuple[YearlyDate, ...], given: tuple[str, ...]) -> tuple[YearlyDate, ...]:
@@ -242,6 +253,28 @@ def set_group_limits(store: Store, name: str, max_every: str | None, priority: s
     limits = Limits(max_days, Priority(priority) if priority else current.priority)
     store.set_group_limits(group, limits.max_days, limits.priority)
     return limits
+
+
+def _language(text: str) -> str | None:
+    """A language code, or None for ``default`` (or nothing): the group's, else DRAFT_LANGUAGE."""
+    return None if text.strip().casefold() in ("", "default") else parse_language(text)
+
+
+def language_of(store: Store, contact: Contact, default: str) -> str:
+    """The language of the drafts to a contact: her own, else her group's, else ``default``."""
+    return effective_language(contact, store.group_languages(), default)
+
+
+def set_group_language(store: Store, name: str, language: str) -> str | None:
+    """Write a group's drafts in ``language`` (``default``: DRAFT_LANGUAGE's again)."""
+    group = _group(name)
+    assert group is not None
+    try:
+        code = _language(language)
+    except ValueError as exc:
+        raise UsageError(str(exc)) from None
+    store.set_group_language(group, code)
+    return code
 
 
 def set_group_cadence(store: Store, name: str, every: str | None) -> int | None:

@@ -39,8 +39,9 @@ def write(
     item = contacts.standing_of(
         store, contact, settings.default_cadence_days, now, unanswered_counts=settings.unanswered_counts
     )
+    language = contacts.language_of(store, contact, settings.draft_language)
     context, notes = views.entry_view(
-        renderer, item, number=1, rotation=now.toordinal(), now=now, owner=owner
+        renderer, item, number=1, rotation=now.toordinal(), now=now, owner=owner, language=language
     )
     asked = f": {dated.text}" if dated.text else ""
     context["story"] = f"You asked on {dated.created_at:%-d %B} to be reminded about them today{asked}."

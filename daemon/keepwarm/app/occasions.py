@@ -60,7 +60,14 @@ def write(
         store, person, settings.default_cadence_days, now, unanswered_counts=settings.unanswered_counts
     )
     context, notes = views.entry_view(
-        renderer, item, number=1, rotation=now.year, now=now, owner=owner, occasion=occasion
+        renderer,
+        item,
+        number=1,
+        rotation=now.year,
+        now=now,
+        owner=owner,
+        occasion=occasion,
+        language=contacts.language_of(store, person, settings.draft_language),
     )
     context["story"] = f"{views.first_name(person.name, person.primary_email)}'s {occasion.describe()}."
     text, html = views.single_letter_parts(renderer, context, notes, owner, token)

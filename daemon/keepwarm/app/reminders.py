@@ -182,6 +182,7 @@ def write(
             owner=owner,
             extras=extras_for(store, chosen.standing.contact, now, history),
             owed=owes_reply(chosen.standing, settings.owed_after),
+            language=contacts.language_of(store, chosen.standing.contact, settings.draft_language),
         )
         quiet = quiet_of(history)
         if quiet.is_quiet(settings.quiet_after):

@@ -59,6 +59,7 @@ class Settings:
     owed_after: int = 0  # days after which an unanswered mail from a contact is reminded (0: off)
     unanswered_counts: bool = False  # whether mail from them resets their cadence before an answer
     quiet_after: int = 0  # unanswered messages from the owner after which a contact has gone quiet
+    draft_language: str = "en"  # of drafts to anyone whose own or group's language does not say
 
     def owner_mail(self) -> OwnerMail:
         """The one way to mail the owner; a ConfigError naming the missing keys until it is set up."""

@@ -8,13 +8,14 @@ from datetime import datetime
 from email.message import EmailMessage
 from typing import Any
 
-from keepwarm.app.contacts import standing_of
+from keepwarm.app.contacts import language_of, standing_of
 from keepwarm.app.outbox import Letter
 from keepwarm.app.settings import Settings
 from keepwarm.domain.outbox import OutboxKind
 from keepwarm.mail import compose
 from keepwarm.render import views
 from keepwarm.render.engine import Renderer
+from keepwarm.render.names import draft_name
 from keepwarm.store import Store
 
 # Like reminders, thank-you drafts come a few a day, never as a flood (a message may ask for 10).
@@ -39,11 +40,13 @@ def queue_thanks(store: Store, renderer: Renderer, settings: Settings, now: date
             store, contact, settings.default_cadence_days, now, unanswered_counts=settings.unanswered_counts
         )
         owner = views.owner_view(settings.owner_name, settings.owner_address)
-        context, _ = views.entry_view(renderer, item, number=1, rotation=0, now=now, owner=owner)
-        context["thanks"] = {"what": what}
-        draft = renderer.draft(
-            contact.primary_email, contact.group, context, 0, names=["drafts/thanks.txt.j2"]
+        language = language_of(store, contact, settings.draft_language)
+        context, _ = views.entry_view(
+            renderer, item, number=1, rotation=0, now=now, owner=owner, language=language
         )
+        context["thanks"] = {"what": what}
+        names = [draft_name("thanks.txt.j2", language)]
+        draft = renderer.draft(contact.primary_email, contact.group, context, 0, names=names)
         context["draft"] = views.draft_view(draft, contact.primary_email)
         name = views.first_name(contact.name, contact.primary_email)
         context["story"] = f"You wanted to thank {name} for {what}."

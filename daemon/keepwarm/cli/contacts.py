@@ -10,6 +10,8 @@ from keepwarm.cli import book, output
 from keepwarm.cli.context import Context
 from keepwarm.domain.due import UPCOMING_DAYS, DueStatus
 from keepwarm.domain.durations import format_cadence, format_days, parse_cadence
+from keepwarm.domain.languages import NAMES
+from keepwarm.domain.model import Contact
 from keepwarm.domain.rhythm import as_cadence_text, typical_gap_days
 
 
@@ -71,10 +73,12 @@ def _show(args: argparse.Namespace, ctx: Context) -> int:
     )
     openers = ctx.store.extras.openers(contact.id)
     rhythm = typical_gap_days(t.at for t in ctx.store.touches_for(contact.emails))
+    language = contacts.language_of(ctx.store, contact, ctx.config.draft_language)
     if args.json:
         output.print_json(
             {
                 **output.standing_json(item),
+                "draft_language": language,
                 "rhythm_days": rhythm,
                 "openers": [{"id": o.id, "title": o.title, "link": o.link} for o in openers],
             }
@@ -93,6 +97,7 @@ def _show(args: argparse.Namespace, ctx: Context) -> int:
         ("paused", "yes" if contact.paused else "no"),
         ("snoozed until", output.day(contact.snoozed_until, now)),
         ("birthday", contact.birthday.spoken() if contact.birthday else "-"),
+        ("drafts in", f"{NAMES[language]} ({_language_source(ctx, contact)})"),
         *((d.label, d.date.spoken()) for d in contact.dates),
         (
             "rhythm",
@@ -106,6 +111,13 @@ def _show(args: argparse.Namespace, ctx: Context) -> int:
     for opener in openers:
         print(f"{'opener ' + str(opener.id) + ':':15}{opener.title} {opener.link}".rstrip())
     return 0
+
+
+def _language_source(ctx: Context, contact: Contact) -> str:
+    """Whose choice a contact's draft language is: ``own``, ``group``, or ``DRAFT_LANGUAGE``."""
+    if contact.language is not None:
+        return "own"
+    return "group" if contact.group in ctx.store.group_languages() else "DRAFT_LANGUAGE"
 
 
 def _edit(args: argparse.Namespace, ctx: Context) -> int:
@@ -123,6 +135,7 @@ def _edit(args: argparse.Namespace, ctx: Context) -> int:
         dates=tuple(args.date),
         max_every=args.max,
         priority=args.priority,
+        language=args.language,
     )
     contact = contacts.edit_contact(ctx.store, args.contact, edit, ctx.now())
     print(f"updated {contact.label}")
@@ -190,7 +203,12 @@ def _due(args: argparse.Namespace, ctx: Context) -> int:
 
 def _groups(args: argparse.Namespace, ctx: Context) -> int:
     if args.name is not None:
-        if args.every is not None or args.clear or (args.max is None and args.priority is None):
+        if args.language is not None:
+            code = contacts.set_group_language(ctx.store, args.name, args.language)
+            said = f"drafts in {NAMES[code]}" if code else "drafts in the DRAFT_LANGUAGE"
+            print(f"group {args.name}: {said} (a member's own language still wins)")
+        asked = (args.max, args.priority, args.language)
+        if args.every is not None or args.clear or asked == (None, None, None):
             days = contacts.set_group_cadence(ctx.store, args.name, None if args.clear else args.every)
             print(f"group {args.name}: " + (format_cadence(days) if days else "uses the default cadence"))
         if args.max is not None or args.priority is not None:
@@ -283,6 +301,11 @@ def _register_contacts(sub: Any) -> None:
         "--priority", choices=("high", "normal", "low"), help="who is reminded first on a busy day"
     )
     edit.add_argument(
+        "--language",
+        metavar="CODE",
+        help="the language of drafts to them: de, en or fr (default: the group's, else DRAFT_LANGUAGE)",
+    )
+    edit.add_argument(
         "--date",
         metavar="NAME=DATE",
         action="append",
@@ -322,5 +345,10 @@ def _register_reports(sub: Any) -> None:
     )
     groups.add_argument(
         "--priority", choices=("high", "normal", "low"), help="who is reminded first on a busy day"
+    )
+    groups.add_argument(
+        "--language",
+        metavar="CODE",
+        help="the language of drafts to its members: de, en or fr (default: DRAFT_LANGUAGE)",
     )
     groups.set_defaults(handler=_groups)

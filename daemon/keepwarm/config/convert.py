@@ -14,11 +14,20 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from keepwarm.domain.addresses import normalize_address
 from keepwarm.domain.durations import parse_cadence, parse_duration
+from keepwarm.domain.languages import LanguageError, missing, parse_language
 from keepwarm.domain.timing import parse_weekdays
 
 SECURITY_MODES = ("ssl", "starttls", "none")
 _HOST = re.compile(r"^(?=.{1,253}$)[A-Za-z0-9](?:[A-Za-z0-9.-]*[A-Za-z0-9])?$|^\[?[0-9a-fA-F:.]+\]?$")
 _TIME = re.compile(r"^(\d{1,2}):(\d{2})$")
+
+
+def language(raw: str) -> str:
+    """A language keepwarm has drafts in: ``de``, ``en``, ``fr`` (or ``de-AT``, ``German``)."""
+    try:
+        return parse_language(raw)
+    except LanguageError:
+        raise ValueError(missing(raw.strip())) from None
 
 
 def text(raw: str) -> str:

@@ -307,6 +307,7 @@ def load(env_file: Path | None = None, environ: Mapping[str, str] | None = None)
         owed_after=values["OWED_AFTER"],
         unanswered_counts=values["UNANSWERED_COUNTS"],
         quiet_after=values["QUIET_AFTER"],
+        draft_language=values["DRAFT_LANGUAGE"],
         account_names=names,
         more_accounts=more,
         addressbooks=books,

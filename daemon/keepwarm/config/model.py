@@ -97,6 +97,7 @@ class Config:
     owed_after: int = 7
     unanswered_counts: bool = False
     quiet_after: int = 3
+    draft_language: str = "en"
     account_names: tuple[str, ...] = ("main",)
     # The mailboxes after the first (the first is ``imap``, ``imap_folders``, ``auth_servid``).
     more_accounts: tuple[MailAccount, ...] = ()

@@ -199,6 +199,14 @@ SETTINGS: tuple[Setting, ...] = (
         default="monthly",
     ),
     Setting(
+        "DRAFT_LANGUAGE",
+        convert.language,
+        "The language of check-in drafts for anyone whose own or group's language does not say "
+        "(language de in a reply): en, de or fr. Reminders to you stay in English.",
+        "en",
+        default="en",
+    ),
+    Setting(
         "MAX_REMINDERS_PER_DAY",
         convert.positive_int,
         "At most this many reminders a day; the rest wait for the next day.",

@@ -1,9 +1,9 @@
 """Importing contacts: merge records from an address book into the tracked contacts. Pure.
 
 A record matches the contact that has any of its addresses, so importing the same file twice
-changes nothing; new addresses, a missing name, birthday, group, cadence, maximum or priority are
-filled in, notes the contact lacks (by their text) are added, and nothing the owner set (a
-cadence, an existing group, paused or snoozed) is overwritten. A new contact takes all of it,
+changes nothing; new addresses, a missing name, birthday, group, cadence, maximum, priority or
+language are filled in, notes the contact lacks (by their text) are added, and nothing the owner
+set (a cadence, an existing group, paused or snoozed) is overwritten. A new contact takes all of it,
 paused and snoozed too, so keepwarm's own vCard and CSV exports import back without loss.
 """
 
@@ -32,6 +32,7 @@ class Record:
     notes: tuple[Note, ...] = ()
     paused: bool = False
     snoozed_until: datetime | None = None
+    language: str | None = None
 
 
 @dataclass
@@ -58,6 +59,7 @@ def _merged(contact: Contact, record: Record) -> Contact:
         cadence_days=cadence,
         max_days=contact.max_days or record_max,
         priority=contact.priority or record.priority,
+        language=contact.language or record.language,
         notes=(*contact.notes, *(n for n in record.notes if n.text not in {k.text for k in contact.notes})),
     )
 
@@ -110,6 +112,7 @@ def plan_import(
                 notes=record.notes,
                 paused=record.paused,
                 snoozed_until=record.snoozed_until,
+                language=record.language,
             )
         )
     plan.new = pending

@@ -129,6 +129,7 @@ class Contact:
     # "every 4w max 6w": due (soft) at the cadence, overdue at the maximum.
     max_days: int | None = None
     priority: Priority | None = None  # None: the group's, else normal
+    language: str | None = None  # of her drafts ("de"); None: the group's, else DRAFT_LANGUAGE
 
     def __post_init__(self) -> None:
         if not self.emails:

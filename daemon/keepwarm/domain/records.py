@@ -60,6 +60,8 @@ def contact_to_doc(contact: Contact) -> dict[str, Any]:
         doc["max_days"] = contact.max_days
     if contact.priority is not None:
         doc["priority"] = contact.priority.value
+    if contact.language is not None:
+        doc["language"] = contact.language
     return doc
 
 
@@ -83,6 +85,7 @@ def _contact(doc_id: int, doc: Mapping[str, Any]) -> Contact:
         dates=tuple(YearlyDate(str(d["label"]), parse_birthday(d["date"])) for d in doc.get("dates") or ()),
         max_days=None if doc.get("max_days") is None else int(doc["max_days"]),
         priority=Priority(doc["priority"]) if doc.get("priority") else None,
+        language=str(doc["language"]) if doc.get("language") else None,
     )
 
 

@@ -3,8 +3,10 @@
 A template the owner broke (syntax error, unknown variable) never silences a reminder: the shipped
 template renders instead and the result carries a note saying what failed, as file:line.
 Drafts are looked up most specific first: ``drafts/contacts/<address>.txt.j2``, then
-``drafts/<group>.txt.j2``, then ``drafts/default.txt.j2``. A draft may hold several variants
-separated by a line ``---8<---``; they rotate from one reminder to the next.
+``drafts/<group>.txt.j2``, then ``drafts/default.txt.j2``; in another language than English, the
+group's and the default come from that language's folder (``drafts/de/…``, ``render.names``). A
+draft may hold several variants separated by a line ``---8<---``; they rotate from one reminder to
+the next.
 """
 
 from __future__ import annotations
@@ -19,6 +21,8 @@ from typing import Any
 
 import jinja2
 from jinja2.sandbox import SandboxedEnvironment
+
+from keepwarm.render import names as names_of
 
 log = logging.getLogger("keepwarm.render")
 
@@ -107,13 +111,10 @@ class Renderer:
             log.warning("%s", note)
             return Rendered(self._shipped.get_template(name).render(context), note)
 
-    def draft_candidates(self, address: str, group: str | None) -> list[str]:
-        """Draft template names for a contact, most specific first."""
-        names = [f"drafts/contacts/{address}.txt.j2"]
-        if group:
-            names.append(f"drafts/{_safe(group)}.txt.j2")
-        names.append("drafts/default.txt.j2")
-        return names
+    @staticmethod
+    def draft_candidates(address: str, group: str | None, language: str = "en") -> list[str]:
+        """Draft template names for a contact, most specific first (``names.draft_candidates``)."""
+        return names_of.draft_candidates(address, group, language)
 
     def draft(
         self,
@@ -167,8 +168,3 @@ class Renderer:
         """Where a template would be loaded from (the owner's copy or the shipped one)."""
         source = self._env.loader.get_source(self._env, name) if self._env.loader else None
         return source[1] or name if source else name
-
-
-def _safe(name: str) -> str:
-    """A group name as a file name: letters, digits, dots, dashes and underscores only."""
-    return re.sub(r"[^\w.-]+", "-", name.strip().lower())

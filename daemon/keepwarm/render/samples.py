@@ -7,10 +7,11 @@ from typing import Any
 
 from keepwarm.domain.due import CadenceSource, DueStatus, Standing
 from keepwarm.domain.extras import News, Opener
+from keepwarm.domain.languages import DEFAULT_LANGUAGE, LANGUAGES
 from keepwarm.domain.model import Birthday, Contact, Direction, Note, Touch
 from keepwarm.domain.occasions import Occasion
 from keepwarm.domain.overview import GroupGlance, Overview
-from keepwarm.render import views
+from keepwarm.render import views, wording
 from keepwarm.render.engine import Renderer
 
 # Shown in --dry-run output instead of a real token; it authenticates nothing.
@@ -66,9 +67,20 @@ def sample_contexts(
         News("we moved to Lisbon in October", now, now + timedelta(weeks=6)),
         35,
     )
-    entry, _ = views.entry_view(
-        renderer, sample_standing(now), number=1, rotation=0, now=now, owner=owner, extras=sample
-    )
+    entries = {
+        language: views.entry_view(
+            renderer,
+            sample_standing(now),
+            number=1,
+            rotation=0,
+            now=now,
+            owner=owner,
+            extras=sample,
+            language=language,
+        )[0]
+        for language in LANGUAGES
+    }
+    entry = entries[DEFAULT_LANGUAGE]
     common = {"owner": owner, "commands": views.commands_view(), "token": DRY_RUN_TOKEN, "fallback_notes": []}
     answer = {
         "owner": owner,
@@ -109,10 +121,11 @@ def sample_contexts(
     found = []
     for name in renderer.template_names():
         kind = name.split(".", 1)[0]
+        language = language_of(name)
         draft_context = {
-            **entry,
+            **entries[language],
             "thanks": {"what": "The Overstory"},
-            "occasion": _sample_occasion(now),
+            "occasion": _sample_occasion(now, language),
             "owed": {
                 "subject": "Re: Trip photos",
                 "topic": "Trip photos",
@@ -125,8 +138,17 @@ def sample_contexts(
     return found
 
 
-def _sample_occasion(now: datetime) -> dict[str, object]:
+def language_of(name: str) -> str:
+    """The language a template's name says it is in: ``drafts/de/…`` is German, the rest English."""
+    parts = name.split("/")
+    named = len(parts) == 3 and parts[0] == "drafts" and parts[1] in LANGUAGES
+    return parts[1] if named else DEFAULT_LANGUAGE
+
+
+def _sample_occasion(now: datetime, language: str = DEFAULT_LANGUAGE) -> dict[str, object]:
     """A birthday three days away, for the birthday and date drafts."""
     contact = sample_standing(now).contact.with_changes(birthday=Birthday(1, 1, 1990))
     on = (now + timedelta(days=3)).date()
-    return views.occasion_view(Occasion(contact, "birthday", on, 3, on.year - 1990))
+    occasion = Occasion(contact, "birthday", on, 3, on.year - 1990)
+    context = wording.localized({"occasion": views.occasion_view(occasion)}, None, occasion, now, language)
+    return dict(context["occasion"])

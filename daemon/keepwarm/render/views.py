@@ -21,6 +21,8 @@ from keepwarm.domain.occasions import Occasion
 from keepwarm.domain.overview import GroupGlance, Overview
 from keepwarm.domain.rhythm import as_cadence_text
 from keepwarm.mail import compose
+from keepwarm.render import wording
+from keepwarm.render.names import draft_candidates, draft_name
 
 if TYPE_CHECKING:  # the CLI imports this module for its wording; Jinja2 loads only to render
     from keepwarm.render.engine import Draft, Renderer
@@ -76,6 +78,7 @@ def touch_view(touch: Touch | None, now: datetime) -> dict[str, Any] | None:
         "direction": touch.direction.value,
         "channel": touch.channel.value,
         "subject": touch.subject,
+        "topic": topic,
         "phrase": phrase,
     }
 
@@ -200,10 +203,12 @@ def entry_view(
     extras: Extras = Extras(),
     owed: bool = False,
     occasion: Occasion | None = None,
+    language: str = "en",
 ) -> tuple[dict[str, Any], list[str]]:
-    """One contact's template variables, with the rendered draft (variant ``rotation``); when a
-    reply is ``owed``, the draft answers their last mail (``drafts/reply.txt.j2``) in its thread;
-    for an ``occasion``, it is the birthday's or the date's draft."""
+    """One contact's template variables, with the rendered draft (variant ``rotation``, in
+    ``language``: only the draft, written to them, is); when a reply is ``owed``, the draft
+    answers their last mail (``drafts/reply.txt.j2``) in its thread; for an ``occasion``, it is
+    the birthday's or the date's draft."""
     contact = item.contact
     seen = contact_view(contact, item)
     base: dict[str, Any] = {
@@ -220,12 +225,14 @@ def entry_view(
     if owed and item.last_touch is not None:
         answering = owed_view(item)
         base["owed"] = answering
-        names = kind_drafts(renderer, contact, "reply")
+        names = kind_drafts(contact, "reply", language)
     if occasion is not None:
         base["occasion"] = occasion_view(occasion)
-        names = kind_drafts(renderer, contact, "birthday" if occasion.is_birthday else "date")
+        names = kind_drafts(contact, "birthday" if occasion.is_birthday else "date", language)
     # The draft is written to them: it gets everything but the owner's private notes.
     to_them = {**base, "contact": {k: v for k, v in seen.items() if k != "private_notes"}}
+    to_them = wording.localized(to_them, item.last_touch, occasion, now, language)
+    names = names or draft_candidates(contact.primary_email, contact.group, language)
     draft = renderer.draft(contact.primary_email, contact.group, to_them, rotation, names)
     base["draft"] = draft_view(draft, contact.primary_email, answering)
     return base, [draft.fallback_note] if draft.fallback_note else []
@@ -241,11 +248,12 @@ def single_letter_parts(
     return text.text, html.text
 
 
-def kind_drafts(renderer: Renderer, contact: Contact, kind: str) -> list[str]:
+def kind_drafts(contact: Contact, kind: str, language: str = "en") -> list[str]:
     """The draft templates of one kind (``reply``, ``birthday``, ``date``), most specific first:
-    the person's, the group's, then ``drafts/<kind>.txt.j2``."""
-    generic = renderer.draft_candidates(contact.primary_email, contact.group)[:-1]
-    return [n.replace(".txt.j2", f".{kind}.txt.j2") for n in generic] + [f"drafts/{kind}.txt.j2"]
+    the person's, the group's, then ``drafts/<kind>.txt.j2`` (in ``language``'s folder)."""
+    generic = draft_candidates(contact.primary_email, contact.group, language)[:-1]
+    own = [n.replace(".txt.j2", f".{kind}.txt.j2") for n in generic]
+    return [*own, draft_name(f"{kind}.txt.j2", language)]
 
 
 def owed_view(item: Standing) -> dict[str, Any]:

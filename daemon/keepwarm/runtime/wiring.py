@@ -115,6 +115,7 @@ def settings_for(config: Config) -> Settings:
         owed_after=config.owed_after,
         unanswered_counts=config.unanswered_counts,
         quiet_after=config.quiet_after,
+        draft_language=config.draft_language,
         more_mailboxes=tuple(
             Mailbox(a.name, a.folders, a.auth_servid, first=False) for a in config.more_accounts
         ),

@@ -1,6 +1,10 @@
-"""The contacts and groups tables: the people keepwarm tracks, and each group's cadence."""
+"""The contacts and groups tables: the people keepwarm tracks, and each group's cadence, limits and
+language."""
 
 from __future__ import annotations
+
+from collections.abc import Callable, MutableMapping
+from typing import Any
 
 from tinydb.table import Document
 
@@ -9,6 +13,17 @@ from keepwarm.domain.model import Contact, Priority
 from keepwarm.domain.records import contact_to_doc, doc_to_contact
 from keepwarm.errors import StoreError
 from keepwarm.store.engine import Part
+
+
+def _replaced_by(new: dict[str, Any]) -> Callable[[MutableMapping[Any, Any]], None]:
+    """A TinyDB update that makes the record ``new`` whole: fields written only when set (a
+    maximum, a priority, a language) go when they are cleared, rather than staying behind."""
+
+    def replace(doc: MutableMapping[Any, Any]) -> None:
+        doc.clear()
+        doc.update(new)
+
+    return replace
 
 
 class ContactsPart(Part):
@@ -47,7 +62,7 @@ class ContactsPart(Part):
             table = self._tables.table("contacts")
             if not table.contains(doc_id=contact.id):
                 raise StoreError(f"contact {contact.id} no longer exists")
-            table.update(contact_to_doc(contact), doc_ids=[contact.id])
+            table.update(_replaced_by(contact_to_doc(contact)), doc_ids=[contact.id])
             self._changed(contact.id)
 
     def restore_contact(self, contact: Contact) -> None:
@@ -82,6 +97,15 @@ class ContactsPart(Part):
             if d.get("max_days") is not None or d.get("priority")
         }
 
+    def group_languages(self) -> dict[str, str]:
+        """The language of each group's drafts, for groups that have one."""
+        groups = self._tables.table("groups").all()
+        return {str(d["name"]): str(d["language"]) for d in groups if d.get("language")}
+
+    def set_group_language(self, name: str, language: str | None) -> None:
+        """Set (or with None, clear) the language of a group's drafts."""
+        self._set_group(name, language=language)
+
     def set_group_cadence(self, name: str, cadence_days: int | None) -> None:
         """Set (or with None, clear) a group's cadence."""
         self._set_group(name, cadence_days=cadence_days)
@@ -96,5 +120,5 @@ class ContactsPart(Part):
             found = table.get(lambda doc: doc.get("name") == name)
             doc = {**(dict(found) if isinstance(found, dict) else {}), "name": name, **fields}
             table.remove(lambda doc: doc.get("name") == name)
-            if any(doc.get(k) is not None for k in ("cadence_days", "max_days", "priority")):
+            if any(doc.get(k) is not None for k in ("cadence_days", "max_days", "priority", "language")):
                 table.insert({k: v for k, v in doc.items() if v is not None})

@@ -4,14 +4,15 @@ grammar that reads lines through it, and the planner that turns commands into ch
 Replies to a reminder: ``done [call|video|coffee|…] [note]``, ``snooze 2w``, ``snooze until
 2027-01-10``, ``snooze``, ``later``, ``every 3 weeks``, ``cadence monthly``, ``pause``, ``resume``,
 ``stop``, ``note <text>``, ``group <name>``, ``birthday <date>``, ``undo``, ``help``; in a digest a
-command takes the entry's number: ``done 2``, ``snooze 1 3w`` (``contact.py``).
+command takes the entry's number: ``done 2``, ``snooze 1 3w`` (``contact.py``). ``language de``
+(``language.py``) and ``remind …`` (``later.py``) may also name whom, in any mail to keepwarm.
 
 Mail to the daemon address: ``add``, ``log``, ``due``/``status``, ``list``, ``help`` (``book.py``);
 ``news: …``, ``thanks Lena for …``, ``drop opener 3``, and ``for Priya`` on something to share
 (``share.py``).
 """
 
-from keepwarm.domain.commands import book, contact, details, later, share
+from keepwarm.domain.commands import book, contact, details, language, later, share
 from keepwarm.domain.commands.base import (
     REGISTRY,
     Changes,
@@ -58,6 +59,7 @@ __all__ = [
     "contact",
     "details",
     "help_entries",
+    "language",
     "later",
     "parse_command",
     "parse_daemon_line",

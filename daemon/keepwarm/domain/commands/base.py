@@ -85,6 +85,8 @@ class Changes:
     away_until: date | None = None
     dated: list[Dated] = field(default_factory=list)
     thanks: list[tuple[int, str]] = field(default_factory=list)
+    # "language fr for group friends": the language of a group's drafts (None: the default's).
+    group_languages: dict[str, str | None] = field(default_factory=dict)
 
     @property
     def touched_contacts(self) -> set[int]:
