@@ -25,7 +25,7 @@ SIZES = {
         "touches": 200_000,
         "due": 100,
         "replies": 20,
-        "idle": 600,
+        "idle": 900,
     },
     "short": {"messages": 2_000, "contacts": 1_000, "touches": 20_000, "due": 20, "replies": 5, "idle": 30},
 }

@@ -262,3 +262,34 @@ def test_a_calendar_half_set_up_is_one_line_naming_the_key(
     assert result.code == 78
     assert line in result.err
     assert "Traceback" not in result.err
+
+
+def test_a_5_mb_calendar_is_read_and_a_26_mb_one_is_one_line(
+    run: Runner, state: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Years of a busy calendar: 4,000 meetings with long descriptions, Alice in one of them.
+    filler = "DESCRIPTION:" + "Agenda and notes for the weekly planning meeting. " * 22
+    crowd = [
+        event(f"plan-{n}", _at(-1 - n / 8), filler, *_with(f"colleague{n % 40}@example.net"))
+        for n in range(4000)
+    ]
+    path = tmp_path / "big.ics"
+    path.write_text(_merged(event("lunch", _at(-4), *_with(ALICE)), *crowd), encoding="utf-8")
+    assert 5_000_000 <= path.stat().st_size < 6_000_000
+    huge = tmp_path / "huge.ics"
+    huge.write_text(path.read_text(encoding="utf-8").replace(filler, filler * 6), encoding="utf-8")
+    assert huge.stat().st_size > 25 * 1024 * 1024
+    monkeypatch.setenv("KEEPWARM_OWNER_EMAILS", OWNER)
+    monkeypatch.setenv("KEEPWARM_CALENDARS", "work,huge")
+    monkeypatch.setenv("KEEPWARM_WORK_CALENDAR_URL", str(path))
+    monkeypatch.setenv("KEEPWARM_HUGE_CALENDAR_URL", str(huge))
+    ok(run("contacts", "add", f"Alice Example <{ALICE}>"))
+
+    lines = ok(run("poll")).lines
+
+    assert lines[0].startswith("calendar work: 4001 touches added, 0 removed")
+    assert lines[1].startswith("calendar huge:") and "25 MB" in lines[1], lines[1]
+    [touch] = ok(run("history", "alice", "--json")).json()
+    assert touch["channel"] == "meeting"
+    status = ok(run("status")).out
+    assert "huge" in status and "25 MB" in status

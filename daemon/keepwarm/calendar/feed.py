@@ -44,7 +44,8 @@ class IcsFile:
             if token == stamp:
                 return Changes(token=token, unchanged=True)
             if info.st_size > MAX_BYTES:
-                raise CalendarError(f"{self._path}: {info.st_size // 2**20} MB is too big to read")
+                size, limit = info.st_size // 2**20, MAX_BYTES // 2**20
+                raise CalendarError(f"{self._path}: {size} MB, bigger than the {limit} MB a calendar may be")
             text = self._path.read_text(encoding="utf-8", errors="replace")
         except OSError as exc:
             raise CalendarError(f"{self._path}: {exc.strerror or exc}") from None
