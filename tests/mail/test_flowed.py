@@ -46,8 +46,24 @@ def test_stuffing_and_the_signature_separator() -> None:
 written = st.text(st.characters(exclude_categories=["Cs"], exclude_characters="\r\n"), max_size=300)
 
 
-@given(st.lists(written, max_size=8))
+@given(st.lists(written.filter(lambda t: not t.startswith(" ")), max_size=8))
 def test_any_text_comes_back_as_written_less_trailing_spaces(lines: list[str]) -> None:
     text = "\n".join(lines)
     expected = "\n".join(line if line == "-- " else line.rstrip(" ") for line in lines)
     assert unflow(flowed(text)) == expected
+
+
+@given(st.lists(written, max_size=8))
+def test_indented_rows_keep_every_word_in_order(lines: list[str]) -> None:
+    text = "\n".join(lines)
+    assert unflow(flowed(text)).split() == text.split()
+
+
+def test_a_table_row_breaks_under_its_second_column_and_a_link_is_never_broken() -> None:
+    row = "  snooze 2w        remind me again in two weeks (or: snooze until 10 January, or later)"
+    sent = flowed(f"{row}\n{LINK}").split("\n")
+    assert sent == [
+        "   snooze 2w        remind me again in two weeks (or: snooze until 10",
+        "                    January, or later)",
+        " " + LINK,
+    ]

@@ -7,10 +7,15 @@ one (Thunderbird, Apple Mail, NeoMutt with text_flowed) joins the lines again an
 to its window, and nothing is lost either way: joining gives back exactly the line written.
 
 Left as they are: the check-in draft, which the owner copies or forwards as written (a reminder's
-lines between two rulers of dashes, a digest entry's lines behind "| "), and lines already short
-enough. A line that starts with a space,
-">" or "From " is space-stuffed, as the RFC asks, and a hard line's trailing spaces are dropped
-so that it cannot read as soft; the signature separator "-- " is the one exception.
+lines between two rulers of dashes, a digest entry's lines behind "| "), lines already short
+enough, and lines whose overflow is one word that no break would shorten (a one-tap link). A
+row of a table (indented, its columns two or more spaces apart: the commands) is broken with
+*hard* breaks and a hanging indent under its second column, which reads right in every client,
+where soft breaks would rejoin the row in one kind of client and leave its continuation at
+column 0 in the other. A line
+that starts with a space, ">" or "From " is space-stuffed, as the RFC asks, and a hard line's
+trailing spaces are dropped so that it cannot read as soft; the signature separator "-- " is the
+one exception.
 """
 
 from __future__ import annotations
@@ -51,6 +56,30 @@ def _soft_lines(line: str, width: int) -> list[str]:
     return pieces
 
 
+# A row's second column starts after two or more spaces (its first may hold single ones).
+_COLUMN = re.compile(r"( *\S+(?: \S+)* {2,})\S")
+
+
+def _table_lines(line: str, width: int) -> list[str] | None:
+    """An indented row broken with hard breaks under its second column (None: not worth it)."""
+    column = _COLUMN.match(line)
+    if column is None:
+        return None  # an indented item, not a row: soft breaks keep it one line where flowed is read
+    hang = " " * len(column.group(1))
+    pieces = _soft_lines(line, width)
+    if len(hang) > width // 2 or any(len(p.rstrip(" ")) > width for p in pieces):
+        return None
+    rows = [pieces[0].rstrip(" ")]
+    for piece in pieces[1:]:
+        rows += [r.rstrip(" ") for r in _soft_lines(hang + piece.rstrip(" "), width)]
+    return rows
+
+
+def _unbreakable(line: str, width: int) -> bool:
+    """Whether the line is too long only for a word that would be too long on any line."""
+    return any(len(word) > width - 20 for word in line.split())
+
+
 def flowed(text: str, width: int = WIDTH) -> str:
     """``text`` as a format=flowed body (LF line ends, as the email package wants them)."""
     out: list[str] = []
@@ -59,8 +88,11 @@ def flowed(text: str, width: int = WIDTH) -> str:
         line = written if written == _SIGNATURE else written.rstrip(" ")
         if _is_ruler(line):
             in_draft = not in_draft
-        if in_draft or len(line) <= width or line == _SIGNATURE or _DRAFT_LINE.match(line):
+        kept = in_draft or len(line) <= width or line == _SIGNATURE or _DRAFT_LINE.match(line)
+        if kept or _unbreakable(line, width):
             out.append(_stuffed(line))
-            continue
-        out.extend(_stuffed(piece) for piece in _soft_lines(line, width - 1))
+        elif line.startswith(" ") and (rows := _table_lines(line, width)) is not None:
+            out.extend(_stuffed(row) for row in rows)
+        else:
+            out.extend(_stuffed(piece) for piece in _soft_lines(line, width - 1))
     return "\n".join(out)
