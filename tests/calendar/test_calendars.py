@@ -293,3 +293,23 @@ def test_a_5_mb_calendar_is_read_and_a_26_mb_one_is_one_line(
     assert touch["channel"] == "meeting"
     status = ok(run("status")).out
     assert "huge" in status and "25 MB" in status
+
+
+def test_an_icalendar_address_is_a_calendar_too(
+    run: Runner, state: Path, calendar: Calendar, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Radicale answers a GET of the collection with the whole calendar as one iCalendar file and
+    # an ETag, as a published calendar address does (Nextcloud's "?export" link, for one).
+    calendar.put("dinner", event("dinner", _at(-6), *_with(ALICE)))
+    monkeypatch.setenv("KEEPWARM_OWNER_EMAILS", OWNER)
+    monkeypatch.setenv("KEEPWARM_CALENDARS", "shared")
+    monkeypatch.setenv("KEEPWARM_SHARED_CALENDAR_URL", f"{calendar.url}?export")
+    monkeypatch.setenv("KEEPWARM_SHARED_CALENDAR_USER", calendar.server.user)
+    monkeypatch.setenv("KEEPWARM_SHARED_CALENDAR_PASSWORD", calendar.server.password)
+    ok(run("contacts", "add", f"Alice Example <{ALICE}>"))
+
+    assert ok(run("poll")).lines[0].startswith("calendar shared: 1 touches added, 0 removed")
+    assert ok(run("poll")).lines[0].startswith("calendar shared: 0 touches added, 0 removed")
+    calendar.put("brunch", event("brunch", _at(-2), *_with(ALICE)))
+    assert ok(run("poll")).lines[0].startswith("calendar shared: 1 touches added, 0 removed")
+    assert [t["source"] for t in ok(run("history", "alice", "--json")).json()] == ["cal:shared"] * 2
