@@ -35,7 +35,11 @@ def failure(where: str, exc: BaseException) -> TransientError:
             return CertificateError(f"{where}: certificate not trusted ({cause.verify_message})")
         cause = cause.__cause__ or cause.__context__
     if isinstance(exc, aiosmtplib.SMTPConnectError):
-        return TransientError(f"{where}: cannot connect: {plain(exc.__cause__ or exc)}")
+        # asyncio words a refusal "Connect call failed ('127.0.0.1', 587)": said as IMAP says it.
+        refused = isinstance(exc.__cause__, ConnectionRefusedError)
+        return TransientError(
+            f"{where}: cannot connect: " + ("connection refused" if refused else plain(exc.__cause__ or exc))
+        )
     return TransientError(f"{where}: {plain(exc)}")
 
 
