@@ -7,6 +7,7 @@ Anything else that escapes is a bug and keeps its traceback (shown with ``--debu
 from __future__ import annotations
 
 import os
+import ssl
 
 
 def plain(exc: BaseException) -> str:
@@ -15,6 +16,10 @@ def plain(exc: BaseException) -> str:
     than an empty message would."""
     if isinstance(exc, TimeoutError) or type(exc).__name__ in ("timeout", "SocketTimeout"):
         return "timed out"
+    if isinstance(exc, ssl.SSLError) and exc.reason:
+        # "[SSL: WRONG_VERSION_NUMBER] wrong version number (_ssl.c:1006)": most often TLS asked
+        # of a port that speaks plain text first (ssl where starttls was meant), or the reverse.
+        return f"TLS failed ({exc.reason.lower().replace('_', ' ')})"
     if isinstance(exc, OSError) and exc.strerror:
         return exc.strerror[:1].lower() + exc.strerror[1:]
     text = str(exc).strip()
@@ -78,3 +83,9 @@ class TransientError(KeepwarmError):
     """A server or the network failed in a way that may pass; the caller retries later."""
 
     exit_code = os.EX_TEMPFAIL
+
+
+class CertificateError(TransientError):
+    """The server's TLS certificate is not trusted (a private CA, a host name it was not made
+    for); the user must give its CA (``*_CA_FILE``) or the right host. Retried like any network
+    failure: a renewed certificate mends it."""

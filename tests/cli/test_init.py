@@ -14,7 +14,7 @@ import pytest
 
 from keepwarm import config
 from keepwarm.config import onboarding
-from keepwarm.errors import ConfigError, UsageError
+from keepwarm.errors import UsageError
 from tests.clitools import SYSTEMD_VARIABLES
 from tests.testbed.fixtures import Account, AccountFactory, Testbed
 
@@ -377,9 +377,13 @@ def test_init_takes_an_authserv_id_and_refuses_a_malformed_one(tmp_path: Path) -
 
     keepwarm(tmp_path, *argv, "--output", str(good), "--timezone", "UTC", "--auth-servid", "mx.example.org")
     assert config.load(good, environ={}).auth_servid == "mx.example.org"
-    keepwarm(tmp_path, *argv, "--output", str(bad), "--timezone", "UTC", "--auth-servid", "not one")
-    with pytest.raises(ConfigError, match="KEEPWARM_AUTH_SERVID: 'not one' is not an authserv-id"):
-        config.load(bad, environ={})
+    refused = keepwarm(tmp_path, *argv, "--output", str(bad), "--timezone", "UTC", "--auth-servid", "not one")
+    assert refused.code == 1
+    assert refused.marked("FAIL") == [
+        "FAIL  configuration: KEEPWARM_AUTH_SERVID: 'not one' is not an authserv-id: "
+        "write a host name (mx.google.com), .suffix for any name ending so (.icloud.com), or microsoft"
+    ]
+    assert "nothing written" in refused.out and not bad.exists()
 
 
 # -- presets ---------------------------------------------------------------------------------------
@@ -530,7 +534,7 @@ def test_interactive_init_offers_only_the_choices_it_accepts_and_asks_the_smtp_l
     import argparse
     import builtins
 
-    from keepwarm.cli import init
+    from keepwarm.cli import asking
 
     typed = iter(["none", "ssl", "", "", "work-login@example.com"])
     asked: list[str] = []
@@ -559,9 +563,9 @@ def test_interactive_init_offers_only_the_choices_it_accepts_and_asks_the_smtp_l
         imap_host="imap.example.com",
         imap_port="993",
     )
-    ask = init._Asker(args)
+    ask = asking.Asker(args)
 
-    imap = init._server(ask, "imap", ("imap.example.com", 993, "ssl"), "naomi@example.com")
+    imap = asking.server(ask, "imap", ("imap.example.com", 993, "ssl"), "naomi@example.com")
     smtp_user = ask("smtp_user", "SMTP login", imap["IMAP_USER"])
 
     assert imap["IMAP_SECURITY"] == "ssl"

@@ -83,6 +83,13 @@ class Answers:
         item_id, _ = self.mail.queue(self.store, OutboxKind.CONFIRMATION, now, letter, to=to, held=held)
         return item_id
 
+    def summary(self, subject: str, answer: Answer, now: datetime) -> EmailMessage:
+        """Queue an answer of its own (in no thread): the daily summary of what BCCs did. Once a
+        day, so never held back by the hourly cap; a reply to it acts on its numbered entries."""
+        text = self.renderer.render("confirmation.txt.j2", self._context(answer, now)).text
+        letter = Letter(subject, text, about=answer.about, change=answer.change)
+        return self.mail.queue(self.store, OutboxKind.CONFIRMATION, now, letter)[1]
+
     def _context(self, answer: Answer, now: datetime) -> dict[str, object]:
         return {
             "owner": views.owner_view(self.settings.owner_name, self.mail.owner_address),

@@ -44,6 +44,7 @@ class Settings:
     digest: bool = False
     cap: int = 3
     confirmations: str = "all"
+    bcc_confirmations: str = "each"  # each, daily (one summary with the reminders) or off
     max_replies_per_hour: int = 20
     overview: str = "off"
     overview_day: int = 6

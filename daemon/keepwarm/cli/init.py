@@ -1,137 +1,113 @@
-"""``keepwarm init``: ask (or take flags), try the logins, write the env file with mode 0600."""
+"""``keepwarm init``: ask (or take flags), try each login after its questions, write the env file
+with mode 0600, and end with the one next step."""
 
 from __future__ import annotations
 
 import argparse
-import getpass
-import sys
-import tempfile
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from keepwarm import config as config_module
+from keepwarm.cli.asking import Asker, server, settle
 from keepwarm.cli.context import Context
 from keepwarm.config import convert, onboarding
 from keepwarm.domain.authres import servid_label
 from keepwarm.errors import UsageError
-
-if TYPE_CHECKING:
-    from keepwarm.runtime.check import Check
-
-
-class _Asker:
-    """Takes each answer from its flag, else asks (unless --non-interactive), else the default."""
-
-    def __init__(self, args: argparse.Namespace) -> None:
-        self.args = args
-        self.interactive = not args.non_interactive and sys.stdin.isatty()
-
-    def __call__(
-        self,
-        flag: str,
-        question: str,
-        default: str = "",
-        *,
-        secret: bool = False,
-        choices: tuple[str, ...] = (),
-    ) -> str:
-        given = getattr(self.args, flag, None)
-        if given not in (None, ""):
-            return str(given)
-        if not self.interactive:
-            return default
-        shown = f" [{default}]" if default and not secret else ""
-        while True:
-            answer = getpass.getpass(f"{question}: ") if secret else input(f"{question}{shown}: ")
-            answer = answer.strip() or default
-            if not choices or answer in choices:
-                return answer
-            # Only what the settings accept is offered, and only that is taken.
-            print(f"  please answer {' or '.join(choices)}")
+from keepwarm.runtime import trial
+from keepwarm.runtime.trial import Trial
 
 
-def _server(ask: _Asker, proto: str, preset: tuple[str, int, str], user: str) -> dict[str, str]:
-    name = proto.upper()
-    values = {
-        f"{name}_HOST": ask(f"{proto}_host", f"{name} server", preset[0]),
-        f"{name}_PORT": ask(f"{proto}_port", f"{name} port", str(preset[1])),
-        f"{name}_SECURITY": ask(
-            f"{proto}_security", f"{name} security (ssl, starttls)", preset[2], choices=("ssl", "starttls")
-        ),
-        f"{name}_USER": ask(f"{proto}_user", f"{name} login", user),
-        f"{name}_CA_FILE": ask(f"{proto}_ca_file", f"{name} extra CA file (blank for none)", ""),
-    }
-    command = getattr(ask.args, f"{proto}_password_command", None)
-    if command:
-        values[f"{name}_PASSWORD_COMMAND"] = command
-    else:
-        values[f"{name}_PASSWORD"] = ask(f"{proto}_password", f"{name} password", secret=True)
-    return values
-
-
-def _answers(args: argparse.Namespace) -> tuple[dict[str, str], str]:
-    ask = _Asker(args)
-    emails = ask("email", "Your email addresses, comma-separated (the first gets the reminders)")
+def _answers(args: argparse.Namespace) -> tuple[dict[str, str], list[Trial]]:
+    """Every answer, each server's login tried right after its questions (unless --no-test)."""
+    ask = Asker(args)
+    emails = ask(
+        "email",
+        "Your email addresses, comma-separated (the first gets the reminders)",
+        check=convert.addresses,
+    )
     if not emails:
         raise UsageError("give at least your email address (--email)")
     first = emails.split(",")[0].strip()
     preset = onboarding.preset_for(first, args.provider)
+    if preset.note:
+        print(f"note: {preset.note}")  # before the password is asked: "use an app password"
     values = {
         "OWNER_NAME": ask("owner_name", "Your name"),
         "OWNER_EMAILS": emails,
         "DAEMON_ADDRESS": ask(
-            "daemon_address", "keepwarm's address (BCC it, reply to it)", onboarding.daemon_address_for(first)
+            "daemon_address",
+            "keepwarm's address (BCC it, reply to it)",
+            onboarding.daemon_address_for(first),
+            check=convert.address,
         ),
     }
-    values |= _server(ask, "imap", preset.imap, first)
+    # Made now, written last: the SMTP login is tried through the sender, which needs it.
+    secret = onboarding.new_secret()
+
+    def env(answers: dict[str, str]) -> str:
+        return onboarding.render_env(values | answers | {"SECRET": secret})
+
+    trials = []
+    imap = server(ask, "imap", preset.imap, first)
+    if not args.no_test:
+        trials.append(settle(ask, "IMAP", imap, lambda answers: trial.imap(env(answers))))
+    values |= imap
     # The SMTP login is asked too (the IMAP one is its default): most providers use one login for
     # both, and then its password is not asked twice.
     smtp_user = ask("smtp_user", "SMTP login", values["IMAP_USER"])
     args.smtp_user = smtp_user
     if smtp_user == values["IMAP_USER"] and not args.smtp_password and not args.smtp_password_command:
         args.smtp_password = values.get("IMAP_PASSWORD") or args.imap_password
-        args.smtp_password_command = args.imap_password_command
-    values |= _server(ask, "smtp", preset.smtp, smtp_user)
-    values["TIMEZONE"] = ask("timezone", "Time zone", config_module.loader.system_timezone().key)
-    values["REMINDER_TIME"] = ask("reminder_time", "Reminders at (HH:MM)", "08:30")
+        args.smtp_password_command = values.get("IMAP_PASSWORD_COMMAND")
+    smtp = server(ask, "smtp", preset.smtp, smtp_user)
+    if not args.no_test:
+        trials.append(settle(ask, "SMTP", smtp, lambda answers: trial.smtp(env(answers))))
+    values |= smtp
+    zone = config_module.loader.system_timezone().key
+    values["TIMEZONE"] = ask("timezone", "Time zone", zone, check=convert.timezone)
+    values["REMINDER_TIME"] = ask("reminder_time", "Reminders at (HH:MM)", "08:30", check=convert.time_of_day)
     if args.state_dir:
         values["STATE_DIR"] = args.state_dir
     values["AUTH_SERVID"] = ask(
         "auth_servid",
         "Your provider's authserv-id, to tell your mail from forgeries (blank: learn it from a reply)",
         preset.servid or "",
+        check=convert.servid,
     )
-    values["SECRET"] = onboarding.new_secret()
-    return values, preset.note
+    values["SECRET"] = secret
+    return values, trials
 
 
-def _try(text: str) -> list[Check]:
-    from keepwarm.runtime import check
-
-    with tempfile.TemporaryDirectory() as tmp:
-        candidate = Path(tmp, "candidate.env")
-        candidate.write_text(text)
-        return check.run_checks(candidate)
-
-
-def _account_answers(args: argparse.Namespace, current: config_module.Config) -> dict[str, str]:
-    """The keys of one more mailbox (``--add-account NAME``), and the settings that name it."""
+def _account_answers(
+    args: argparse.Namespace, target: Path, current: config_module.Config
+) -> tuple[dict[str, str], Trial | None]:
+    """The keys of one more mailbox (``--add-account NAME``), and the settings that name it; its
+    login tried right after its questions (unless --no-test)."""
     name = convert.account_names(args.add_account)[0]
     if name in current.account_names:
         raise UsageError(f"a mailbox named {name} is already set up (KEEPWARM_ACCOUNTS)")
-    ask = _Asker(args)
-    address = ask("email", f"The address of your {name} mailbox")
+    ask = Asker(args)
+    address = ask("email", f"The address of your {name} mailbox", check=convert.address)
     if "@" not in address:
         raise UsageError("give the mailbox's address (--email)")
     preset = onboarding.preset_for(address, args.provider)
-    imap = _server(ask, "imap", preset.imap, address)
-    values = {f"{name.upper()}_{key}": value for key, value in imap.items()}
+    owners = current.owner_emails + (() if address.lower() in current.owner_emails else (address.lower(),))
+    values = {"ACCOUNTS": ",".join((*current.account_names, name)), "OWNER_EMAILS": ",".join(owners)}
+    original = target.read_text(encoding="utf-8")
+
+    def env(answers: dict[str, str]) -> str:
+        return onboarding.update_env(
+            original, values | {f"{name.upper()}_{k}": v for k, v in answers.items()}
+        )
+
+    imap = server(ask, "imap", preset.imap, address)
+    tried = None
+    if not args.no_test:
+        tried = settle(ask, f"IMAP {name}", imap, lambda answers: trial.imap(env(answers), name))
+    values |= {f"{name.upper()}_{key}": value for key, value in imap.items()}
     servid = ask("auth_servid", "Its provider's authserv-id (blank: none)", preset.servid or "")
     values[f"{name.upper()}_AUTH_SERVID"] = servid
-    values["ACCOUNTS"] = ",".join((*current.account_names, name))
-    owners = current.owner_emails + (() if address.lower() in current.owner_emails else (address.lower(),))
-    values["OWNER_EMAILS"] = ",".join(owners)
-    return values
+    return values, tried
 
 
 def _add_account(args: argparse.Namespace, target: Path) -> int:
@@ -139,21 +115,27 @@ def _add_account(args: argparse.Namespace, target: Path) -> int:
     if not target.is_file():
         raise UsageError(f"{target} does not exist: run keepwarm init first, then --add-account")
     current = config_module.load(env_file=target, environ={})
-    values = _account_answers(args, current)
+    values, tried = _account_answers(args, target, current)
     text = onboarding.update_env(target.read_text(encoding="utf-8"), values)
     name = values["ACCOUNTS"].rsplit(",", 1)[1]
-    failed = False
-    if not args.no_test:
-        for check in _try(text):
-            if check.name == f"IMAP {name}":
-                print(f"{'PASS' if check.ok else 'FAIL'}  {check.name}: {check.detail}")
-                failed = not check.ok
-    if failed and not args.force:
+    failed = tried is not None and not tried.ok
+    if failed and not args.force and not Asker(args).interactive:
         print(f"nothing written (fix the answers, or use --force to write {target} anyway)")
         return 1
     onboarding.write_env(target, text, force=True)
     print(f"added the {name} mailbox to {target}; the daemon reads it after a restart or SIGHUP")
     return 0
+
+
+def _next_step(target: Path, trials: list[Trial], tested: bool) -> str:
+    """The one thing to do after init: the first poll, or trying what init could not."""
+    here = target.resolve() == Path(".env").resolve()
+    command = "keepwarm" if here else f"keepwarm --env-file {target}"
+    if not tested:
+        return f"Next: {command} check  (tries the logins, which init did not)"
+    if any(not t.ok for t in trials):
+        return f"Next: {command} check  (tries the logins again, once you have fixed them in {target})"
+    return f"Next: {command} poll  (reads your mail for the first time; takes a few minutes)"
 
 
 def _init(args: argparse.Namespace, ctx: Context) -> int:
@@ -162,26 +144,19 @@ def _init(args: argparse.Namespace, ctx: Context) -> int:
         return _add_account(args, target)
     if target.exists() and not args.force:
         raise UsageError(f"{target} exists; use --force to replace it")
-    values, note = _answers(args)
-    if note:
-        print(f"note: {note}")
+    values, trials = _answers(args)
     text = onboarding.render_env(values)
-    failed = []
-    if not args.no_test:
-        for check in _try(text):
-            print(f"{'PASS' if check.ok else 'FAIL'}  {check.name}: {check.detail}")
-            if not check.ok and check.name != "state file":
-                failed.append(check.name)
-    if failed and not args.force:
-        confirm = (
-            _Asker(args).interactive
-            and input("Some checks failed. Write the file anyway? [y/N] ").lower() == "y"
-        )
-        if not confirm:
-            print(f"nothing written (fix the settings, or use --force to write {target} anyway)")
-            return 1
+    problems = trial.problems(text)
+    for problem in problems:
+        print(f"FAIL  configuration: {problem}")
+    failed = [t for t in trials if not t.ok]
+    # At a terminal a failed login was the user's to skip; unattended, it stops the writing.
+    if (problems or (failed and not Asker(args).interactive)) and not args.force:
+        print(f"nothing written (fix the settings, or use --force to write {target} anyway)")
+        return 1
     onboarding.write_env(target, text, force=True)
-    print(f"wrote {target} (mode 0600); next: keepwarm --env-file {target} check")
+    untested = " (untested: a login did not work)" if failed else ""
+    print(f"wrote {target} (mode 0600){untested}")
     if values.get("AUTH_SERVID"):
         label = servid_label(values["AUTH_SERVID"])
         print(f"mail from you must pass the check stamped by {label} (KEEPWARM_AUTH_SERVID)")
@@ -190,6 +165,7 @@ def _init(args: argparse.Namespace, ctx: Context) -> int:
             "keepwarm learns your provider's authentication stamp from your first reply to one of its "
             "messages; until then, adding people and sharing by mail wait for such a reply"
         )
+    print(_next_step(target, trials, tested=not args.no_test))
     return 0
 
 

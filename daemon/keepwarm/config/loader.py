@@ -297,6 +297,7 @@ def load(env_file: Path | None = None, environ: Mapping[str, str] | None = None)
         max_reminders_per_day=values["MAX_REMINDERS_PER_DAY"],
         secret=Secret(secret) if secret else None,
         confirmations=values["CONFIRMATIONS"],
+        bcc_confirmations=values["BCC_CONFIRMATIONS"],
         max_replies_per_hour=values["MAX_REPLIES_PER_HOUR"],
         auth_servid=values.get("AUTH_SERVID"),
         trust_from=values["TRUST_FROM"],

@@ -87,6 +87,7 @@ class Config:
     max_reminders_per_day: int
     secret: Secret | None
     confirmations: str = "all"
+    bcc_confirmations: str = "each"
     max_replies_per_hour: int = 20
     auth_servid: str | None = None
     trust_from: bool = False

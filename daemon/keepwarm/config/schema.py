@@ -253,6 +253,15 @@ SETTINGS: tuple[Setting, ...] = (
         default="all",
     ),
     Setting(
+        "BCC_CONFIRMATIONS",
+        convert.choice("each", "daily", "off"),
+        "each: a short answer in the thread of every BCC that starts tracking someone; daily: one "
+        "summary a day, with the reminders, of everyone BCCs added (each with its own undo); off: "
+        "none (the log names them).",
+        "each",
+        default="each",
+    ),
+    Setting(
         "MAX_REPLIES_PER_HOUR",
         convert.positive_int,
         "At most this many answers to commands an hour (a guard against mail loops).",

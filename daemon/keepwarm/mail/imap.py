@@ -24,7 +24,7 @@ from imapclient.response_parser import parse_fetch_response
 
 from keepwarm.config import ServerConfig
 from keepwarm.domain.folders import Choice, Folder, choose, sees_outgoing, watched
-from keepwarm.errors import AuthError, ConfigError, TransientError, plain
+from keepwarm.errors import AuthError, CertificateError, ConfigError, TransientError, plain
 from keepwarm.mail.fetched import Headers, from_imapclient, read_fetch
 from keepwarm.mail.message import HEADER_FIELDS
 from keepwarm.mail.structure import calendar_parts, decoded
@@ -88,7 +88,7 @@ class ImapMailbox:
                 timeout=timeout,
             )
         except ssl.SSLCertVerificationError as exc:
-            raise TransientError(f"IMAP {where}: certificate not trusted ({exc.verify_message})") from None
+            raise CertificateError(f"IMAP {where}: certificate not trusted ({exc.verify_message})") from None
         except _WIRE_ERRORS as exc:
             raise TransientError(f"IMAP {where}: cannot connect: {plain(exc)}") from None
         try:
@@ -105,7 +105,7 @@ class ImapMailbox:
             raise AuthError(f"IMAP {where} refused the login for {server.user}: check the password") from None
         except ssl.SSLCertVerificationError as exc:
             _quietly_close(client)
-            raise TransientError(f"IMAP {where}: certificate not trusted ({exc.verify_message})") from None
+            raise CertificateError(f"IMAP {where}: certificate not trusted ({exc.verify_message})") from None
         except _WIRE_ERRORS as exc:
             _quietly_close(client)
             raise TransientError(f"IMAP {where}: {plain(exc)}") from None

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import ssl
 from collections.abc import Callable, Sequence
 from email.message import EmailMessage
 from email.utils import getaddresses
@@ -15,7 +16,7 @@ from email.utils import getaddresses
 import aiosmtplib
 
 from keepwarm.config import ServerConfig
-from keepwarm.errors import AuthError, ConfigError, KeepwarmError, TransientError, plain
+from keepwarm.errors import AuthError, CertificateError, ConfigError, KeepwarmError, TransientError, plain
 from keepwarm.mail.imap import tls_context
 from keepwarm.ports import SendResult
 
@@ -23,6 +24,23 @@ log = logging.getLogger("keepwarm.smtp")
 
 # Set explicitly: the default (socket.getfqdn()) can stall for seconds without working DNS.
 LOCAL_HOSTNAME = "keepwarm.localhost"
+
+
+def failure(where: str, exc: BaseException) -> TransientError:
+    """What went wrong on the wire, as a person reads it: an untrusted certificate (aiosmtplib
+    wraps it in its connect error), a connection that could not be made, or the server's words."""
+    cause: BaseException | None = exc
+    while cause is not None:
+        if isinstance(cause, ssl.SSLCertVerificationError):
+            return CertificateError(f"{where}: certificate not trusted ({cause.verify_message})")
+        cause = cause.__cause__ or cause.__context__
+    if isinstance(exc, aiosmtplib.SMTPConnectError):
+        # asyncio words a refusal "Connect call failed ('127.0.0.1', 587)": said as IMAP says it.
+        refused = isinstance(exc.__cause__, ConnectionRefusedError)
+        return TransientError(
+            f"{where}: cannot connect: " + ("connection refused" if refused else plain(exc.__cause__ or exc))
+        )
+    return TransientError(f"{where}: {plain(exc)}")
 
 
 class RecipientRefusedError(KeepwarmError):
@@ -100,7 +118,7 @@ class SmtpSender:
         except aiosmtplib.SMTPAuthenticationError:
             raise AuthError(f"{where} refused the login for {self._server.user}") from None
         except (aiosmtplib.SMTPException, OSError, TimeoutError) as exc:
-            raise TransientError(f"{where}: {plain(exc)}") from None
+            raise failure(where, exc) from None
 
     async def _login(self, client: aiosmtplib.SMTP) -> None:
         user = self._server.user
@@ -134,7 +152,7 @@ class SmtpSender:
                 f"{where} refused the login for {self._server.user}: check the password"
             ) from None
         except (aiosmtplib.SMTPException, OSError, TimeoutError) as exc:
-            error = f"{where}: {plain(exc)}"
+            error = str(failure(where, exc))
             failed = [SendResult(i, False, False, error) for i, _, _ in envelopes]
             for result in failed:
                 self._on_result(result)
@@ -162,7 +180,7 @@ class SmtpSender:
                     )
                     self._on_result(results[-1])
                 except (aiosmtplib.SMTPException, OSError, TimeoutError) as exc:
-                    error = f"{where}: {plain(exc)}"
+                    error = str(failure(where, exc))
                     for i, _, _ in envelopes[index:]:
                         results.append(SendResult(i, False, False, error))
                         self._on_result(results[-1])

@@ -45,6 +45,24 @@ def _attempt(name: str, work: Callable[[], str]) -> Check:
         return Check(name, False, f"{type(exc).__name__}: {exc}")
 
 
+def imap_login(config: config_module.Config, account: MailAccount) -> str:
+    """Log in to one mailbox and count its watched folders: what was found, or an error saying
+    what failed (AuthError, CertificateError, TransientError)."""
+    mailbox = wiring.open_mailbox(config, account)
+    try:
+        folders = mailbox.watched_folders(account.folders)
+        counts = ", ".join(f"{f} ({mailbox.message_count(f)} messages)" for f in folders)
+    finally:
+        mailbox.close()
+    return f"logged in as {account.imap.user}; watching {counts}"
+
+
+def smtp_login(config: config_module.Config) -> str:
+    """Log in to the SMTP server and quit, sending nothing."""
+    wiring.sender(config).check_login()
+    return f"logged in to {config.smtp.host}:{config.smtp.port} as {config.smtp.user}"
+
+
 def run_checks(env_file: Path | None) -> list[Check]:
     """Try everything; later checks are skipped when the configuration itself is broken."""
     read = settings_file(env_file, os.environ)
@@ -79,26 +97,13 @@ def run_checks(env_file: Path | None) -> list[Check]:
 
     checks.append(_attempt("sender check", sender))
 
-    def imap(account: MailAccount) -> str:
-        mailbox = wiring.open_mailbox(config, account)
-        try:
-            folders = mailbox.watched_folders(account.folders)
-            counts = ", ".join(f"{f} ({mailbox.message_count(f)} messages)" for f in folders)
-        finally:
-            mailbox.close()
-        return f"logged in as {account.imap.user}; watching {counts}"
-
     several = len(config.accounts) > 1
     for account in config.accounts:
         # One line per mailbox, named when there are several: "IMAP work".
         name = f"IMAP {account.name}" if several else "IMAP"
-        checks.append(_attempt(name, functools.partial(imap, account)))
+        checks.append(_attempt(name, functools.partial(imap_login, config, account)))
 
-    def smtp() -> str:
-        wiring.sender(config).check_login()
-        return f"logged in to {config.smtp.host}:{config.smtp.port} as {config.smtp.user}"
-
-    checks.append(_attempt("SMTP", smtp))
+    checks.append(_attempt("SMTP", functools.partial(smtp_login, config)))
 
     def templates() -> str:
         renderer = Renderer(config.template_dir)

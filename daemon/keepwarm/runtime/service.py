@@ -12,7 +12,7 @@ import logging
 from collections.abc import Callable, Mapping
 from datetime import datetime
 
-from keepwarm.app import outbox, reminders, thanks
+from keepwarm.app import bccs, outbox, reminders, thanks
 from keepwarm.app.answers import release_held
 from keepwarm.app.outbox import Letter
 from keepwarm.app.overview import queue as queue_overview
@@ -80,10 +80,12 @@ class Service:
         return run_is_due(now, self.settings.reminder_time, last_run, self.settings.reminder_days)
 
     def remind(self, now: datetime) -> tuple[int, outbox.DeliveryReport]:
-        """Queue today's reminders and send them: (messages queued, what delivery did)."""
+        """Queue today's reminders (and the thank-yous, and the day's summary of what BCCs added)
+        and send them: (messages queued, what delivery did)."""
         messages = reminders.run(self.store, self.renderer, self.settings, now)
         with self.store.transaction():
             messages += thanks.queue_thanks(self.store, self.renderer, self.settings, now)
+        messages += bccs.queue_summary(self.store, self.renderer, self.settings, now)
         return len(messages), self.deliver(now)
 
     def overview_due(self, now: datetime) -> bool:

@@ -102,6 +102,7 @@ def settings_for(config: Config) -> Settings:
         digest=config.reminder_mode == "digest",
         cap=config.max_reminders_per_day,
         confirmations=config.confirmations,
+        bcc_confirmations=config.bcc_confirmations,
         max_replies_per_hour=config.max_replies_per_hour,
         overview=config.overview,
         overview_day=config.overview_day,

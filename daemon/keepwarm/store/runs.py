@@ -54,6 +54,22 @@ class RunsPart(Part):
             runs["last_occasion_run"] = iso(at)
             self._save(runs)
 
+    def bcc_pending(self) -> list[dict[str, Any]]:
+        """The people BCCs added since the last daily summary (BCC_CONFIRMATIONS=daily): each a
+        ``contact`` id, the ``change`` that undoes it, the message's ``subject`` and ``at``."""
+        return [dict(entry) for entry in self.get().get("bcc_pending", [])]
+
+    def add_bcc_pending(self, entries: list[dict[str, Any]]) -> None:
+        """Keep these for the next daily summary (in the poll's transaction)."""
+        with self.transaction():
+            runs = self.get()
+            runs["bcc_pending"] = [*runs.get("bcc_pending", []), *entries]
+            self._save(runs)
+
+    def summarised_bccs(self, at: datetime) -> None:
+        """The summary of the pending ones is queued (in its transaction): none is pending now."""
+        self.note("last_bcc_summary", at, bcc_pending=[])
+
     def away_until(self) -> date | None:
         """The day reminders start again after ``away until`` (None: not away, or back)."""
         value = self.get().get("away_until")
