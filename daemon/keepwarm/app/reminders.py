@@ -211,7 +211,8 @@ def write(
         text = renderer.render(names[0], {**context, "fallback_notes": notes})
         html = renderer.render(names[1], {**context, "fallback_notes": notes})
     about = tuple((n, p.standing.contact.id) for n, p in enumerate(picks, start=1))
-    return Letter(subject, text.text, html.text, about=about)
+    drafts = tuple(views.draft_text(entry) for entry in entries if entry.get("draft"))
+    return Letter(subject, text.text, html.text, about=about, drafts=drafts)
 
 
 def _grouped(store: Store, settings: Settings, picks: list[Pick], now: datetime) -> list[list[Pick]]:
