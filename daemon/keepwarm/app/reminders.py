@@ -12,7 +12,7 @@ from dataclasses import replace
 from datetime import date, datetime
 from email.message import EmailMessage
 
-from keepwarm.app import contacts, dated, occasions
+from keepwarm.app import contacts, dated, drafts, occasions
 from keepwarm.app.contacts import last_touches
 from keepwarm.app.outbox import Letter
 from keepwarm.app.settings import Settings
@@ -283,12 +283,15 @@ def _queue(
     store: Store, renderer: Renderer, settings: Settings, group: list[Pick], now: datetime
 ) -> EmailMessage:
     """Reserve an outbox row (its id is in the token), render, and record the entries."""
-    outbox_id, msg = settings.owner_mail().queue(
-        store,
-        kind_of(settings),
-        now,
-        lambda token: write(store, renderer, settings, group, token=token, now=now),
-    )
+    written: list[Letter] = []
+
+    def letter(token: str) -> Letter:
+        written.append(write(store, renderer, settings, group, token=token, now=now))
+        return written[-1]
+
+    outbox_id, msg = settings.owner_mail().queue(store, kind_of(settings), now, letter)
+    if settings.save_drafts:
+        drafts.record(store, outbox_id, written[-1], settings.owner_address, now)
     store.reminders.set_entry_states(
         (p.supersedes, EntryState.SUPERSEDED) for p in group if p.supersedes is not None
     )
