@@ -72,6 +72,8 @@ def _steps(store: Store) -> list[tuple[DraftRecord, Step]]:
 def sync(store: Store, open_box: Callable[[], DraftsFolder], now: datetime) -> int:
     """Place the drafts whose reminder went out, remove those replaced or answered by a touch;
     how many changed. Problems are logged and noted for ``keepwarm status``, never raised."""
+    if not store.drafts.all():
+        return 0  # the usual case, and every idle poll's: no lock, no save
     with store.transaction():
         todo = _steps(store)
     if not todo:

@@ -3,7 +3,8 @@
 TLS is verified (system CAs plus IMAP_CA_FILE); folders are opened with EXAMINE and headers are
 fetched with BODY.PEEK, so the owner's mail is never marked read, moved or deleted. Errors are
 mapped once, here: a refused login is an AuthError (the user must act), anything on the wire a
-TransientError (retry later).
+TransientError (retry later). The one exception to read-only is ``mail.drafts`` (SAVE_DRAFTS),
+which writes keepwarm's own drafts over ``writer()``.
 """
 
 from __future__ import annotations
