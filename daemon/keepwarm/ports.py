@@ -102,3 +102,39 @@ class MailSource(Protocol):
     def close(self) -> None:
         """Log out; safe to call twice."""
         ...
+
+
+@dataclass(frozen=True)
+class DraftPlace:
+    """Where a draft keepwarm wrote sits: its folder, the folder's UIDVALIDITY, its UID."""
+
+    folder: str
+    uidvalidity: int
+    uid: int | None
+
+
+class DraftsFolder(Protocol):
+    """keepwarm's own drafts in the owner's Drafts folder: the one place it writes to her mailbox,
+    and only messages carrying its draft header."""
+
+    def find_folder(self) -> str | None:
+        """The Drafts folder (SPECIAL-USE ``\\Drafts``, else a usual name), or None."""
+        ...
+
+    def find_own(self, folder: str, message_id: str, marker: str) -> DraftPlace | None:
+        """The draft with this Message-ID and keepwarm's header ``marker``, if the folder holds it."""
+        ...
+
+    def append(self, folder: str, raw: bytes, message_id: str, marker: str, when: datetime) -> DraftPlace:
+        """APPEND the draft flagged ``\\Draft``; where it went."""
+        ...
+
+    def remove_own(self, place: DraftPlace, message_id: str, marker: str) -> bool:
+        """Delete the draft at ``place`` if it still carries this Message-ID and header (UID STORE
+        \\Deleted, then UID EXPUNGE of it alone, or only the mark without UIDPLUS); False if it is
+        not there as keepwarm wrote it (edited, sent, or gone)."""
+        ...
+
+    def close(self) -> None:
+        """Log out; safe to call twice."""
+        ...

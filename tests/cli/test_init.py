@@ -572,3 +572,14 @@ def test_interactive_init_offers_only_the_choices_it_accepts_and_asks_the_smtp_l
     assert asked[:2] == ["IMAP security (ssl, starttls) [ssl]: "] * 2
     assert smtp_user == "work-login@example.com"
     assert asked[-1] == "SMTP login [naomi@example.com]: "
+
+
+def test_init_offers_saving_drafts_and_leaves_it_off_unless_asked(tmp_path: Path) -> None:
+    loaded = {}
+    for name, extra in (("off", ()), ("on", ("--save-drafts", "yes"))):
+        target = tmp_path / f"{name}.env"
+        argv = ("init", "--non-interactive", "--no-test", "--output", str(target), *extra)
+        done = keepwarm(tmp_path, *argv, "--email", "naomi@example.org", "--timezone", "UTC")
+        assert done.code == 0, done.err
+        loaded[name] = config.load(target, environ={}).save_drafts
+    assert loaded == {"off": False, "on": True}

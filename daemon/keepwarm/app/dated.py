@@ -49,7 +49,7 @@ def write(
     text, html = views.single_letter_parts(renderer, context, notes, owner, token)
     name = contact.name or contact.primary_email
     subject = compose.one_line(f"Reminder about {name}{asked}")
-    return Letter(subject, text, html, about=((1, contact.id),))
+    return Letter(subject, text, html, about=((1, contact.id),), drafts=(views.draft_text(context),))
 
 
 def add(

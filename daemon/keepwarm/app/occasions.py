@@ -71,7 +71,9 @@ def write(
     )
     context["story"] = f"{views.first_name(person.name, person.primary_email)}'s {occasion.describe()}."
     text, html = views.single_letter_parts(renderer, context, notes, owner, token)
-    return Letter(subject_for(occasion), text, html, about=((1, person.id),))
+    return Letter(
+        subject_for(occasion), text, html, about=((1, person.id),), drafts=(views.draft_text(context),)
+    )
 
 
 def queue(store: Store, renderer: Renderer, settings: Settings, now: datetime) -> list[EmailMessage]:

@@ -64,6 +64,8 @@ class Letter:
     # What a reply to it acts on: entry number -> contact id; and the change it reports (undo).
     about: tuple[tuple[int, int], ...] = ()
     change: int | None = None
+    # The check-in drafts in it, each attached as a message of its own, ready to forward.
+    drafts: tuple[compose.DraftText, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -95,6 +97,7 @@ class OwnerMail:
             plus_addressing=self.plus_addressing,
             in_reply_to=letter.in_reply_to,
             references=letter.references,
+            drafts=letter.drafts,
         )
 
     def queue(

@@ -12,7 +12,7 @@ from dataclasses import replace
 from datetime import date, datetime
 from email.message import EmailMessage
 
-from keepwarm.app import contacts, dated, occasions
+from keepwarm.app import contacts, dated, drafts, occasions
 from keepwarm.app.contacts import last_touches
 from keepwarm.app.outbox import Letter
 from keepwarm.app.settings import Settings
@@ -211,7 +211,8 @@ def write(
         text = renderer.render(names[0], {**context, "fallback_notes": notes})
         html = renderer.render(names[1], {**context, "fallback_notes": notes})
     about = tuple((n, p.standing.contact.id) for n, p in enumerate(picks, start=1))
-    return Letter(subject, text.text, html.text, about=about)
+    drafts = tuple(views.draft_text(entry) for entry in entries if entry.get("draft"))
+    return Letter(subject, text.text, html.text, about=about, drafts=drafts)
 
 
 def _grouped(store: Store, settings: Settings, picks: list[Pick], now: datetime) -> list[list[Pick]]:
@@ -282,12 +283,15 @@ def _queue(
     store: Store, renderer: Renderer, settings: Settings, group: list[Pick], now: datetime
 ) -> EmailMessage:
     """Reserve an outbox row (its id is in the token), render, and record the entries."""
-    outbox_id, msg = settings.owner_mail().queue(
-        store,
-        kind_of(settings),
-        now,
-        lambda token: write(store, renderer, settings, group, token=token, now=now),
-    )
+    written: list[Letter] = []
+
+    def letter(token: str) -> Letter:
+        written.append(write(store, renderer, settings, group, token=token, now=now))
+        return written[-1]
+
+    outbox_id, msg = settings.owner_mail().queue(store, kind_of(settings), now, letter)
+    if settings.save_drafts:
+        drafts.record(store, outbox_id, written[-1], settings.owner_address, now)
     store.reminders.set_entry_states(
         (p.supersedes, EntryState.SUPERSEDED) for p in group if p.supersedes is not None
     )

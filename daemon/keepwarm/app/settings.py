@@ -59,6 +59,7 @@ class Settings:
     birthday_notice: int = 0  # days ahead of a yearly date for its early reminder (0: none)
     owed_after: int = 0  # days after which an unanswered mail from a contact is reminded (0: off)
     unanswered_counts: bool = False  # whether mail from them resets their cadence before an answer
+    save_drafts: bool = False  # each reminder's draft also goes to the owner's Drafts folder
     quiet_after: int = 0  # unanswered messages from the owner after which a contact has gone quiet
     draft_language: str = "en"  # of drafts to anyone whose own or group's language does not say
 

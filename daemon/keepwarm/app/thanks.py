@@ -69,6 +69,7 @@ def queue_thanks(store: Store, renderer: Renderer, settings: Settings, now: date
                 renderer.render("reminder.txt.j2", variables).text,
                 renderer.render("reminder.html.j2", variables).text,
                 about=((1, contact_id),),
+                drafts=(views.draft_text(variables),),
             )
 
         _, msg = mail.queue(store, OutboxKind.THANKS, now, write)

@@ -66,6 +66,12 @@ def _answers(args: argparse.Namespace) -> tuple[dict[str, str], list[Trial]]:
     zone = config_module.loader.system_timezone().key
     values["TIMEZONE"] = ask("timezone", "Time zone", zone, check=convert.timezone)
     values["REMINDER_TIME"] = ask("reminder_time", "Reminders at (HH:MM)", "08:30", check=convert.time_of_day)
+    values["SAVE_DRAFTS"] = ask(
+        "save_drafts",
+        "Also put each reminder's draft in your Drafts folder, ready to send (yes, no)",
+        "no",
+        choices=("yes", "no"),
+    )
     if args.state_dir:
         values["STATE_DIR"] = args.state_dir
     values["AUTH_SERVID"] = ask(
@@ -200,6 +206,11 @@ def register(sub: Any) -> None:
     init.add_argument("--timezone", metavar="ZONE")
     init.add_argument("--reminder-time", metavar="HH:MM")
     init.add_argument("--state-dir", metavar="DIR")
+    init.add_argument(
+        "--save-drafts",
+        choices=("yes", "no"),
+        help="put each reminder's draft in your Drafts folder too (default: no)",
+    )
     init.add_argument(
         "--auth-servid",
         metavar="ID",

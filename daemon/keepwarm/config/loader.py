@@ -307,6 +307,7 @@ def load(env_file: Path | None = None, environ: Mapping[str, str] | None = None)
         birthday_notice=values["BIRTHDAY_NOTICE"],
         owed_after=values["OWED_AFTER"],
         unanswered_counts=values["UNANSWERED_COUNTS"],
+        save_drafts=values["SAVE_DRAFTS"],
         quiet_after=values["QUIET_AFTER"],
         draft_language=values["DRAFT_LANGUAGE"],
         account_names=names,

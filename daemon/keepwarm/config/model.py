@@ -97,6 +97,7 @@ class Config:
     birthday_notice: int = 0
     owed_after: int = 7
     unanswered_counts: bool = False
+    save_drafts: bool = False
     quiet_after: int = 3
     draft_language: str = "en"
     account_names: tuple[str, ...] = ("main",)

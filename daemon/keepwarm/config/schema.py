@@ -222,6 +222,15 @@ SETTINGS: tuple[Setting, ...] = (
         default="7",
     ),
     Setting(
+        "SAVE_DRAFTS",
+        convert.boolean,
+        "yes: each reminder also puts its draft in your Drafts folder (to her, in her thread), "
+        "replaces it with the next one and removes it once you are in touch; keepwarm touches only "
+        "the drafts it wrote.",
+        "no",
+        default="no",
+    ),
+    Setting(
         "UNANSWERED_COUNTS",
         convert.boolean,
         "no: mail from someone counts for their cadence only once you have answered it (a reply, "

@@ -113,6 +113,14 @@ def choose(folders: list[Folder], *, gmail: bool, setting: tuple[str, ...] = ("a
     return [_choice(f) for f in folders]
 
 
+def drafts_folder(folders: list[Folder]) -> str | None:
+    """Where the owner keeps her drafts (SAVE_DRAFTS): the folder flagged ``\\Drafts``, else the
+    first with a usual drafts name (``Drafts``, ``Entwürfe``, ``Brouillons``…); None if neither."""
+    flagged = [f.name for f in folders if f.special_use == "\\Drafts"]
+    named = [f.name for f in folders if f.special_use is None and role_by_name(f.name) == "\\Drafts"]
+    return next(iter(flagged + named), None)
+
+
 def sees_outgoing(choices: list[Choice]) -> bool:
     """Whether a watched folder holds the owner's sent mail (a \\Sent or \\All folder)."""
     return any(c.watched and c.role in ("\\Sent", "\\All") for c in choices)

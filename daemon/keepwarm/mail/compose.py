@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 import secrets
+from dataclasses import dataclass
 from datetime import datetime
 from email.header import decode_header, make_header
 from email.headerregistry import Address
@@ -20,6 +21,28 @@ from keepwarm.mail.flowed import flowed
 from keepwarm.mail.message import KEEPWARM_HEADER
 
 SENDER_NAME = "keepwarm"
+# Marks the drafts keepwarm puts in the owner's Drafts folder (``contact=<id>``): the only ones it
+# ever replaces or removes. Not X-Keepwarm, which makes a message keepwarm's own mail to the owner
+# and so no touch: a client that keeps the header when she sends the draft must not hide her mail.
+DRAFT_HEADER = "X-Keepwarm-Draft"
+
+
+@dataclass(frozen=True)
+class DraftText:
+    """A check-in draft as a message from the owner to the contact: what may reach the contact."""
+
+    from_name: str
+    from_address: str
+    to_name: str
+    to_address: str
+    subject: str
+    body: str
+    in_reply_to: str | None = None
+
+    @property
+    def label(self) -> str:
+        """How the attached copy is named: ``Draft to Alice Example``."""
+        return one_line(f"Draft to {self.to_name or self.to_address}")
 
 
 def one_line(text: str) -> str:
@@ -98,8 +121,12 @@ def build(
     plus_addressing: bool,
     in_reply_to: str | None = None,
     references: tuple[str, ...] = (),
+    drafts: tuple[DraftText, ...] = (),
 ) -> EmailMessage:
-    """A message from keepwarm to the owner (never anyone else: the SMTP adapter checks again)."""
+    """A message from keepwarm to the owner (never anyone else: the SMTP adapter checks again).
+
+    Each of ``drafts`` travels as an attached message (message/rfc822) holding only the draft:
+    forwarded, or sent again ("Edit as New", "Send Again"), it carries nothing else of the reminder."""
     msg = EmailMessage()
     msg["From"] = Address(SENDER_NAME, addr_spec=daemon_address)
     msg["To"] = Address(addr_spec=owner_address)
@@ -120,4 +147,39 @@ def build(
     msg.set_content(flowed(text), params={"format": "flowed"})
     if html is not None:
         msg.add_alternative(html, subtype="html")
+    for draft in drafts:
+        msg.add_attachment(draft_message(draft, now), disposition="attachment", filename=f"{draft.label}.eml")
     return msg
+
+
+def draft_message(
+    draft: DraftText, now: datetime, *, message_id: str | None = None, marker: str | None = None
+) -> EmailMessage:
+    """The draft as the owner's own message to the contact (From her, To them, the draft's subject,
+    In-Reply-To and References when it answers their mail). ``message_id`` and ``marker`` (the
+    value of DRAFT_HEADER) are given for the copy kept in the owner's Drafts folder only."""
+    msg = EmailMessage()
+    msg["From"] = _mailbox(draft.from_name, draft.from_address)
+    msg["To"] = _mailbox(draft.to_name, draft.to_address)
+    msg["Subject"] = header_text(draft.subject)
+    msg["Date"] = format_datetime(now)
+    if message_id is not None:
+        msg["Message-ID"] = message_id
+    parent = _msgid(draft.in_reply_to) if draft.in_reply_to else None
+    if parent:
+        msg["In-Reply-To"] = f"<{parent}>"
+        msg["References"] = f"<{parent}>"
+    if marker is not None:
+        msg[DRAFT_HEADER] = marker
+    msg.set_content(draft.body)
+    return msg
+
+
+def _mailbox(name: str, address: str) -> Address | str:
+    """``Name <address>``; an address the email package will not build (a non-ASCII local part,
+    which SMTPUTF8 allows) is written as text, for the mail client to read as it can."""
+    try:
+        return Address(header_text(name), addr_spec=address)
+    except ValueError:  # the email package's header defects are ValueErrors
+        shown = header_text(name).replace("\\", "").replace('"', "")
+        return f'"{shown}" <{one_line(address)}>' if shown else f"<{one_line(address)}>"

@@ -3,7 +3,8 @@
 TLS is verified (system CAs plus IMAP_CA_FILE); folders are opened with EXAMINE and headers are
 fetched with BODY.PEEK, so the owner's mail is never marked read, moved or deleted. Errors are
 mapped once, here: a refused login is an AuthError (the user must act), anything on the wire a
-TransientError (retry later).
+TransientError (retry later). The one exception to read-only is ``mail.drafts`` (SAVE_DRAFTS),
+which writes keepwarm's own drafts over ``writer()``.
 """
 
 from __future__ import annotations
@@ -38,6 +39,7 @@ _PEEK = f"BODY.PEEK[HEADER.FIELDS ({' '.join(HEADER_FIELDS)})]"
 _SPECIAL = ("\\All", "\\Archive", "\\Drafts", "\\Flagged", "\\Junk", "\\Sent", "\\Trash")
 _DEAD_CONNECTION = (imaplib.IMAP4.abort, OSError, socket.timeout, ssl.SSLError, EOFError)
 _WIRE_ERRORS = (OSError, socket.timeout, ssl.SSLError, IMAPClientError, imaplib.IMAP4.abort, EOFError)
+WIRE_ERRORS = _WIRE_ERRORS  # for mail.drafts, which writes over this connection
 
 
 def tls_context(ca_file: object | None) -> ssl.SSLContext:
@@ -145,6 +147,13 @@ class ImapMailbox:
         if not sees_outgoing(choices):
             log.warning("no Sent folder found (no \\Sent flag, no usual name): outgoing mail is missed")
         return watched(choices)
+
+    def writer(self) -> IMAPClient:
+        """The connection itself, for ``mail.drafts`` alone: the one module that writes to the
+        mailbox, and only keepwarm's own drafts. IDLE ends, and the selected folder is forgotten."""
+        self.idle_end()
+        self._selected = None
+        return self._client
 
     def status(self, folder: str) -> FolderStatus:
         """STATUS: a fraction of a millisecond, where EXAMINE of a big folder takes tens."""

@@ -192,6 +192,21 @@ def draft_view(draft: Draft, address: str, owed: dict[str, Any] | None = None) -
     }
 
 
+def draft_text(context: dict[str, Any]) -> compose.DraftText:
+    """An entry's draft as the owner's message to the contact (``entry_view``'s context): the
+    attached copy to forward, and the one put in the owner's Drafts folder."""
+    owner, contact, draft = context["owner"], context["contact"], context["draft"]
+    return compose.DraftText(
+        owner["name"],
+        owner["email"],
+        contact["name"],
+        contact["email"],
+        draft["subject"],
+        draft["body"],
+        draft["in_reply_to"],
+    )
+
+
 def entry_view(
     renderer: Renderer,
     item: Standing,

@@ -12,7 +12,7 @@ import logging
 from collections.abc import Callable, Mapping
 from datetime import datetime
 
-from keepwarm.app import bccs, outbox, reminders, thanks
+from keepwarm.app import bccs, drafts, outbox, reminders, thanks
 from keepwarm.app.answers import release_held
 from keepwarm.app.outbox import Letter
 from keepwarm.app.overview import queue as queue_overview
@@ -21,7 +21,7 @@ from keepwarm.app.poll import run as run_poll
 from keepwarm.app.settings import Settings
 from keepwarm.domain.outbox import OutboxKind
 from keepwarm.domain.timing import run_is_due
-from keepwarm.ports import MailSender, MailSource
+from keepwarm.ports import DraftsFolder, MailSender, MailSource
 from keepwarm.render.engine import Renderer
 from keepwarm.store import Store
 
@@ -42,6 +42,7 @@ class Service:
         sender: Callable[[], MailSender],
         clock: Callable[[], datetime],
         more_mailboxes: Mapping[str, Callable[[], MailSource]] | None = None,
+        drafts_folder: Callable[[], DraftsFolder] | None = None,
     ) -> None:
         self.settings = settings
         self.store = store
@@ -50,6 +51,7 @@ class Service:
         # The further mailboxes, by name, each with its own way to connect.
         self._more = [(m, (more_mailboxes or {})[m.name]) for m in settings.more_mailboxes]
         self._sender = sender
+        self._drafts = drafts_folder
         self.clock = clock
 
     def poll(
@@ -61,7 +63,7 @@ class Service:
     ) -> PollReport:
         """Read new mail (``only`` one folder, after IDLE said it changed), record touches, act
         on commands, settle reminders the new touches answer."""
-        return run_poll(
+        report = run_poll(
             self._mailbox,
             self.store,
             self.settings,
@@ -72,6 +74,14 @@ class Service:
             only=only,
             more=self._more,
         )
+        self.sync_drafts(now)  # a touch with her takes her draft away
+        return report
+
+    def sync_drafts(self, now: datetime) -> int:
+        """Bring keepwarm's drafts in the owner's Drafts folder in line (SAVE_DRAFTS)."""
+        if self._drafts is None:
+            return 0
+        return drafts.sync(self.store, self._drafts, now)
 
     def reminders_due(self, now: datetime) -> bool:
         """Has a reminder slot passed since the last run (catch-up after downtime included)?"""
@@ -122,4 +132,6 @@ class Service:
         if not self.store.outbox.sendable(now):
             return outbox.DeliveryReport()
         with outbox.mailbox_lookup(self._mailbox, self.settings.folders) as delivered:
-            return outbox.deliver(self.store, self._sender(), now, delivered)
+            report = outbox.deliver(self.store, self._sender(), now, delivered)
+        self.sync_drafts(now)  # a reminder sent: its draft goes to the Drafts folder
+        return report

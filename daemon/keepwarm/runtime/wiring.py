@@ -15,9 +15,10 @@ from keepwarm.app.settings import Mailbox, Settings
 from keepwarm.config import Config, MailAccount
 from keepwarm.domain.classify import Identity
 from keepwarm.errors import ConfigError
+from keepwarm.mail.drafts import ImapDrafts
 from keepwarm.mail.imap import ImapMailbox
 from keepwarm.mail.smtp import SmtpSender
-from keepwarm.ports import MailSource
+from keepwarm.ports import DraftsFolder, MailSource
 from keepwarm.render.engine import Renderer
 from keepwarm.runtime.service import Service
 from keepwarm.store import Store
@@ -115,6 +116,7 @@ def settings_for(config: Config) -> Settings:
         birthday_notice=config.birthday_notice,
         owed_after=config.owed_after,
         unanswered_counts=config.unanswered_counts,
+        save_drafts=config.save_drafts,
         quiet_after=config.quiet_after,
         draft_language=config.draft_language,
         more_mailboxes=tuple(
@@ -130,9 +132,11 @@ def build_service(
     *,
     mailbox: Callable[[], MailSource] | None = None,
     more: Mapping[str, Callable[[], MailSource]] | None = None,
+    drafts: Callable[[], DraftsFolder] | None = None,
 ) -> Service:
     """The daemon's Service over the real IMAP and SMTP adapters, as production runs it
-    (``mailbox``, ``more``: where each poll gets its connections; by default new logins)."""
+    (``mailbox``, ``more``: where each poll gets its connections, ``drafts`` where SAVE_DRAFTS
+    writes; by default new logins)."""
     return Service(
         settings_for(config),
         store,
@@ -141,4 +145,5 @@ def build_service(
         sender=lambda: sender(config),
         clock=clock or (lambda: datetime.now(config.timezone)),
         more_mailboxes=more if more is not None else more_mailboxes(config),
+        drafts_folder=drafts or (lambda: ImapDrafts(open_mailbox(config))),
     )

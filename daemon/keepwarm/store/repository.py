@@ -15,6 +15,7 @@ from keepwarm.store.backup import BackupPart
 from keepwarm.store.books import BooksPart
 from keepwarm.store.calendars import CalendarsPart
 from keepwarm.store.contacts import ContactsPart
+from keepwarm.store.drafts import DraftsPart
 from keepwarm.store.engine import SCHEMA_VERSION, Tables
 from keepwarm.store.extras import ExtrasPart
 from keepwarm.store.outbox import OutboxPart
@@ -48,6 +49,7 @@ class Store(ContactsPart, TouchesPart, PollPart):
         self.backup = BackupPart(tables)
         self.books = BooksPart(tables)
         self.calendars = CalendarsPart(tables)
+        self.drafts = DraftsPart(tables)
 
     def count(self, table: str) -> int:
         """Number of records in a table."""
