@@ -64,6 +64,7 @@ def flags(testbed: Testbed, account: Account, target: Path, **override: str) -> 
         "state-dir": str(target.parent / "state"),
         "timezone": "UTC",
         "reminder-time": "08:30",
+        "save-drafts": "no",
         "auth-servid": "mx.example.com",
     } | override
     return ["init", *(f"--{key}={value}" for key, value in given.items() if value)]

@@ -89,6 +89,7 @@ def test_init_at_a_terminal_retries_a_wrong_password_and_ends_with_the_next_step
         f"--state-dir={tmp_path / 'state'}",
         "--timezone=UTC",
         "--reminder-time=08:30",
+        "--save-drafts=no",
     ]
     # The shell keeps the pane open after init ends, so its last lines can still be read.
     command = " ".join(f"'{arg}'" for arg in argv) + "; echo exit=$?; sleep 600"
