@@ -39,7 +39,7 @@ class Pane:
         """The pane's text, wrapped lines joined."""
         return self.tmux("capture-pane", "-p", "-J", "-t", "init")
 
-    def wait_for(self, text: str, timeout: float = 30) -> str:
+    def wait_for(self, text: str, timeout: float = 60) -> str:
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             screen = self.screen()

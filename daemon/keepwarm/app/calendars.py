@@ -16,9 +16,6 @@ from datetime import datetime, timedelta, tzinfo
 from pathlib import Path
 from typing import Protocol
 
-from keepwarm.calendar.dav import CalDavCalendar
-from keepwarm.calendar.feed import IcsFile, IcsUrl
-from keepwarm.calendar.ical import read
 from keepwarm.calendar.objects import CalendarError, Changes
 from keepwarm.domain.events import SOURCE_PREFIX, Event, plan_calendar
 from keepwarm.domain.ingest import touch_key
@@ -67,6 +64,11 @@ def source(
     kind: str, url: str, user: str | None, password: str | None, timeout: float = 30.0
 ) -> CalendarSource:
     """The source for a calendar's settings: ``caldav``, ``ics-url`` or ``file``."""
+    # The clients (caldav, requests) and the parser (icalendar) load when a calendar is read, not
+    # with every poll and every command: together they cost a second of start-up and 14 MB.
+    from keepwarm.calendar.dav import CalDavCalendar
+    from keepwarm.calendar.feed import IcsFile, IcsUrl
+
     if kind == "caldav":
         return CalDavCalendar(url, user, password, timeout)
     if kind == "ics-url":
@@ -86,6 +88,8 @@ def sync_calendar(
     store: Store, name: str, source: CalendarSource, rules: CalendarRules, now: datetime
 ) -> CalendarReport:
     """Bring the touches in step with one calendar."""
+    from keepwarm.calendar.ical import read  # see source
+
     report = CalendarReport(name)
     state = store.calendars.calendar(name)
     try:

@@ -14,9 +14,9 @@ from collections.abc import Sequence
 from datetime import datetime, timedelta
 
 from keepwarm.app.calendars import CalendarRules, sync_calendar
-from keepwarm.calendar.invites import NAME, Invitations, objects
 from keepwarm.calendar.objects import CalendarObject
 from keepwarm.domain.classify import Identity
+from keepwarm.domain.events import INVITATIONS as NAME
 from keepwarm.domain.inbound import InboundMail
 from keepwarm.domain.ingest import BatchPlan
 from keepwarm.mail.structure import may_hold_invitation
@@ -46,6 +46,8 @@ def take(
     }
     if not candidates:
         return []
+    from keepwarm.calendar.invites import objects  # icalendar loads when an invitation may be here
+
     found: list[CalendarObject] = []
     invitations: set[str] = set()
     for uid, parts in source.invitations(sorted(candidates)).items():
@@ -64,10 +66,14 @@ def record(
 ) -> None:
     """Bring the invitations calendar in step with what a batch found (inside its transaction)."""
     if found:
+        from keepwarm.calendar.invites import Invitations
+
         sync_calendar(store, NAME, Invitations(found), _rules(who, backfill, now), now)
 
 
 def settle(store: Store, who: Identity, backfill: timedelta, now: datetime) -> None:
     """Meetings invited to that have happened since the last poll become touches."""
     if any(e.text is not None for e in store.calendars.calendar(NAME).events.values()):
+        from keepwarm.calendar.invites import Invitations
+
         sync_calendar(store, NAME, Invitations(()), _rules(who, backfill, now), now)

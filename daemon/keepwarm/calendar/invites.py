@@ -25,8 +25,6 @@ from keepwarm.calendar.objects import CalendarError, CalendarObject, Changes
 
 log = logging.getLogger(__name__)
 
-NAME = "invitations"
-
 
 def _rank(component: Any) -> str:
     """SEQUENCE then DTSTAMP, as text that sorts as they do."""

@@ -3,9 +3,8 @@
 from __future__ import annotations
 
 import argparse
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from keepwarm.app import contacts
 from keepwarm.cli import book, output
 from keepwarm.cli.context import Context
 from keepwarm.domain.due import UPCOMING_DAYS, DueStatus
@@ -14,8 +13,13 @@ from keepwarm.domain.languages import NAMES
 from keepwarm.domain.model import Contact
 from keepwarm.domain.rhythm import as_cadence_text, typical_gap_days
 
+if TYPE_CHECKING:
+    pass
+
 
 def _add(args: argparse.Namespace, ctx: Context) -> int:
+    from keepwarm.app import contacts  # loaded when a command runs, not at --help
+
     contact = contacts.add_contact(
         ctx.store, args.contact, ctx.now(), every=args.every, group=args.group, note=args.note
     )
@@ -33,6 +37,8 @@ def _add(args: argparse.Namespace, ctx: Context) -> int:
 
 
 def _list(args: argparse.Namespace, ctx: Context) -> int:
+    from keepwarm.app import contacts  # loaded when a command runs, not at --help
+
     now = ctx.now()
     items = contacts.due_list(
         ctx.store, ctx.config.default_cadence_days, now, unanswered_counts=ctx.config.unanswered_counts
@@ -62,6 +68,8 @@ def _list(args: argparse.Namespace, ctx: Context) -> int:
 
 
 def _show(args: argparse.Namespace, ctx: Context) -> int:
+    from keepwarm.app import contacts  # loaded when a command runs, not at --help
+
     now = ctx.now()
     contact = contacts.resolve(ctx.store, args.contact)
     item = contacts.standing_of(
@@ -121,6 +129,8 @@ def _language_source(ctx: Context, contact: Contact) -> str:
 
 
 def _edit(args: argparse.Namespace, ctx: Context) -> int:
+    from keepwarm.app import contacts  # loaded when a command runs, not at --help
+
     edit = contacts.Edit(
         name=args.name,
         add_emails=tuple(args.add_email or ()),
@@ -143,12 +153,16 @@ def _edit(args: argparse.Namespace, ctx: Context) -> int:
 
 
 def _remove(args: argparse.Namespace, ctx: Context) -> int:
+    from keepwarm.app import contacts  # loaded when a command runs, not at --help
+
     contact = contacts.remove_contact(ctx.store, args.contact)
     print(f"removed {contact.label} (their history is kept; adding them again brings it back)")
     return 0
 
 
 def _history(args: argparse.Namespace, ctx: Context) -> int:
+    from keepwarm.app import contacts  # loaded when a command runs, not at --help
+
     now = ctx.now()
     contact, touches = contacts.history(ctx.store, args.contact)
     if args.limit:
@@ -168,6 +182,8 @@ def _history(args: argparse.Namespace, ctx: Context) -> int:
 
 
 def _due(args: argparse.Namespace, ctx: Context) -> int:
+    from keepwarm.app import contacts  # loaded when a command runs, not at --help
+
     now = ctx.now()
     within = parse_cadence(args.within) if args.within else UPCOMING_DAYS
     items = contacts.due_list(
@@ -202,6 +218,8 @@ def _due(args: argparse.Namespace, ctx: Context) -> int:
 
 
 def _groups(args: argparse.Namespace, ctx: Context) -> int:
+    from keepwarm.app import contacts  # loaded when a command runs, not at --help
+
     if args.name is not None:
         if args.language is not None:
             code = contacts.set_group_language(ctx.store, args.name, args.language)

@@ -6,9 +6,12 @@ import logging
 from datetime import datetime
 from functools import cached_property
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from keepwarm import config
-from keepwarm.store import Store
+
+if TYPE_CHECKING:  # the store (TinyDB and every table's module) loads when a command opens it
+    from keepwarm.store import Store
 
 log = logging.getLogger("keepwarm")
 
@@ -30,6 +33,8 @@ class Context:
     @cached_property
     def store(self) -> Store:
         """The store in the configured state directory."""
+        from keepwarm.store import Store
+
         return Store(self.config.state_dir)
 
     def now(self) -> datetime:

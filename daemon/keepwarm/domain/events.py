@@ -23,6 +23,8 @@ from keepwarm.domain.model import Channel, Contact, Direction, Touch, require_aw
 CANCELLED = "CANCELLED"
 DECLINED = "DECLINED"
 SOURCE_PREFIX = "cal:"
+# The calendar that meetings invited to by mail are kept in (app.invitations).
+INVITATIONS = "invitations"
 # Conferencing services, by the host of their meeting links.
 _CONFERENCE = re.compile(
     r"https?://(?:[\w-]+\.)*(?:meet\.google\.com|zoom\.us|zoomgov\.com|teams\.microsoft\.com|"

@@ -18,7 +18,6 @@ from pathlib import Path
 
 from keepwarm import config as config_module
 from keepwarm.errors import AuthError, CertificateError, ConfigError, KeepwarmError, plain
-from keepwarm.runtime import check
 
 PASSWORD = ("PASSWORD",)
 CERTIFICATE = ("CA_FILE", "HOST")
@@ -39,6 +38,8 @@ def imap(text: str, account: str | None = None) -> Trial:
     """Log in to the first mailbox, or to the one named ``account``, of the env file ``text``."""
 
     def work(config: config_module.Config) -> str:
+        from keepwarm.runtime import check  # with the calendars' and books' clients: not at --help
+
         chosen = next(a for a in config.accounts if (a.first if account is None else a.name == account))
         return check.imap_login(config, chosen)
 
@@ -47,6 +48,8 @@ def imap(text: str, account: str | None = None) -> Trial:
 
 def smtp(text: str) -> Trial:
     """Log in to the SMTP server of the env file ``text`` and quit."""
+    from keepwarm.runtime import check  # see imap
+
     return _attempt(text, "SMTP", check.smtp_login)
 
 
