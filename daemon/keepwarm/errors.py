@@ -7,7 +7,6 @@ Anything else that escapes is a bug and keeps its traceback (shown with ``--debu
 from __future__ import annotations
 
 import os
-import ssl
 
 
 def plain(exc: BaseException) -> str:
@@ -16,6 +15,8 @@ def plain(exc: BaseException) -> str:
     than an empty message would."""
     if isinstance(exc, TimeoutError) or type(exc).__name__ in ("timeout", "SocketTimeout"):
         return "timed out"
+    import ssl  # here, not at the top: the CLI's start-up would pay 15 ms for a rare message
+
     if isinstance(exc, ssl.SSLError) and exc.reason:
         # "[SSL: WRONG_VERSION_NUMBER] wrong version number (_ssl.c:1006)": most often TLS asked
         # of a port that speaks plain text first (ssl where starttls was meant), or the reverse.
