@@ -1,6 +1,7 @@
-"""SAVE_DRAFTS on the test bed: each reminder's draft lands in the owner's Drafts folder, the next
-one replaces it, a touch removes it, and nothing else there is ever changed: not her own drafts,
-not a draft that only looks like keepwarm's, not what she marked \\Deleted (even without UIDPLUS)."""
+"""SAVE_DRAFTS on the test bed: each reminder's draft (birthdays' and dated reminders' too) lands
+in the owner's Drafts folder, the next one replaces it, a touch removes it, and nothing else there
+is ever changed: not her own drafts, not a draft that only looks like keepwarm's, not what she
+marked \\Deleted (even without UIDPLUS)."""
 
 from __future__ import annotations
 
@@ -9,17 +10,18 @@ from email.utils import format_datetime
 
 import pytest
 
+from keepwarm.app import dated
 from keepwarm.app.drafts import NO_FOLDER
 from keepwarm.config import Config
 from keepwarm.domain.drafts import DraftState
-from keepwarm.domain.model import Contact
+from keepwarm.domain.model import Birthday, Contact
 from keepwarm.mail.drafts import ImapDrafts
 from keepwarm.ports import DraftPlace
 from keepwarm.runtime.service import Service
 from keepwarm.runtime.wiring import build_service, open_mailbox
 from keepwarm.store import Store
 from tests.reminders.conftest import ConfigFactory
-from tests.reminders.support import MORNING, Outgoing, parse, sent_mail
+from tests.reminders.support import MORNING, Outgoing, add_contact, parse, sent_mail
 from tests.testbed.fixtures import Account, Testbed
 from tests.testbed.smtp import SmtpServer
 
@@ -268,3 +270,38 @@ def test_with_the_setting_off_nothing_goes_to_drafts(
     service.poll(MORNING)
     service.remind(MORNING)
     assert drafts_of(testbed, account) == {} and store.drafts.all() == []
+
+
+def test_a_birthdays_draft_and_a_dated_reminders_draft_land_too_and_go_with_a_touch(
+    testbed: Testbed, account: Account, make_config: ConfigFactory, smtp_server: SmtpServer
+) -> None:
+    """Not only the cadence's reminder: Alice (not due) has her birthday today, and Bob's dated
+    reminder comes today; each draft waits in Drafts, and goes when the owner writes to them."""
+    config = make_config(save_drafts="yes")
+    store = Store(config.state_dir)
+    alice = add_contact(store, "Alice Example", "alice@example.org", days_since=2, now=MORNING)
+    store.update_contact(alice.with_changes(birthday=Birthday(11, 20, 1990)))
+    bob = add_contact(store, "Bob Example", "bob@example.org", days_since=3, now=MORNING)
+    dated.add(store, "bob", "2026-11-20", "ask how the move went", MORNING - timedelta(days=5))
+    service = _service(config, store)
+    outgoing = Outgoing(smtp_server)
+
+    service.remind(MORNING)
+
+    assert sorted(str(m["Subject"]) for m in outgoing.messages()) == [
+        "Alice Example's birthday is today, 20 November (turning 36)",
+        "Reminder about Bob Example: ask how the move went",
+    ]
+    [hers] = keepwarm_drafts(testbed, account, alice.id)
+    [his] = keepwarm_drafts(testbed, account, bob.id)
+    assert hers["To"] == "Alice Example <alice@example.org>" and hers["Subject"] == "Happy birthday!"
+    assert his["To"] == "Bob Example <bob@example.org>"
+    assert {r.contact_id: r.message_id for r in store.drafts.all()} == {
+        alice.id: hers["Message-ID"],
+        bob.id: his["Message-ID"],
+    }
+
+    testbed.append(account, "Sent", sent_mail(account.address, "alice@example.org", "Hi", LATER, "hb@x"))
+    service.poll(LATER + timedelta(minutes=5))
+    assert keepwarm_drafts(testbed, account, alice.id) == []
+    assert [d["Message-ID"] for d in keepwarm_drafts(testbed, account, bob.id)] == [his["Message-ID"]]

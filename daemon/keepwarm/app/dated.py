@@ -8,7 +8,7 @@ import logging
 from datetime import datetime
 from email.message import EmailMessage
 
-from keepwarm.app import contacts
+from keepwarm.app import contacts, drafts
 from keepwarm.app.outbox import Letter
 from keepwarm.app.settings import Settings
 from keepwarm.domain.dates import DateError, future_day, parse_date
@@ -80,7 +80,6 @@ def queue(store: Store, renderer: Renderer, settings: Settings, now: datetime) -
     if not due:
         return []
     people = {c.id: c for c in store.contacts()}
-    mail = settings.owner_mail()
     messages, closed = [], []
     with store.transaction():
         for dated in due:
@@ -94,7 +93,7 @@ def queue(store: Store, renderer: Renderer, settings: Settings, now: datetime) -
             def letter(token: str, dated: Dated = dated, contact: Contact = contact) -> Letter:
                 return write(store, renderer, settings, dated, contact, token=token, now=now)
 
-            messages.append(mail.queue(store, OutboxKind.REMINDER, now, letter)[1])
+            messages.append(drafts.queue(store, settings, OutboxKind.REMINDER, now, letter)[1])
             log.info("queued the dated reminder %s", dated.id)
         store.extras.close_dated(closed, now)
     return messages

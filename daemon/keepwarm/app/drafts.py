@@ -16,15 +16,20 @@ import secrets
 from collections.abc import Callable
 from dataclasses import replace
 from datetime import datetime
+from typing import TYPE_CHECKING
 
 from keepwarm.app.contacts import last_touches
 from keepwarm.app.outbox import Letter
+from keepwarm.app.settings import Settings
 from keepwarm.domain.drafts import DraftRecord, DraftState, Step, marker_for, step
-from keepwarm.domain.outbox import OutboxState
+from keepwarm.domain.outbox import OutboxKind, OutboxState
 from keepwarm.errors import KeepwarmError
 from keepwarm.mail import compose
 from keepwarm.ports import DraftPlace, DraftsFolder
 from keepwarm.store import Store
+
+if TYPE_CHECKING:
+    from email.message import EmailMessage
 
 log = logging.getLogger("keepwarm.drafts")
 NO_FOLDER = "no Drafts folder found (no \\Drafts flag, no folder named Drafts, Entwürfe, Brouillons…)"
@@ -41,6 +46,24 @@ def record(store: Store, outbox_id: int, letter: Letter, owner_address: str, now
         msg = compose.draft_message(draft, now, message_id=message_id, marker=marker_for(contact_id))
         store.drafts.add(DraftRecord(0, contact_id, outbox_id, message_id, msg.as_string(), now))
     return len(people)
+
+
+def queue(
+    store: Store, settings: Settings, kind: OutboxKind, now: datetime, write: Callable[[str], Letter]
+) -> tuple[int, EmailMessage]:
+    """Queue a reminder written around its token (every kind: cadence, birthday, dated, thanks)
+    and, with SAVE_DRAFTS, note its drafts in the same transaction, so none is queued without."""
+    written: list[Letter] = []
+
+    def letter(token: str) -> Letter:
+        written.append(write(token))
+        return written[-1]
+
+    with store.transaction():
+        outbox_id, msg = settings.owner_mail().queue(store, kind, now, letter)
+        if settings.save_drafts:
+            record(store, outbox_id, written[-1], settings.owner_address, now)
+    return outbox_id, msg
 
 
 def _steps(store: Store) -> list[tuple[DraftRecord, Step]]:

@@ -12,7 +12,7 @@ import logging
 from datetime import datetime
 from email.message import EmailMessage
 
-from keepwarm.app import contacts
+from keepwarm.app import contacts, drafts
 from keepwarm.app.outbox import Letter
 from keepwarm.app.settings import Settings
 from keepwarm.domain.occasions import Occasion, missed, occasions
@@ -81,7 +81,6 @@ def queue(store: Store, renderer: Renderer, settings: Settings, now: datetime) -
     found = due_occasions(store, settings, now)
     if not found:
         return []
-    mail = settings.owner_mail()
     messages = []
     with store.transaction():
         for occasion in found:
@@ -89,7 +88,7 @@ def queue(store: Store, renderer: Renderer, settings: Settings, now: datetime) -
             def letter(token: str, occasion: Occasion = occasion) -> Letter:
                 return write(store, renderer, settings, occasion, token=token, now=now)
 
-            _, msg = mail.queue(store, OutboxKind.REMINDER, now, letter)
+            _, msg = drafts.queue(store, settings, OutboxKind.REMINDER, now, letter)
             messages.append(msg)
             log.info("queued %s", msg["Subject"])
         store.runs.mark_occasions([o.key for o in found], now)

@@ -283,15 +283,11 @@ def _queue(
     store: Store, renderer: Renderer, settings: Settings, group: list[Pick], now: datetime
 ) -> EmailMessage:
     """Reserve an outbox row (its id is in the token), render, and record the entries."""
-    written: list[Letter] = []
 
     def letter(token: str) -> Letter:
-        written.append(write(store, renderer, settings, group, token=token, now=now))
-        return written[-1]
+        return write(store, renderer, settings, group, token=token, now=now)
 
-    outbox_id, msg = settings.owner_mail().queue(store, kind_of(settings), now, letter)
-    if settings.save_drafts:
-        drafts.record(store, outbox_id, written[-1], settings.owner_address, now)
+    outbox_id, msg = drafts.queue(store, settings, kind_of(settings), now, letter)
     store.reminders.set_entry_states(
         (p.supersedes, EntryState.SUPERSEDED) for p in group if p.supersedes is not None
     )

@@ -8,6 +8,7 @@ from datetime import datetime
 from email.message import EmailMessage
 from typing import Any
 
+from keepwarm.app import drafts
 from keepwarm.app.contacts import language_of, standing_of
 from keepwarm.app.outbox import Letter
 from keepwarm.app.settings import Settings
@@ -25,7 +26,6 @@ MAX_PER_DAY = 5
 def queue_thanks(store: Store, renderer: Renderer, settings: Settings, now: datetime) -> list[EmailMessage]:
     """One email per pending thank-you, whether or not the person is due, at most MAX_PER_DAY a
     day (the rest wait for the next runs); logs no touch."""
-    mail = settings.owner_mail()
     messages = []
     contacts = {c.id: c for c in store.contacts()}
     delivered = []
@@ -72,7 +72,7 @@ def queue_thanks(store: Store, renderer: Renderer, settings: Settings, now: date
                 drafts=(views.draft_text(variables),),
             )
 
-        _, msg = mail.queue(store, OutboxKind.THANKS, now, write)
+        _, msg = drafts.queue(store, settings, OutboxKind.THANKS, now, write)
         messages.append(msg)
     store.extras.mark_thanks_delivered(delivered, now)
     return messages
