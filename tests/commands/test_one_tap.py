@@ -1,6 +1,6 @@
-"""One-tap answers: each ``mailto:`` link of a reminder and of a digest entry, followed as a mail
-client follows it (its address, subject and body, as a new message: no In-Reply-To), goes through
-the real reply path and does what its label says."""
+"""One-tap answers: each ``mailto:`` link of a reminder, a digest entry and a BCC confirmation,
+followed as a mail client follows it (its address, subject and body, as a new message: no
+In-Reply-To), goes through the real reply path and does what its label says."""
 
 from __future__ import annotations
 
@@ -11,6 +11,7 @@ from email.utils import format_datetime
 from html import unescape
 from urllib.parse import parse_qs, unquote, urlsplit
 
+from tests.commands.test_dated import bcc_from_sent
 from tests.commands.test_reply_commands import LATER, START, Bed, contact, open_bed, text_of
 from tests.reminders.conftest import ConfigFactory
 from tests.testbed.fixtures import Account, Testbed
@@ -88,3 +89,46 @@ def test_each_link_of_a_digest_entry_acts_on_that_entry(
     assert max(t.at for t in bed.store.touches_for(["alice@example.org"])) < START
     alice = contact(bed)
     assert alice.snoozed_until is not None and alice.snoozed_until > LATER
+
+
+def _text_links(answer: EmailMessage) -> dict[str, str]:
+    """Label -> mailto URL, from a text-only answer's "One tap" lines."""
+    return dict(re.findall(r"^  (\S.*?)\s+<(mailto:[^>]+)>$", text_of(answer), re.M))
+
+
+def test_the_stop_tracking_link_of_a_bcc_confirmation_takes_back_that_bcc(
+    testbed: Testbed, account: Account, smtp_server: SmtpServer, make_config: ConfigFactory
+) -> None:
+    each = open_bed(testbed, account, smtp_server, make_config, remind=False)
+    to = "Carol Example <carol@example.org>, Dan <dan@example.org>"
+    testbed.append(account, "Sent", bcc_from_sent(each, "", "bcc-1@mail.example", to=to, subject="Choir"))
+    each.poll(LATER)
+    (confirmation,) = each.answers(LATER + timedelta(minutes=1))
+    links = _text_links(confirmation)
+    assert list(links) == ["Stop tracking them"]
+    query = parse_qs(urlsplit(links["Stop tracking them"]).query)
+    assert query == {"subject": ["Re: Choir"], "body": ["undo"]}
+
+    _follow(each, links["Stop tracking them"], "tap-undo@mail.example", LATER + timedelta(minutes=5))
+    assert each.poll(LATER + timedelta(minutes=5)).commands == {"applied": 1}
+    assert sorted(e for c in each.store.contacts() for e in c.emails) == ["alice@example.org"]
+
+
+def test_each_stop_tracking_link_of_the_daily_summary_takes_back_only_its_person(
+    testbed: Testbed, account: Account, smtp_server: SmtpServer, make_config: ConfigFactory
+) -> None:
+    bed = open_bed(testbed, account, smtp_server, make_config, remind=False, bcc_confirmations="daily")
+    for hour, to in enumerate(["carol@example.org", "dan@example.org", "eve@example.org"]):
+        when = LATER + timedelta(hours=hour)
+        bed.testbed.append(bed.account, "Sent", bcc_from_sent(bed, "", f"b-{hour}@x", to=to, when=when))
+        bed.poll(when + timedelta(minutes=1))
+    bed.service.remind(START + timedelta(days=1))
+    (summary,) = bed.answers(START + timedelta(days=1, minutes=1))
+    links = _text_links(summary)
+    assert list(links) == ["Stop tracking 1", "Stop tracking 2", "Stop tracking 3"]
+    assert parse_qs(urlsplit(links["Stop tracking 2"]).query)["body"] == ["undo 2"]
+
+    _follow(bed, links["Stop tracking 2"], "tap-u2@mail.example", START + timedelta(days=1, minutes=5))
+    assert bed.poll(START + timedelta(days=1, minutes=5)).commands == {"applied": 1}
+    left = sorted(e for c in bed.store.contacts() for e in c.emails)
+    assert left == ["alice@example.org", "carol@example.org", "eve@example.org"]

@@ -19,6 +19,7 @@ from keepwarm.domain.due import UPCOMING_DAYS, Standing
 from keepwarm.domain.durations import ago, format_cadence
 from keepwarm.domain.inbound import InboundMail
 from keepwarm.domain.outbox import OutboxItem, OutboxKind, OutboxState
+from keepwarm.mail import compose
 from keepwarm.render import views
 from keepwarm.render.engine import Renderer
 from keepwarm.store import Store
@@ -42,6 +43,8 @@ class Answer:
     extra: dict[str, str] = field(default_factory=dict)
     # Something keepwarm learned from this message, said above the rest.
     notice: str | None = None
+    # One-tap answers to it: (label, command), each a mailto: link to this answer's reply address.
+    taps: tuple[tuple[str, str], ...] = ()
 
 
 def hold_until(store: Store, settings: Settings, now: datetime) -> datetime | None:
@@ -70,25 +73,41 @@ class Answers:
         held = hold_until(self.store, self.settings, now) is not None
         if held:
             log.warning("holding the answer to %s: MAX_REPLIES_PER_HOUR reached", mail.key)
-        text = self.renderer.render("confirmation.txt.j2", self._context(answer, now)).text
         subject = mail.subject if mail.subject.lower().startswith("re:") else f"Re: {mail.subject}"
-        letter = Letter(
-            subject,
-            text,
-            in_reply_to=mail.message_id,
-            references=mail.references,
-            about=answer.about,
-            change=answer.change,
-        )
+
+        def letter(token: str) -> Letter:
+            return Letter(
+                subject,
+                self._text(answer, now, token, subject),
+                in_reply_to=mail.message_id,
+                references=mail.references,
+                about=answer.about,
+                change=answer.change,
+            )
+
         item_id, _ = self.mail.queue(self.store, OutboxKind.CONFIRMATION, now, letter, to=to, held=held)
         return item_id
 
     def summary(self, subject: str, answer: Answer, now: datetime) -> EmailMessage:
         """Queue an answer of its own (in no thread): the daily summary of what BCCs did. Once a
         day, so never held back by the hourly cap; a reply to it acts on its numbered entries."""
-        text = self.renderer.render("confirmation.txt.j2", self._context(answer, now)).text
-        letter = Letter(subject, text, about=answer.about, change=answer.change)
+
+        def letter(token: str) -> Letter:
+            text = self._text(answer, now, token, f"Re: {subject}")
+            return Letter(subject, text, about=answer.about, change=answer.change)
+
         return self.mail.queue(self.store, OutboxKind.CONFIRMATION, now, letter)[1]
+
+    def _text(self, answer: Answer, now: datetime, token: str, reply_subject: str) -> str:
+        """The answer's text, its one-tap links going to its own reply address (with its token)."""
+        reply_to = self.mail.reply_to(token)
+        context = self._context(answer, now) | {
+            "taps": [
+                {"label": label, "mailto": compose.mailto(reply_to, compose.one_line(reply_subject), command)}
+                for label, command in answer.taps
+            ]
+        }
+        return self.renderer.render("confirmation.txt.j2", context).text
 
     def _context(self, answer: Answer, now: datetime) -> dict[str, object]:
         return {

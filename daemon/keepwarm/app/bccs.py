@@ -48,7 +48,12 @@ def confirm(store: Store, answers: Answers, mail: InboundMail, added: list[Conta
     topic = f" \u201c{mail.subject}\u201d" if mail.subject else ""
     lines = [f"now tracking {c.label}" for c in added]
     lines.append(f"(you blind-copied keepwarm on{topic}; reply 'undo' to stop tracking them)")
-    answer = Answer(lines=lines, about=tuple(enumerate((c.id for c in added), start=1)), change=change)
+    answer = Answer(
+        lines=lines,
+        about=tuple(enumerate((c.id for c in added), start=1)),
+        change=change,
+        taps=(("Stop tracking" if len(added) == 1 else "Stop tracking them", "undo"),),
+    )
     answers.answer(mail, mail.from_[0].address, answer, now)
 
 
@@ -103,7 +108,9 @@ def queue_summary(store: Store, renderer: Renderer, settings: Settings, now: dat
         about = tuple((n, int(entry["contact"])) for n, entry in enumerate(still, start=1))
         plural = "person" if len(still) == 1 else "people"
         subject = f"keepwarm: now tracking {len(still)} {plural} from your BCCs"
-        message = Answers(store, renderer, settings).summary(subject, Answer(lines=lines, about=about), now)
+        taps = tuple((f"Stop tracking {n}", f"undo {n}") for n, _ in about)
+        answer = Answer(lines=lines, about=about, taps=taps)
+        message = Answers(store, renderer, settings).summary(subject, answer, now)
     log.info("queued the daily summary of %d people BCCs added", len(still))
     return [message]
 
