@@ -85,6 +85,22 @@ def test_a_card_changed_upstream_updates_only_what_came_from_it(
     assert ([n.text for n in bob.notes], bob.paused) == (["likes trains"], True)
 
 
+def test_a_cards_lang_sets_the_language_of_her_drafts_and_follows_the_card(
+    run: Runner, state: Path, book: AddressBook
+) -> None:
+    book.put("cleo", card("cleo", "Cléo", "EMAIL:cleo@example.org", "LANG:de"))
+    book.put("dag", card("dag", "Dag", "EMAIL:dag@example.org"))
+    ok(run("contacts", "sync"))
+    ok(run("contacts", "edit", "dag@example.org", "--language", "fr"))  # the owner's own choice
+    assert {c.name: c.language for c in Store(state).contacts()} == {"Cléo": "de", "Dag": "fr"}
+
+    book.put("cleo", card("cleo", "Cléo", "EMAIL:cleo@example.org", "LANG:fr"))
+    book.put("dag", card("dag", "Dag B.", "EMAIL:dag@example.org"))  # changed, still without LANG
+    ok(run("contacts", "sync"))
+
+    assert {c.name: c.language for c in Store(state).contacts()} == {"Cléo": "fr", "Dag B.": "fr"}
+
+
 def test_a_card_removed_upstream_is_reported_and_the_contact_and_history_stay(
     run: Runner, state: Path, book: AddressBook
 ) -> None:

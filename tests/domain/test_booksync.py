@@ -28,14 +28,14 @@ def test_a_changed_card_changes_only_its_own_fields_and_leaves_the_owners() -> N
         paused=True,
     )
     old = CardFields("Bob", ("bob@example.org",), "Work", Birthday(5, 17, 1990))
-    new = CardFields("Robert", ("robert@example.org",), None, None, Birthday(6, 12), 21)
+    new = CardFields("Robert", ("robert@example.org",), None, None, Birthday(6, 12), 21, "de")
 
     after = apply_card(contact, old, new)
 
     assert after.emails == ("bob@home.example", "robert@example.org")
     assert (after.name, after.group, after.birthday, after.cadence_days) == ("Robert", "Chess club", None, 21)
     assert [(d.label, d.date) for d in after.dates] == [("anniversary", Birthday(6, 12))]
-    assert (after.notes, after.paused) == (contact.notes, True)
+    assert (after.notes, after.paused, after.language) == (contact.notes, True, "de")
 
 
 def test_a_new_card_links_to_the_contact_that_has_its_address() -> None:

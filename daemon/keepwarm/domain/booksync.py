@@ -1,9 +1,9 @@
 """Keeping contacts in step with an address book the owner keeps elsewhere (CardDAV, a vdir). Pure.
 
 Each card keepwarm tracks is linked to one contact, with the fields it last took from the card.
-A changed card updates only those fields (name, addresses, group, birthday, anniversary, cadence):
-what the owner keeps in keepwarm alone (notes, snooze, pause, a maximum, addresses added here)
-stays. A new card becomes a contact, or links to the contact that already has one of its
+A changed card updates only those fields (name, addresses, group, birthday, anniversary, cadence,
+the language of her drafts): what the owner keeps in keepwarm alone (notes, snooze, pause, a
+maximum, addresses added here) stays. A new card becomes a contact, or links to the contact that already has one of its
 addresses. A card removed upstream (or no longer in the tracked group) is reported and its link
 dropped; the contact and its history stay: nothing here ever deletes one.
 """
@@ -33,6 +33,7 @@ class CardFields:
     birthday: Birthday | None = None
     anniversary: Birthday | None = None
     cadence_days: int | None = None
+    language: str | None = None  # of her drafts, from the card's LANG
 
 
 @dataclass(frozen=True)
@@ -77,7 +78,9 @@ def card_fields(card: CardRead, track: str) -> CardFields:
     anniversary = next((d.date for d in card.record.dates if d.label == ANNIVERSARY), None)
     record = card.record
     group = groups[0] if groups else None
-    return CardFields(record.name, record.emails, group, record.birthday, anniversary, record.cadence_days)
+    return CardFields(
+        record.name, record.emails, group, record.birthday, anniversary, record.cadence_days, record.language
+    )
 
 
 def _follow(current: _T | None, old: _T | None, new: _T | None) -> _T | None:
@@ -102,6 +105,7 @@ def apply_card(contact: Contact, old: CardFields, new: CardFields) -> Contact:
         group=_follow(contact.group, old.group, new.group),
         birthday=_follow(contact.birthday, old.birthday, new.birthday),
         cadence_days=_follow(contact.cadence_days, old.cadence_days, new.cadence_days),
+        language=_follow(contact.language, old.language, new.language),
         dates=dates,
     )
 

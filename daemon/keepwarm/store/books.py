@@ -33,6 +33,7 @@ def _fields_doc(f: CardFields) -> dict[str, Any]:
         "birthday": str(f.birthday) if f.birthday else None,
         "anniversary": str(f.anniversary) if f.anniversary else None,
         "cadence_days": f.cadence_days,
+        "language": f.language,
     }
 
 
@@ -44,6 +45,7 @@ def _fields(doc: dict[str, Any]) -> CardFields:
         parse_birthday(doc["birthday"]) if doc.get("birthday") else None,
         parse_birthday(doc["anniversary"]) if doc.get("anniversary") else None,
         doc.get("cadence_days"),
+        doc.get("language"),  # absent in links kept before keepwarm read LANG
     )
 
 
