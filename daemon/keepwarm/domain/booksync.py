@@ -3,9 +3,9 @@
 Each card keepwarm tracks is linked to one contact, with the fields it last took from the card.
 A changed card updates only those fields (name, addresses, group, birthday, anniversary, cadence,
 the language of her drafts): what the owner keeps in keepwarm alone (notes, snooze, pause, a
-maximum, addresses added here) stays. A new card becomes a contact, or links to the contact that already has one of its
-addresses. A card removed upstream (or no longer in the tracked group) is reported and its link
-dropped; the contact and its history stay: nothing here ever deletes one.
+maximum, addresses added here) stays. A new card becomes a contact, or links to the contact that
+already has one of its addresses. A card removed upstream (or no longer in the tracked group) is
+reported and its link dropped; the contact and its history stay: nothing here ever deletes one.
 """
 
 from __future__ import annotations
