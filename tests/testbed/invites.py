@@ -11,7 +11,7 @@ from __future__ import annotations
 import base64
 import quopri
 from collections.abc import Sequence
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from email.utils import format_datetime
 
 
@@ -28,7 +28,7 @@ def ics(
 ) -> str:
     """A one-event VCALENDAR; ``attendees`` are (address, PARTSTAT)."""
     stamp = start.astimezone(UTC).strftime("%Y%m%dT%H%M%SZ")
-    end = start.astimezone(UTC).replace(hour=(start.astimezone(UTC).hour + 1) % 24).strftime("%Y%m%dT%H%M%SZ")
+    end = (start + timedelta(hours=1)).astimezone(UTC).strftime("%Y%m%dT%H%M%SZ")
     people = "".join(
         f"ATTENDEE;CUTYPE=INDIVIDUAL;ROLE=REQ-PARTICIPANT;PARTSTAT={state};CN={address}:mailto:{address}\r\n"
         for address, state in attendees

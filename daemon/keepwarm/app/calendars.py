@@ -85,9 +85,16 @@ def probe(source: CalendarSource) -> str:
 
 
 def sync_calendar(
-    store: Store, name: str, source: CalendarSource, rules: CalendarRules, now: datetime
+    store: Store,
+    name: str,
+    source: CalendarSource,
+    rules: CalendarRules,
+    now: datetime,
+    *,
+    quiet: bool = False,
 ) -> CalendarReport:
-    """Bring the touches in step with one calendar."""
+    """Bring the touches in step with one calendar; ``quiet`` logs its counts only for debugging
+    (the invitations a poll's batches read: a backfill has dozens of batches)."""
     from keepwarm.calendar.ical import read  # see source
 
     report = CalendarReport(name)
@@ -151,7 +158,8 @@ def sync_calendar(
     for line in report.problems:
         log.warning("%s", line)
     if report.added or report.removed:  # every poll settles the invitations: quiet when nothing changed
-        log.info("calendar %s: %d touches added, %d removed", name, report.added, report.removed)
+        level = logging.DEBUG if quiet else logging.INFO
+        log.log(level, "calendar %s: %d touches added, %d removed", name, report.added, report.removed)
     return report
 
 

@@ -68,7 +68,7 @@ def record(
     if found:
         from keepwarm.calendar.invites import Invitations
 
-        sync_calendar(store, NAME, Invitations(found), _rules(who, backfill, now), now)
+        sync_calendar(store, NAME, Invitations(found), _rules(who, backfill, now), now, quiet=True)
 
 
 def settle(store: Store, who: Identity, backfill: timedelta, now: datetime) -> None:

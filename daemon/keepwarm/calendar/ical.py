@@ -36,7 +36,8 @@ class Parsed:
     keep: bool
 
 
-def _calendar(text: str, where: str) -> icalendar.Calendar:
+def parse(text: str, where: str) -> icalendar.Calendar:
+    """The calendar in ``text``, or a CalendarError naming ``where``."""
     try:
         calendar = icalendar.Calendar.from_ical(text)
     except (ValueError, KeyError, IndexError, TypeError) as exc:
@@ -49,7 +50,11 @@ def _calendar(text: str, where: str) -> icalendar.Calendar:
 
 def split(text: str, where: str) -> list[CalendarObject]:
     """A whole calendar (an .ics file), as one object per UID with a digest of its text as ETag."""
-    calendar = _calendar(text, where)
+    return split_parsed(parse(text, where))
+
+
+def split_parsed(calendar: icalendar.Calendar) -> list[CalendarObject]:
+    """``split`` of a calendar already parsed (an invitation's, read once for its METHOD too)."""
     zones = [c for c in calendar.subcomponents if c.name == "VTIMEZONE"]
     by_uid: dict[str, list[Any]] = {}
     every: list[Any] = calendar.walk("VEVENT")
@@ -73,7 +78,7 @@ def read(
     (an object that is not iCalendar, an event without a start). ``zone`` places floating
     times and all-day events."""
     try:
-        calendar = _calendar(text, where)
+        calendar = parse(text, where)
     except CalendarError as exc:
         return Parsed([], False), [str(exc)]
     problems = []

@@ -18,9 +18,7 @@ from collections.abc import Iterable
 from datetime import UTC, datetime
 from typing import Any
 
-import icalendar
-
-from keepwarm.calendar.ical import split
+from keepwarm.calendar.ical import parse, split_parsed
 from keepwarm.calendar.objects import CalendarError, CalendarObject, Changes
 
 log = logging.getLogger(__name__)
@@ -44,19 +42,26 @@ def objects(parts: Iterable[bytes], *, from_owner: bool, where: str) -> list[Cal
     for data in parts:
         text = data.decode("utf-8", errors="replace")
         try:
-            calendar = icalendar.Calendar.from_ical(text)
+            calendar = parse(text, where)
             method = str(calendar.get("METHOD", "")).upper()
             ranks = {str(c.get("UID", "")): _rank(c) for c in calendar.walk("VEVENT")}
-            pieces = split(text, where)
+            # Nearly every invitation is one event: its own text is the object, as it came (it is
+            # parsed again when the calendar reads it; writing it out anew would cost as much).
+            pieces = [(uid, text) for uid in ranks] if len(ranks) == 1 else _pieces(calendar)
         except (CalendarError, ValueError, KeyError, IndexError, TypeError) as exc:
             log.warning("%s: the invitation's calendar cannot be read (%s)", where, str(exc)[:120])
             continue
         if method == "REPLY" and not from_owner:
             continue
-        for piece in pieces:
-            if piece.href:
-                found[piece.href] = CalendarObject(piece.href, ranks.get(piece.href, ""), piece.text)
+        for uid, body in pieces:
+            if uid:
+                found[uid] = CalendarObject(uid, ranks.get(uid, ""), body)
     return list(found.values())
+
+
+def _pieces(calendar: Any) -> list[tuple[str, str]]:
+    """(UID, text) of each event of an invitation that carries several."""
+    return [(piece.href, piece.text) for piece in split_parsed(calendar)]
 
 
 class Invitations:

@@ -28,13 +28,15 @@ from keepwarm.domain.folders import Choice, Folder, choose, sees_outgoing, watch
 from keepwarm.errors import AuthError, CertificateError, ConfigError, TransientError, plain
 from keepwarm.mail.fetched import Headers, from_imapclient, read_fetch
 from keepwarm.mail.message import HEADER_FIELDS
-from keepwarm.mail.structure import calendar_parts, decoded
+from keepwarm.mail.structure import calendar_parts, decoded, sequence_set
 from keepwarm.ports import FolderInfo, FolderStatus, RawMail
 
 log = logging.getLogger("keepwarm.imap")
 _IMAPLIB_TRACE = logging.getLogger("imapclient.imaplib")
 
 FETCH_BATCH = 500
+# From this many candidates on, a batch's invitations are first looked for with SEARCH BODY.
+SEARCH_FROM = 20
 _PEEK = f"BODY.PEEK[HEADER.FIELDS ({' '.join(HEADER_FIELDS)})]"
 _SPECIAL = ("\\All", "\\Archive", "\\Drafts", "\\Flagged", "\\Junk", "\\Sent", "\\Trash")
 _DEAD_CONNECTION = (imaplib.IMAP4.abort, OSError, socket.timeout, ssl.SSLError, EOFError)
@@ -250,7 +252,7 @@ class ImapMailbox:
             return found
         self.idle_end()
         try:
-            for uid, data in self._client.fetch(list(uids), ["BODYSTRUCTURE"]).items():
+            for uid, data in self._client.fetch(self._naming_a_calendar(uids), ["BODYSTRUCTURE"]).items():
                 parts = calendar_parts(data.get(b"BODYSTRUCTURE"))
                 if parts:
                     item = self._client.fetch([uid], [f"BODY.PEEK[{p.section}]" for p in parts]).get(uid, {})
@@ -261,6 +263,20 @@ class ImapMailbox:
         except (IMAPClientError, ValueError) as exc:  # a NO, or a structure imapclient cannot read
             log.warning("calendar parts of UIDs %s..%s could not be read: %s", uids[0], uids[-1], exc)
         return found
+
+    def _naming_a_calendar(self, uids: Sequence[int]) -> list[int]:
+        """Of a batch of many, the messages whose text holds "VCALENDAR", by the server's SEARCH
+        BODY (which decodes base64 and quoted-printable): for a backfill of today's mostly
+        multipart mail it is four times cheaper than describing each message's structure. A few
+        are described without asking; a server that refuses the search gets them all described."""
+        if len(uids) < SEARCH_FROM:
+            return list(uids)
+        try:
+            hits = set(self._client.search(["UID", sequence_set(uids), "BODY", "VCALENDAR"]))
+        except IMAPClientError as exc:
+            log.info("SEARCH BODY refused (%s): reading the structure of every candidate", plain(exc))
+            return list(uids)
+        return [uid for uid in uids if uid in hits]
 
     def has_message(self, folder: str, message_id: str) -> bool:
         """Whether ``folder`` holds a message with this Message-ID (SEARCH HEADER, read-only)."""

@@ -12,7 +12,7 @@ from __future__ import annotations
 import base64
 import binascii
 import quopri
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
@@ -34,6 +34,17 @@ class CalendarPart:
 def may_hold_invitation(content_type: str) -> bool:
     """Whether a message of this top-level Content-Type could carry an invitation."""
     return content_type.split(";", 1)[0].strip().lower() in CANDIDATES
+
+
+def sequence_set(uids: Iterable[int]) -> str:
+    """An IMAP sequence set (RFC 3501): ``1:3,7,9:10`` for 1, 2, 3, 7, 9, 10."""
+    ranges: list[list[int]] = []
+    for uid in sorted(set(uids)):
+        if ranges and uid == ranges[-1][1] + 1:
+            ranges[-1][1] = uid
+        else:
+            ranges.append([uid, uid])
+    return ",".join(f"{a}:{b}" if a != b else str(a) for a, b in ranges)
 
 
 def calendar_parts(structure: Any) -> list[CalendarPart]:
