@@ -97,7 +97,7 @@ def _modern(bed: Testbed, messages: int, work: Path) -> list[Result]:
     assert bare_fetch(bed, account) == messages
     bare = best(lambda: bare_fetch(bed, account), repeat=2)
     took = min(_backfill_once(bed, account, work / f"modern-{attempt}")[0] for attempt in range(2))
-    name = f"backfill of modern mail ({MULTIPART:.0%} multipart, {INVITATIONS:.0%} invitations)"
+    name = f"backfill of modern mail ({MULTIPART:.0%} multipart, {INVITATIONS:.0%} invites)"
     # Looking for invitations is work the bare fetch does not do (a body search by the server,
     # then each calendar parsed): its budget is 2x, not the plain backfill's 1.3x.
     return [Result(name, took, "s", bare, "bare imapclient fetch, same fields", "<= 2x", took / bare <= 2)]
