@@ -21,7 +21,8 @@ from typing import Any
 from keepwarm.domain.folders import Folder, drafts_folder
 from keepwarm.errors import TransientError, plain
 from keepwarm.mail.compose import DRAFT_HEADER
-from keepwarm.mail.imap import WIRE_ERRORS, ImapMailbox
+from keepwarm.mail.connect import WIRE_ERRORS
+from keepwarm.mail.imap import ImapMailbox
 from keepwarm.ports import DraftPlace
 
 log = logging.getLogger("keepwarm.drafts")

@@ -1,10 +1,10 @@
 """The IMAP adapter: a read-only view of the owner's mailbox through imapclient.
 
-TLS is verified (system CAs plus IMAP_CA_FILE); folders are opened with EXAMINE and headers are
-fetched with BODY.PEEK, so the owner's mail is never marked read, moved or deleted. Errors are
-mapped once, here: a refused login is an AuthError (the user must act), anything on the wire a
-TransientError (retry later). The one exception to read-only is ``mail.drafts`` (SAVE_DRAFTS),
-which writes keepwarm's own drafts over ``writer()``.
+The connection is opened by ``mail.connect`` (TLS verified, the login's errors mapped); folders
+are opened with EXAMINE and headers are fetched with BODY.PEEK, so the owner's mail is never
+marked read, moved or deleted. A command's failure on the wire is a TransientError (retry
+later). The one exception to read-only is ``mail.drafts`` (SAVE_DRAFTS), which writes keepwarm's
+own drafts over ``writer()``.
 """
 
 from __future__ import annotations
@@ -12,20 +12,19 @@ from __future__ import annotations
 import contextlib
 import imaplib
 import logging
-import socket
-import ssl
 import time
 from collections.abc import Callable, Iterator, Sequence
 from datetime import date
 from typing import Any
 
 from imapclient import IMAPClient, SocketTimeout
-from imapclient.exceptions import IMAPClientError, LoginError
+from imapclient.exceptions import IMAPClientError
 from imapclient.response_parser import parse_fetch_response
 
 from keepwarm.config import ServerConfig
 from keepwarm.domain.folders import Choice, Folder, choose, sees_outgoing, watched
-from keepwarm.errors import AuthError, CertificateError, ConfigError, TransientError, plain
+from keepwarm.errors import ConfigError, TransientError, plain
+from keepwarm.mail.connect import DEAD_CONNECTION, WIRE_ERRORS, connect, quietly_close
 from keepwarm.mail.fetched import Headers, from_imapclient, read_fetch
 from keepwarm.mail.message import HEADER_FIELDS
 from keepwarm.mail.structure import calendar_parts, decoded, sequence_set
@@ -39,17 +38,6 @@ FETCH_BATCH = 500
 SEARCH_FROM = 20
 _PEEK = f"BODY.PEEK[HEADER.FIELDS ({' '.join(HEADER_FIELDS)})]"
 _SPECIAL = ("\\All", "\\Archive", "\\Drafts", "\\Flagged", "\\Junk", "\\Sent", "\\Trash")
-_DEAD_CONNECTION = (imaplib.IMAP4.abort, OSError, socket.timeout, ssl.SSLError, EOFError)
-_WIRE_ERRORS = (OSError, socket.timeout, ssl.SSLError, IMAPClientError, imaplib.IMAP4.abort, EOFError)
-WIRE_ERRORS = _WIRE_ERRORS  # for mail.drafts, which writes over this connection
-
-
-def tls_context(ca_file: object | None) -> ssl.SSLContext:
-    """A verifying context: the system's CAs, plus a private CA when configured."""
-    context = ssl.create_default_context()
-    if ca_file is not None:
-        context.load_verify_locations(cafile=str(ca_file))
-    return context
 
 
 class ImapMailbox:
@@ -70,56 +58,13 @@ class ImapMailbox:
         self._selected: str | None = None
         self._idling = False
         self._read_timeout = read_timeout
-        self._client = self._connect(server, SocketTimeout(connect=connect_timeout, read=read_timeout))
-
-    def _login(self, client: IMAPClient, server: ServerConfig) -> None:
-        assert server.user is not None
-        if self._token is not None:
-            client.oauth2_login(server.user, self._token())
-        else:
-            assert server.password is not None
-            client.login(server.user, server.password.resolve().reveal())
-
-    def _connect(self, server: ServerConfig, timeout: SocketTimeout) -> IMAPClient:
-        assert server.host is not None and server.user is not None
-        where = f"{server.host}:{server.port}"
-        try:
-            client = IMAPClient(
-                server.host,
-                server.port,
-                ssl=server.security == "ssl",
-                ssl_context=tls_context(server.ca_file) if server.security == "ssl" else None,
-                timeout=timeout,
-            )
-        except ssl.SSLCertVerificationError as exc:
-            raise CertificateError(f"IMAP {where}: certificate not trusted ({exc.verify_message})") from None
-        except _WIRE_ERRORS as exc:
-            raise TransientError(f"IMAP {where}: cannot connect: {plain(exc)}") from None
-        try:
-            if server.security == "starttls":
-                client.starttls(tls_context(server.ca_file))
-            elif server.security == "none":
-                log.warning("IMAP %s without TLS: allowed only because the host is loopback", where)
-            self._login(client, server)
-            # Aware INTERNALDATEs: the default turns them into naive local times, which would
-            # shift every arrival time by the machine's own zone.
-            client.normalise_times = False
-        except LoginError:
-            _quietly_close(client)
-            raise AuthError(f"IMAP {where} refused the login for {server.user}: check the password") from None
-        except ssl.SSLCertVerificationError as exc:
-            _quietly_close(client)
-            raise CertificateError(f"IMAP {where}: certificate not trusted ({exc.verify_message})") from None
-        except _WIRE_ERRORS as exc:
-            _quietly_close(client)
-            raise TransientError(f"IMAP {where}: {plain(exc)}") from None
-        return client
+        self._client = connect(server, SocketTimeout(connect=connect_timeout, read=read_timeout), token)
 
     def _call(self, what: str, func: Any, *args: Any, **kwargs: Any) -> Any:
         self.idle_end()  # in IDLE only DONE may be sent: any other command ends it first
         try:
             return func(*args, **kwargs)
-        except _WIRE_ERRORS as exc:
+        except WIRE_ERRORS as exc:
             raise TransientError(f"IMAP {what} failed: {plain(exc)}") from None
 
     @property
@@ -198,7 +143,7 @@ class ImapMailbox:
         self.idle_end()
         try:
             fetched = self._fetch_headers(wanted)
-        except _DEAD_CONNECTION as exc:
+        except DEAD_CONNECTION as exc:
             # Checked first: imaplib's abort is a kind of IMAPClientError, and a dropped connection
             # must stop the poll, not be mistaken for a batch of unreadable messages.
             raise TransientError(f"IMAP FETCH failed: {plain(exc)}") from None
@@ -210,7 +155,7 @@ class ImapMailbox:
             for uid in wanted:
                 yield from self.fetch_headers([uid])
             return
-        except _WIRE_ERRORS as exc:
+        except WIRE_ERRORS as exc:
             raise TransientError(f"IMAP FETCH failed: {plain(exc)}") from None
         for uid in wanted:
             found = fetched.get(uid)
@@ -258,7 +203,7 @@ class ImapMailbox:
                     item = self._client.fetch([uid], [f"BODY.PEEK[{p.section}]" for p in parts]).get(uid, {})
                     texts = (decoded(p, item.get(f"BODY[{p.section}]".encode()) or b"") for p in parts)
                     found[uid] = [t for t in texts if t]
-        except _DEAD_CONNECTION as exc:
+        except DEAD_CONNECTION as exc:
             raise TransientError(f"IMAP FETCH failed: {plain(exc)}") from None
         except (IMAPClientError, ValueError) as exc:  # a NO, or a structure imapclient cannot read
             log.warning("calendar parts of UIDs %s..%s could not be read: %s", uids[0], uids[-1], exc)
@@ -311,7 +256,7 @@ class ImapMailbox:
         started = time.monotonic()
         try:
             responses = self._client.idle_check(timeout=seconds)
-        except _WIRE_ERRORS as exc:
+        except WIRE_ERRORS as exc:
             self._idling = False
             raise TransientError(f"IMAP IDLE failed: {plain(exc)}") from None
         finally:
@@ -332,7 +277,7 @@ class ImapMailbox:
         self._idling = False
         try:
             self._client.idle_done()
-        except _WIRE_ERRORS as exc:
+        except WIRE_ERRORS as exc:
             raise TransientError(f"IMAP DONE failed: {plain(exc)}") from None
 
     def noop(self) -> None:
@@ -343,7 +288,7 @@ class ImapMailbox:
         """Log out politely; a dead connection is simply dropped."""
         with contextlib.suppress(TransientError):
             self.idle_end()
-        _quietly_close(self._client)
+        quietly_close(self._client)
 
 
 @contextlib.contextmanager
@@ -363,12 +308,3 @@ def _untraced(imap: imaplib.IMAP4) -> Iterator[None]:
 def _text(data: list[Any]) -> str:
     first = data[0] if data else b""
     return first.decode(errors="replace") if isinstance(first, bytes) else str(first)
-
-
-def _quietly_close(client: IMAPClient) -> None:
-    # Closing a broken connection must not mask the error that broke it.
-    try:
-        client.logout()
-    except Exception:
-        with contextlib.suppress(Exception):
-            client.shutdown()

@@ -17,7 +17,7 @@ import aiosmtplib
 
 from keepwarm.config import ServerConfig
 from keepwarm.errors import AuthError, CertificateError, ConfigError, KeepwarmError, TransientError, plain
-from keepwarm.mail.imap import tls_context
+from keepwarm.mail.connect import tls_context
 from keepwarm.ports import SendResult
 
 log = logging.getLogger("keepwarm.smtp")
